@@ -1,0 +1,1 @@
+"""Command-line interface: parsing and rendering only; use cases live in ``services``."""

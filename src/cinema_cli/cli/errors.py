@@ -1,0 +1,50 @@
+"""The one place that turns exceptions into messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+from cinema_cli.domain.errors import CinemaError, ExitCode
+
+
+def _json_default(value: Any) -> str:
+    return str(value)
+
+
+def error_document(error: CinemaError) -> dict[str, Any]:
+    """The documented ``--json`` error shape."""
+    return {"error": {"code": error.code, "message": error.message, "details": error.details}}
+
+
+def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
+    """Print ``error`` on stderr the documented way and exit with its code."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, CinemaError):
+        exit_code = int(error.exit_code)
+        if as_json:
+            import json
+
+            sys.stderr.write(json.dumps(error_document(error), default=_json_default) + "\n")
+        else:
+            sys.stderr.write(f"Error: {error.message}\n")
+            hint = error.details.get("hint")
+            if hint:
+                sys.stderr.write(f"Hint: {hint}\n")
+    else:
+        exit_code = int(ExitCode.UNEXPECTED)
+        message = f"unexpected {type(error).__name__}: {error}"
+        if as_json:
+            import json
+
+            document = {"error": {"code": "unexpected", "message": message, "details": {}}}
+            sys.stderr.write(json.dumps(document) + "\n")
+        else:
+            sys.stderr.write(f"Error: {message}\n")
+            if not debug:
+                sys.stderr.write("Run again with --debug to see the traceback.\n")
+    sys.stderr.flush()
+    raise SystemExit(exit_code)

@@ -1,0 +1,33 @@
+"""Option types and helpers shared by commands (cheap to import: typer and stdlib only)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated
+
+import typer
+
+JsonFlag = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON document on stdout (shape documented in README)."),
+]
+
+
+def parse_date(value: str | None) -> date | None:
+    """Typer callback for ``--date YYYY-MM-DD`` (``today`` and ``tomorrow`` are relative to the theater)."""
+    if value is None or value in ("today", "tomorrow"):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_clock_time(value: str | None) -> time | None:
+    """Typer callback for ``--after/--before HH:MM``."""
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time of day (HH:MM)") from None

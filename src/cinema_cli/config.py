@@ -1,0 +1,113 @@
+"""Settings from flags and environment variables, resolved once per command.
+
+Environment variables (flags win over them):
+
+========================  ===============================================  ==========================
+variable                  meaning                                          default
+========================  ===============================================  ==========================
+``CINEMA_DATA_DIR``       data folder (JSON data, keys, tickets, outbox)   the user's data folder
+``CINEMA_STORAGE``        ``json``, ``json:///dir``, ``sqlite:///f.db``,   ``json``
+                          ``postgresql+psycopg://user@host/db``
+``CINEMA_HOLD_SECONDS``   how long a reservation holds its seats           600
+``CINEMA_LOCK_TIMEOUT``   seconds to wait for the data lock                10
+``CINEMA_NOW``            ISO 8601 instant used as "now" (tests, drills)   the system clock
+``CINEMA_CANCEL_MINUTES`` cancellation closes this long before the start   60
+``CINEMA_SMTP_URL``       send e-mail via ``smtp://`` or ``smtps://``      unset: outbox only
+``CINEMA_DEBUG``          ``1`` shows tracebacks (like ``--debug``)        unset
+``NO_COLOR``              no colour in human output                        unset
+========================  ===============================================  ==========================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cinema_cli.domain.errors import InvalidInput
+
+Clock = Callable[[], datetime]
+"""The one source of "now" (an aware UTC datetime); services take it as a port."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cinema-cli`` or the platform's user data folder."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / "cinema-cli"
+    import typer
+
+    return Path(typer.get_app_dir("cinema-cli"))
+
+
+def _env_number(name: str, default: float, *, minimum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}: {raw!r} is not a number", field=name) from None
+    if value < minimum:
+        raise InvalidInput(f"{name}: must be at least {minimum:g}, got {raw}", field=name)
+    return value
+
+
+def parse_instant(text: str, *, name: str) -> datetime:
+    """Parse an ISO 8601 instant with an offset (or ``Z``) into aware UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{name}: {text!r} is not an ISO 8601 instant", field=name) from None
+    if value.tzinfo is None:
+        raise InvalidInput(f"{name}: {text!r} needs a UTC offset, like 2026-11-24T19:00:00Z", field=name)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about where and how to run."""
+
+    data_dir: Path
+    storage_url: str = "json"
+    hold_seconds: int = 600
+    lock_timeout: float = 10.0
+    cancel_minutes: int = 60
+    smtp_url: str | None = None
+    fixed_now: datetime | None = None
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        data_dir: Path | None = None,
+        storage_url: str | None = None,
+        debug: bool = False,
+    ) -> Settings:
+        env = os.environ
+        fixed_now = env.get("CINEMA_NOW")
+        return cls(
+            data_dir=(data_dir or (Path(env["CINEMA_DATA_DIR"]) if env.get("CINEMA_DATA_DIR") else None)
+                      or default_data_dir()).expanduser(),
+            storage_url=storage_url or env.get("CINEMA_STORAGE") or "json",
+            hold_seconds=int(_env_number("CINEMA_HOLD_SECONDS", 600, minimum=1)),
+            lock_timeout=_env_number("CINEMA_LOCK_TIMEOUT", 10.0, minimum=0),
+            cancel_minutes=int(_env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0)),
+            smtp_url=env.get("CINEMA_SMTP_URL") or None,
+            fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
+            debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
+        )
+
+    def clock(self) -> Clock:
+        if self.fixed_now is not None:
+            instant = self.fixed_now
+            return lambda: instant
+        return system_clock

@@ -1,0 +1,61 @@
+"""JSON-ready views shared by several commands (the documented ``--json`` shapes).
+
+Keep every shape that appears in more than one command here so that
+``search``, ``showtimes``, ``seats``, ``buy`` and ``checkin`` agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cinema_cli.domain.models import Money, Movie, Showing, Theater
+
+
+def local_time(instant: datetime, theater: Theater) -> datetime:
+    """An instant in the theater's own time zone (DST-correct)."""
+    return instant.astimezone(ZoneInfo(theater.timezone))
+
+
+def money_view(money: Money) -> dict[str, str]:
+    return {"amount": f"{money.amount:.2f}", "currency": money.currency}
+
+
+def movie_view(movie: Movie) -> dict[str, Any]:
+    return {
+        "id": movie.id,
+        "title": movie.title,
+        "runtime_minutes": movie.runtime_minutes,
+        "rating": movie.rating,
+        "genres": list(movie.genres),
+        "language": movie.language,
+    }
+
+
+def showing_view(
+    showing: Showing, theater: Theater, *, movie: Movie | None = None, seats_taken: int = 0
+) -> dict[str, Any]:
+    """The SHOWING shape: ``{"id","starts_at","theater","room","seats_total","seats_available",
+    "prices","currency",...}``; times are ISO 8601 with the theater's local UTC offset."""
+    room = theater.room(showing.room_id)
+    seats_total = room.seats_total if room else 0
+    view: dict[str, Any] = {
+        "id": showing.id,
+        "movie_id": showing.movie_id,
+        "starts_at": local_time(showing.starts_at, theater).isoformat(),
+        "ends_at": local_time(showing.ends_at, theater).isoformat(),
+        "timezone": theater.timezone,
+        "theater": {"id": theater.id, "name": theater.name, "city": theater.city_id},
+        "room": {"id": showing.room_id, "name": room.name if room else showing.room_id},
+        "format": showing.format,
+        "language": showing.language,
+        "status": str(showing.status),
+        "seats_total": seats_total,
+        "seats_available": max(seats_total - seats_taken, 0),
+        "prices": {str(category): f"{amount:.2f}" for category, amount in showing.prices.items()},
+        "currency": showing.currency,
+    }
+    if movie is not None:
+        view["movie_title"] = movie.title
+    return view

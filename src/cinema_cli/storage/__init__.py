@@ -1,0 +1,42 @@
+"""Storage backends behind one interface (:mod:`cinema_cli.storage.base`).
+
+:func:`open_storage` is the only place that names concrete backends, and it
+imports each lazily so that the JSON backend's commands never load SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cinema_cli.domain.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from cinema_cli.storage.base import Storage
+
+
+def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Storage:
+    """Open the backend named by ``url``.
+
+    ``json`` is the JSON backend in ``data_dir``; ``json:///path`` one in that folder;
+    ``sqlite:///path`` and ``postgresql+psycopg://...`` the SQL backend.
+    """
+    if url in ("", "json"):
+        from cinema_cli.storage.json_files import JsonStorage
+
+        return JsonStorage(data_dir, lock_timeout=lock_timeout)
+    if url.startswith("json://"):
+        from cinema_cli.storage.json_files import JsonStorage
+
+        folder = url.removeprefix("json://")
+        if not folder:
+            raise StorageUnavailable(f"storage URL {url!r} names no folder (json:///path/to/folder)")
+        return JsonStorage(Path(folder), lock_timeout=lock_timeout)
+    if url.startswith(("sqlite:", "postgresql")):
+        from cinema_cli.storage.sql import SqlStorage
+
+        return SqlStorage(url, lock_timeout=lock_timeout)
+    raise StorageUnavailable(
+        f"unknown storage {url!r}: use json, json:///folder, sqlite:///file.db "
+        "or postgresql+psycopg://user@host/db"
+    )

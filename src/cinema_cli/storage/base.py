@@ -1,0 +1,209 @@
+"""The storage port: what the services need from any backend.
+
+One interface, one contract test suite (``tests/contract``), several backends:
+``json_files`` (TinyDB files, the default) and ``sql`` (SQLite, PostgreSQL).
+
+Reads on :class:`Storage` see committed data and take no lock. Every
+read-check-write happens inside ``with storage.transaction() as tx:``; the
+transaction is the unit of work: it holds the backend's write lock (JSON: one
+cross-process file lock; SQL: a database transaction), sees the latest
+committed state, and commits all of its writes atomically and durably when the
+block ends without an exception (or none of them when it raises).
+
+Backends enforce the seat invariant themselves: at most one claim per
+(showing, seat). A hold is dead when ``expires_at <= now``; a dead hold may be
+replaced in the same transaction that claims the seat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from cinema_cli.domain.models import (
+    AuditEntry,
+    Booking,
+    City,
+    IdempotencyRecord,
+    Movie,
+    Reservation,
+    SeatClaim,
+    Showing,
+    Theater,
+    Ticket,
+    User,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowingQuery:
+    """Filters for :meth:`Reader.showings`; ``None`` means "any".
+
+    Times are UTC instants; ``starts_from`` is inclusive, ``starts_before`` exclusive.
+    """
+
+    movie_ids: frozenset[str] | None = None
+    theater_ids: frozenset[str] | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+    include_cancelled: bool = False
+
+
+RECORD_KINDS = (
+    "city",
+    "theater",
+    "movie",
+    "showing",
+    "reservation",
+    "claim",
+    "user",
+    "booking",
+    "idempotency",
+    "audit",
+)
+"""Kinds yielded by :meth:`Storage.dump`, in an order that :meth:`Storage.load` can replay."""
+
+
+class Reader(Protocol):
+    """Queries shared by :class:`Storage` (lock-free) and :class:`Transaction` (locked)."""
+
+    # -- catalog -------------------------------------------------------------------------------
+    def cities(self) -> list[City]: ...
+
+    def theaters(self, city_id: str | None = None) -> list[Theater]:
+        """Theaters (with rooms), ordered by city then name."""
+        ...
+
+    def theater(self, theater_id: str) -> Theater | None: ...
+
+    def movies(self) -> list[Movie]: ...
+
+    def movie(self, movie_id: str) -> Movie | None: ...
+
+    def showings(self, query: ShowingQuery) -> list[Showing]:
+        """Showings that match, ordered by ``starts_at`` then id."""
+        ...
+
+    def showing(self, showing_id: str) -> Showing | None: ...
+
+    # -- seats ---------------------------------------------------------------------------------
+    def claims(self, showing_id: str) -> list[SeatClaim]:
+        """Every claim stored for the showing, dead holds included (callers judge with ``now``)."""
+        ...
+
+    def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        """For each showing, how many seats are sold or held live at ``now`` (0 when none)."""
+        ...
+
+    def sold_counts(self, showing_ids: Iterable[str]) -> dict[str, int]:
+        """For each showing, how many valid or used tickets exist (0 when none)."""
+        ...
+
+    # -- bookings ------------------------------------------------------------------------------
+    def reservation(self, reservation_id: str) -> Reservation | None: ...
+
+    def booking(self, booking_id: str) -> Booking | None: ...
+
+    def bookings_by_email(self, email: str) -> list[Booking]:
+        """A user's bookings, newest first; ``email`` is compared case-insensitively."""
+        ...
+
+    def ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    def user_by_email(self, email: str) -> User | None: ...
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None: ...
+
+    def audit(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries (about ``subject`` when given), oldest first, the last ``limit``."""
+        ...
+
+
+class Transaction(Reader, Protocol):
+    """A unit of work: reads see the latest committed state; writes land together or not at all."""
+
+    # -- catalog -------------------------------------------------------------------------------
+    def put_city(self, city: City) -> None: ...
+
+    def put_theater(self, theater: Theater) -> None:
+        """Insert or replace a theater with its rooms."""
+        ...
+
+    def put_movies(self, movies: Iterable[Movie]) -> None: ...
+
+    def put_showings(self, showings: Iterable[Showing]) -> None:
+        """Insert or replace showings by id (bulk: imports send 100,000 at once)."""
+        ...
+
+    # -- seats ---------------------------------------------------------------------------------
+    def claim_seats(
+        self,
+        showing_id: str,
+        claims: list[SeatClaim],
+        *,
+        now: datetime,
+        replacing_reservation: str | None = None,
+    ) -> None:
+        """Add hold claims, atomically.
+
+        First drops, for this showing, every claim of ``replacing_reservation``
+        and every dead hold (``expires_at <= now``) on the seats asked for; then
+        adds ``claims``. Raises :class:`~cinema_cli.domain.errors.SeatUnavailable`
+        (``details["seats"]`` lists them) when any seat still has a claim; then
+        nothing changes.
+        """
+        ...
+
+    def release_reservation(self, reservation: Reservation) -> None:
+        """Drop a reservation and its hold claims (sold claims are left alone)."""
+        ...
+
+    def sell_seats(self, reservation: Reservation, tickets: list[Ticket], *, now: datetime) -> None:
+        """Turn the reservation's live holds into sales, one ticket per seat, atomically.
+
+        Raises :class:`~cinema_cli.domain.errors.HoldExpired` (and changes
+        nothing) unless every seat is still held by this reservation at ``now``.
+        The reservation record is removed.
+        """
+        ...
+
+    def release_tickets(self, showing_id: str, ticket_ids: Iterable[str]) -> None:
+        """Drop the sold claims of cancelled tickets so the seats can be sold again."""
+        ...
+
+    def put_reservation(self, reservation: Reservation) -> None: ...
+
+    # -- bookings ------------------------------------------------------------------------------
+    def put_user(self, user: User) -> None: ...
+
+    def put_booking(self, booking: Booking) -> None:
+        """Insert or replace a booking with its tickets (ticket status lives here)."""
+        ...
+
+    def put_idempotency(self, record: IdempotencyRecord) -> None: ...
+
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+
+class Storage(Reader, Protocol):
+    """A backend. Cheap to open: it touches nothing until first used."""
+
+    url: str
+    """Where the data lives (``json:///path``, ``sqlite:///path``, ``postgresql+psycopg://...``)."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Open a unit of work (see the module docstring)."""
+        ...
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every record as ``(kind, json-ready dict)``, kinds in :data:`RECORD_KINDS` order."""
+        ...
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Write records from :meth:`dump` into this (empty) store; returns counts per kind."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,299 @@
+"""Hand-written fakes for the ports, used by service and CLI tests.
+
+``FakeStorage`` keeps everything in dicts; a transaction works on a copy and
+swaps it in on success, which is the atomicity every real backend must match
+(``tests/contract`` runs the same tests against it and the real backends).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cinema_cli.domain.errors import HoldExpired, SeatUnavailable
+from cinema_cli.domain.models import (
+    AuditEntry,
+    Booking,
+    City,
+    ClaimKind,
+    IdempotencyRecord,
+    Movie,
+    Reservation,
+    SeatClaim,
+    Showing,
+    ShowingStatus,
+    Theater,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+
+_MODELS: dict[str, Any] = {
+    "city": City,
+    "theater": Theater,
+    "movie": Movie,
+    "showing": Showing,
+    "reservation": Reservation,
+    "claim": SeatClaim,
+    "user": User,
+    "booking": Booking,
+    "idempotency": IdempotencyRecord,
+    "audit": AuditEntry,
+}
+
+
+@dataclass
+class _State:
+    cities: dict[str, City] = field(default_factory=dict)
+    theaters: dict[str, Theater] = field(default_factory=dict)
+    movies: dict[str, Movie] = field(default_factory=dict)
+    showings: dict[str, Showing] = field(default_factory=dict)
+    claims: dict[tuple[str, str], SeatClaim] = field(default_factory=dict)
+    reservations: dict[str, Reservation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    bookings: dict[str, Booking] = field(default_factory=dict)
+    idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+class _FakeReader:
+    _state: _State
+
+    def cities(self) -> list[City]:
+        return sorted(self._state.cities.values(), key=lambda c: c.name)
+
+    def theaters(self, city_id: str | None = None) -> list[Theater]:
+        found = [t for t in self._state.theaters.values() if city_id in (None, t.city_id)]
+        return sorted(found, key=lambda t: (t.city_id, t.name))
+
+    def theater(self, theater_id: str) -> Theater | None:
+        return self._state.theaters.get(theater_id)
+
+    def movies(self) -> list[Movie]:
+        return sorted(self._state.movies.values(), key=lambda m: m.title)
+
+    def movie(self, movie_id: str) -> Movie | None:
+        return self._state.movies.get(movie_id)
+
+    def showings(self, query: ShowingQuery) -> list[Showing]:
+        def matches(s: Showing) -> bool:
+            return (
+                (query.movie_ids is None or s.movie_id in query.movie_ids)
+                and (query.theater_ids is None or s.theater_id in query.theater_ids)
+                and (query.starts_from is None or s.starts_at >= query.starts_from)
+                and (query.starts_before is None or s.starts_at < query.starts_before)
+                and (query.include_cancelled or s.status is ShowingStatus.SCHEDULED)
+            )
+
+        return sorted(filter(matches, self._state.showings.values()), key=lambda s: (s.starts_at, s.id))
+
+    def showing(self, showing_id: str) -> Showing | None:
+        return self._state.showings.get(showing_id)
+
+    def claims(self, showing_id: str) -> list[SeatClaim]:
+        return [c for (sid, _), c in self._state.claims.items() if sid == showing_id]
+
+    def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        wanted = {sid: 0 for sid in showing_ids}
+        for (sid, _), claim in self._state.claims.items():
+            if sid in wanted and claim.is_live(now):
+                wanted[sid] += 1
+        return wanted
+
+    def sold_counts(self, showing_ids: Iterable[str]) -> dict[str, int]:
+        wanted = {sid: 0 for sid in showing_ids}
+        for booking in self._state.bookings.values():
+            if booking.showing_id in wanted:
+                wanted[booking.showing_id] += sum(
+                    t.status is not TicketStatus.CANCELLED for t in booking.tickets
+                )
+        return wanted
+
+    def reservation(self, reservation_id: str) -> Reservation | None:
+        return self._state.reservations.get(reservation_id)
+
+    def booking(self, booking_id: str) -> Booking | None:
+        return self._state.bookings.get(booking_id)
+
+    def bookings_by_email(self, email: str) -> list[Booking]:
+        found = [b for b in self._state.bookings.values() if b.email.lower() == email.lower()]
+        return sorted(found, key=lambda b: (b.created_at, b.id), reverse=True)
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        for booking in self._state.bookings.values():
+            for ticket in booking.tickets:
+                if ticket.id == ticket_id:
+                    return ticket
+        return None
+
+    def user_by_email(self, email: str) -> User | None:
+        return self._state.users.get(email.lower())
+
+    def idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self._state.idempotency.get(key)
+
+    def audit(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+        found = [e for e in self._state.audit if subject in (None, e.subject)]
+        return found[-limit:] if limit else found
+
+
+class FakeTransaction(_FakeReader):
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def put_city(self, city: City) -> None:
+        self._state.cities[city.id] = city
+
+    def put_theater(self, theater: Theater) -> None:
+        self._state.theaters[theater.id] = theater
+
+    def put_movies(self, movies: Iterable[Movie]) -> None:
+        for movie in movies:
+            self._state.movies[movie.id] = movie
+
+    def put_showings(self, showings: Iterable[Showing]) -> None:
+        for showing in showings:
+            self._state.showings[showing.id] = showing
+
+    def claim_seats(
+        self,
+        showing_id: str,
+        claims: list[SeatClaim],
+        *,
+        now: datetime,
+        replacing_reservation: str | None = None,
+    ) -> None:
+        if replacing_reservation is not None:
+            for key, claim in list(self._state.claims.items()):
+                if key[0] == showing_id and claim.reservation_id == replacing_reservation:
+                    if claim.kind is ClaimKind.HOLD:
+                        del self._state.claims[key]
+        taken = []
+        for claim in claims:
+            existing = self._state.claims.get((showing_id, claim.seat_id))
+            if existing is not None and existing.is_live(now):
+                taken.append(claim.seat_id)
+        if taken:
+            raise SeatUnavailable(f"seats not available: {', '.join(taken)}", seats=taken)
+        for claim in claims:
+            self._state.claims[(showing_id, claim.seat_id)] = claim
+
+    def release_reservation(self, reservation: Reservation) -> None:
+        self._state.reservations.pop(reservation.id, None)
+        for key, claim in list(self._state.claims.items()):
+            if claim.reservation_id == reservation.id and claim.kind is ClaimKind.HOLD:
+                del self._state.claims[key]
+
+    def sell_seats(self, reservation: Reservation, tickets: list[Ticket], *, now: datetime) -> None:
+        for ticket in tickets:
+            claim = self._state.claims.get((reservation.showing_id, ticket.seat_id))
+            if (
+                claim is None
+                or claim.reservation_id != reservation.id
+                or claim.kind is not ClaimKind.HOLD
+                or not claim.is_live(now)
+            ):
+                raise HoldExpired(f"reservation {reservation.id} has expired", reservation_id=reservation.id)
+        for ticket in tickets:
+            self._state.claims[(reservation.showing_id, ticket.seat_id)] = SeatClaim(
+                showing_id=reservation.showing_id,
+                seat_id=ticket.seat_id,
+                kind=ClaimKind.SOLD,
+                booking_id=ticket.booking_id,
+                ticket_id=ticket.id,
+            )
+        self._state.reservations.pop(reservation.id, None)
+
+    def release_tickets(self, showing_id: str, ticket_ids: Iterable[str]) -> None:
+        ids = set(ticket_ids)
+        for key, claim in list(self._state.claims.items()):
+            if key[0] == showing_id and claim.ticket_id in ids:
+                del self._state.claims[key]
+
+    def put_reservation(self, reservation: Reservation) -> None:
+        self._state.reservations[reservation.id] = reservation
+
+    def put_user(self, user: User) -> None:
+        self._state.users[user.email.lower()] = user
+
+    def put_booking(self, booking: Booking) -> None:
+        self._state.bookings[booking.id] = booking
+
+    def put_idempotency(self, record: IdempotencyRecord) -> None:
+        self._state.idempotency[record.key] = record
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self._state.audit.append(entry)
+
+
+class FakeStorage(_FakeReader):
+    """An in-memory backend with the same contract as the real ones."""
+
+    url = "fake://"
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[FakeTransaction]:
+        with self._lock:
+            working = copy.deepcopy(self._state)
+            yield FakeTransaction(working)
+            self._state = working
+
+    def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        s = self._state
+        sources: dict[str, Iterable[Any]] = {
+            "city": s.cities.values(),
+            "theater": s.theaters.values(),
+            "movie": s.movies.values(),
+            "showing": s.showings.values(),
+            "reservation": s.reservations.values(),
+            "claim": s.claims.values(),
+            "user": s.users.values(),
+            "booking": s.bookings.values(),
+            "idempotency": s.idempotency.values(),
+            "audit": s.audit,
+        }
+        for kind in RECORD_KINDS:
+            for item in sources[kind]:
+                yield kind, item.model_dump(mode="json")
+
+    def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        counts = dict.fromkeys(RECORD_KINDS, 0)
+        with self.transaction() as tx:
+            for kind, data in records:
+                item = _MODELS[kind].model_validate(data)
+                counts[kind] += 1
+                match kind:
+                    case "city":
+                        tx.put_city(item)
+                    case "theater":
+                        tx.put_theater(item)
+                    case "movie":
+                        tx.put_movies([item])
+                    case "showing":
+                        tx.put_showings([item])
+                    case "reservation":
+                        tx.put_reservation(item)
+                    case "claim":
+                        tx._state.claims[(item.showing_id, item.seat_id)] = item
+                    case "user":
+                        tx.put_user(item)
+                    case "booking":
+                        tx.put_booking(item)
+                    case "idempotency":
+                        tx.put_idempotency(item)
+                    case "audit":
+                        tx.append_audit(item)
+        return counts
+
+    def close(self) -> None:
+        pass
