@@ -289,7 +289,7 @@ def bench_import(b: Bench) -> None:
 
 
 def _reserve_loop(b: Bench, showing: str, worker: int, count: int,
-                  results: list[tuple[int, list[str]]], lock: threading.Lock) -> None:
+                  results: Outcome, lock: threading.Lock) -> None:
     for n in range(count):
         done = b.cinema_run(["reserve", showing, "--count", "1", "--session",
                              f"bench-c{worker}-{n}", "--json"])
@@ -303,8 +303,12 @@ def _reserve_loop(b: Bench, showing: str, worker: int, count: int,
             results.append((done.returncode, seats))
 
 
-def _contend(b: Bench, showing: str, workers: int, each: int) -> tuple[float, list[tuple[int, list[str]]]]:
-    results: list[tuple[int, list[str]]] = []
+Outcome = list[tuple[int, list[str]]]
+"""Per reservation attempt: exit code and the seats it got."""
+
+
+def _contend(b: Bench, showing: str, workers: int, each: int) -> tuple[float, Outcome]:
+    results: Outcome = []
     lock = threading.Lock()
     threads = [threading.Thread(target=_reserve_loop, args=(b, showing, w, each, results, lock))
                for w in range(workers)]
@@ -333,7 +337,7 @@ def bench_contention(b: Bench) -> None:
     workers, each = b.args.contention_workers, b.args.contention_each
     single_showing, shared_showing = b.manifest["contention_showings"]
     print(f"  {label} ...", file=sys.stderr, flush=True)
-    alone_s, alone = _contend(b, single_showing, 1, each)
+    alone_s, _ = _contend(b, single_showing, 1, each)
     together_s, together = _contend(b, shared_showing, workers, each)
     rate1 = each / alone_s
     rate16 = workers * each / together_s
@@ -530,7 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contention-each", type=int, default=20)
     parser.add_argument("--only", help=f"comma-separated steps out of {', '.join(STEPS)}")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
-    parser.add_argument("--data", type=Path, help="dataset folder (default benchmarks/out/<scale>-<backend>)")
+    parser.add_argument("--data", type=Path,
+                        help="dataset folder (default benchmarks/out/<scale>-<backend>)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the dataset")
     parser.add_argument("--results", type=Path, help="where to write the JSON results")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
@@ -544,14 +549,19 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(steps) - set(STEPS)
     if unknown:
         parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
-    floor = bench_floor(bench).median
+    floor_figure = bench_floor(bench)
+    floor_start = floor_figure.median
     for step in steps:
         try:
             STEPS[step](bench)
         except Exception as failure:  # one broken step must not lose the others' figures
             bench.missing(step, step, f"failed: {type(failure).__name__}: {failure}"[:300])
-    floor_again = bench_floor(bench)  # the floor once more at the end: drift check
+    # The floor once more at the end (the machine may have got busier or quieter meanwhile);
+    # every ratio uses the median of both sets of runs.
+    floor_again = bench_floor(bench)
     bench.figures.remove(floor_again)
+    floor_figure.runs_ms.extend(floor_again.runs_ms)
+    floor = floor_figure.median
     comparisons = judge(bench.figures)
     table_rows = bench.figures + comparisons
 
@@ -561,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(), "machine": platform.machine(),
         "cpus": os.cpu_count(), "runs": args.runs,
         "floor_ms": round(floor, 1) if floor else None,
+        "floor_start_ms": round(floor_start, 1) if floor_start else None,
         "floor_end_ms": round(floor_again.median, 1) if floor_again.median else None,
         "dataset": manifest["counts"], "backend_loaded": backend_ok, "backend_error": error,
         "results": [f.as_json(floor) for f in table_rows],
@@ -576,7 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = manifest["counts"]
     print(f"Dataset: {counts['theaters']} theaters, {counts['rooms']} rooms, "
           f"{counts['showings']:,} showings, {counts['tickets']:,} tickets sold. "
-          f"Floor: {floor or 0:.0f} ms at the start, {floor_again.median or 0:.0f} ms at the end. "
+          f"Floor: {floor or 0:.0f} ms ({floor_start or 0:.0f} ms at the start, "
+          f"{floor_again.median or 0:.0f} ms at the end). "
           f"{args.runs} runs per command after a warm-up.\n")
     print(markdown(table_rows, floor))
     print(f"\nResults written to {path}")
