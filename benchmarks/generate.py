@@ -452,9 +452,10 @@ def all_records(catalog: Catalog, slots: list[Slot], sales: list[Sale],
 
 
 def check_records(records: Iterator[tuple[str, dict[str, Any]]], per_kind: int = 20) -> None:
-    """Validate the first records of each kind with the domain models and check that
-    they dump back to the same dict, so the generator never drifts from the schema."""
+    """Rebuild the first records of each kind as domain entities and check that they
+    turn back into the same dict, so the generator never drifts from the schema."""
     from cinema_cli.domain import models
+    from cinema_cli.storage.records import from_record, to_record
 
     classes = {"city": models.City, "theater": models.Theater, "movie": models.Movie,
                "showing": models.Showing, "claim": models.SeatClaim, "user": models.User,
@@ -464,8 +465,7 @@ def check_records(records: Iterator[tuple[str, dict[str, Any]]], per_kind: int =
         if seen.get(kind, 0) >= per_kind:
             continue
         seen[kind] = seen.get(kind, 0) + 1
-        item = classes[kind].model_validate(data)
-        again = item.model_dump(mode="json")
+        again = to_record(from_record(classes[kind], data))
         if again != data:
             raise SystemExit(f"generator drift in {kind}: {data!r}\n  != {again!r}")
 
@@ -530,8 +530,10 @@ def load_into_backend(backend: str, data_dir: Path,
 
 # --- the command ----------------------------------------------------------------------------------
 def _stamp(scale: Scale, seed: int, backend: str) -> dict[str, Any]:
+    from cinema_cli.domain.models import SCHEMA_VERSION
+
     return {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale.name,
-            "backend": backend}
+            "backend": backend, "schema_version": SCHEMA_VERSION}
 
 
 def _read_json(path: Path) -> Any:

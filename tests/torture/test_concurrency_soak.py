@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import WORKLOAD, Tally, audit_store, parse_acks
+from torture_kit import WORKLOAD, Tally, audit_store, parse_acks
 from workload import booking_id_for, stock
 
 WORKERS = 16

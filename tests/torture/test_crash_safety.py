@@ -19,7 +19,7 @@ from pathlib import Path
 from random import Random
 
 import pytest
-from conftest import WORKLOAD, Tally, audit_store, parse_acks
+from torture_kit import WORKLOAD, Tally, audit_store, parse_acks
 from workload import IMPORT_BATCH, booking_id_for, crash_plan, stock
 
 TOTAL = 200

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -141,23 +142,23 @@ def sell(tx: Any, reservation: Reservation) -> Booking:
 
 def cancel_ticket(tx: Any, booking: Booking, ticket_id: str) -> None:
     tickets = [
-        t.model_copy(update={"status": TicketStatus.CANCELLED, "cancelled_at": NOW})
+        replace(t, status=TicketStatus.CANCELLED, cancelled_at=NOW)
         if t.id == ticket_id else t
         for t in booking.tickets
     ]
     live = [t for t in tickets if t.status is not TicketStatus.CANCELLED]
     status = BookingStatus.PARTIALLY_CANCELLED if live else BookingStatus.CANCELLED
     tx.release_tickets(booking.showing_id, [ticket_id])
-    tx.put_booking(booking.model_copy(update={"tickets": tickets, "status": status}))
+    tx.put_booking(replace(booking, tickets=tickets, status=status))
 
 
 def check_in(tx: Any, booking: Booking, ticket_id: str) -> None:
     tickets = [
-        t.model_copy(update={"status": TicketStatus.USED, "checked_in_at": NOW, "gate": "A"})
+        replace(t, status=TicketStatus.USED, checked_in_at=NOW, gate="A")
         if t.id == ticket_id else t
         for t in booking.tickets
     ]
-    tx.put_booking(booking.model_copy(update={"tickets": tickets}))
+    tx.put_booking(replace(booking, tickets=tickets))
 
 
 def import_batch(tx: Any, name: str, size: int = IMPORT_BATCH) -> None:
@@ -169,7 +170,7 @@ def ack(*words: object) -> None:
     sys.stdout.flush()
 
 
-# --- crash: one writer, killed at random moments ------------------------------------------------
+# --- crash: one writer, killed at random moments ---------------------------------------------
 def crash_plan(n: int) -> tuple[str, str, list[str]]:
     """Operation ``n``: ("import", name, []) or ("hold"/"sell", showing, seats)."""
     if n % 10 == 9:
@@ -208,7 +209,7 @@ def crash_writer(url: str, data_dir: Path, start: int, total: int) -> None:
     sys.stdout.flush()
 
 
-# --- soak: many processes at once ------------------------------------------------------------------
+# --- soak: many processes at once ---------------------------------------------------------------
 def soak_worker(url: str, data_dir: Path, worker: int, seconds: float) -> None:
     """Random reservations, purchases, cancellations, check-ins and imports until time is up,
     on two showings shared by every worker (so they collide)."""
