@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from cinema_cli.config import Clock, Settings
 
 if TYPE_CHECKING:
+    from cinema_cli.adapters.signing import KeyRing
     from cinema_cli.storage.base import Storage
 
 
@@ -32,6 +33,13 @@ class Runtime:
         return open_storage(
             self.settings.storage_url, self.settings.data_dir, lock_timeout=self.settings.lock_timeout
         )
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """Ticket signing keys in ``<data dir>/keys`` (created on first use)."""
+        from cinema_cli.adapters.signing import KeyRing
+
+        return KeyRing(self.settings.data_dir / "keys", self.clock)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

@@ -74,8 +74,13 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def ensure_private_dir(folder: Path) -> Path:
-    """Create ``folder`` (and parents) for the owner only; tighten it if it exists."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create ``folder`` for the owner only (tightening it if it exists).
+
+    A missing parent (the data folder) is created owner-only too; one that exists is left as is.
+    """
+    if not folder.parent.exists():
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(folder, 0o700)
     return folder
 
