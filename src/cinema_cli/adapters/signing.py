@@ -66,8 +66,8 @@ def _write_private(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
+        temporary.chmod(0o600)
+        temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -81,7 +81,7 @@ def ensure_private_dir(folder: Path) -> Path:
     if not folder.parent.exists():
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(folder, 0o700)
+    folder.chmod(0o700)
     return folder
 
 
@@ -164,7 +164,7 @@ class KeyRing:
         return self._clock().isoformat().replace("+00:00", "Z")
 
     # -- public API ----------------------------------------------------------------------------
-    def keys(self) -> list[KeyInfo]:
+    def list_keys(self) -> list[KeyInfo]:
         """Every key, oldest first (creates the first key when there is none)."""
         index = self._ensure()
         return [
@@ -193,7 +193,7 @@ class KeyRing:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-            if not any(info.key_id == key_id for info in self.keys()):
+            if not any(info.key_id == key_id for info in self.list_keys()):
                 raise KeyNotFound(f"no signing key has id {key_id!r}", key_id=key_id)
             try:
                 loaded = serialization.load_pem_private_key(
@@ -260,8 +260,10 @@ class Ed25519TicketCodes:
 
     def verify(self, code: str) -> TicketPayload:
         """The payload of a genuine code; :class:`InvalidTicket` for anything else."""
-        known = {info.key_id for info in self.keyring.keys()}
-        return _verify(code, lambda key_id: self.keyring.public_key(key_id) if key_id in known else None)
+        known = {info.key_id for info in self.keyring.list_keys()}
+        return _verify(
+            code, lambda key_id: self.keyring.public_key(key_id) if key_id in known else None
+        )
 
 
 class PublicKeyVerifier:

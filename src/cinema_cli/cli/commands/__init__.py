@@ -12,3 +12,6 @@ def register_all(app: typer.Typer) -> None:
     from cinema_cli.cli.commands import keys
 
     keys.register(app)
+    from cinema_cli.cli.commands import checkin
+
+    checkin.register(app)

@@ -43,7 +43,7 @@ def public(
     from cinema_cli.domain.errors import KeyNotFound
 
     keyring = runtime().keyring
-    infos = keyring.keys()
+    infos = keyring.list_keys()
     if key_id is not None:
         infos = [info for info in infos if info.key_id == key_id.lower()]
         if not infos:
@@ -74,7 +74,10 @@ def rotate(as_json: JsonFlag = False) -> None:
         emit_json(
             {
                 "active": new.key_id,
-                "keys": [_key_view(info, keyring.public_pem(info.key_id)) for info in keyring.keys()],
+                "keys": [
+                    _key_view(info, keyring.public_pem(info.key_id))
+                    for info in keyring.list_keys()
+                ],
             }
         )
         return
