@@ -11,7 +11,7 @@ with an ISO 4217 currency, never float.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -28,10 +28,11 @@ SCHEMA_VERSION = 1
 def _require_aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must be timezone-aware")
-    return value
+    return value.astimezone(UTC)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+UtcDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+"""An aware datetime, normalised to UTC (stored as ``...Z``)."""
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
@@ -155,8 +156,8 @@ class Showing(Model):
     theater_id: Id
     room_id: Id
     movie_id: Id
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
     prices: dict[SeatCategory, Amount]
     """Price per seat category; a category without a price is sold at the standard price."""
     currency: Currency
@@ -186,7 +187,7 @@ class SeatClaim(Model):
     kind: ClaimKind
     reservation_id: str | None = None
     session_id: str | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: UtcDatetime | None = None
     booking_id: str | None = None
     ticket_id: str | None = None
 
@@ -204,8 +205,8 @@ class Reservation(Model):
     showing_id: Id
     movie_id: Id
     seats: list[str]
-    created_at: AwareDatetime
-    expires_at: AwareDatetime
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
     total: Money
 
     def is_live(self, now: datetime) -> bool:
@@ -218,7 +219,7 @@ class User(Model):
     id: str
     email: str
     name: str
-    created_at: AwareDatetime
+    created_at: UtcDatetime
 
 
 class Payment(Model):
@@ -249,9 +250,9 @@ class Ticket(Model):
     price: Money
     code: str
     status: TicketStatus = TicketStatus.VALID
-    checked_in_at: AwareDatetime | None = None
+    checked_in_at: UtcDatetime | None = None
     gate: str | None = None
-    cancelled_at: AwareDatetime | None = None
+    cancelled_at: UtcDatetime | None = None
 
 
 class BookingStatus(StrEnum):
@@ -267,7 +268,7 @@ class Refund(Model):
     reference: str
     amount: Money
     ticket_ids: list[str]
-    created_at: AwareDatetime
+    created_at: UtcDatetime
 
 
 class Booking(Model):
@@ -285,7 +286,7 @@ class Booking(Model):
     payment: Payment
     tickets: list[Ticket]
     status: BookingStatus = BookingStatus.CONFIRMED
-    created_at: AwareDatetime
+    created_at: UtcDatetime
     idempotency_key: str | None = None
     refunds: list[Refund] = Field(default_factory=list)
 
@@ -296,7 +297,7 @@ class IdempotencyRecord(Model):
     key: str
     fingerprint: str
     booking_id: str
-    created_at: AwareDatetime
+    created_at: UtcDatetime
 
 
 AuditAction = Literal[
@@ -308,7 +309,7 @@ class AuditEntry(Model):
     """One state change, for ``cinema log``. Never holds card data."""
 
     id: str
-    at: AwareDatetime
+    at: UtcDatetime
     actor: str
     action: AuditAction
     subject: str
