@@ -182,13 +182,17 @@ def split_code(code: str) -> tuple[TicketPayload, bytes, bytes]:
     if length == 0:
         raise MalformedCode("empty window")
     key_id = message[position + 6 :].hex()
-    valid_from = _EPOCH + timedelta(minutes=start)
+    try:
+        valid_from = _EPOCH + timedelta(minutes=start)
+        valid_until = valid_from + timedelta(minutes=length)
+    except OverflowError:  # beyond year 9999: only a damaged code says that
+        raise MalformedCode("window") from None
     payload = TicketPayload(
         ticket_id=texts[0],
         showing_id=texts[1],
         seat_id=texts[2],
         valid_from=valid_from,
-        valid_until=valid_from + timedelta(minutes=length),
+        valid_until=valid_until,
         key_id=key_id,
     )
     return payload, message, signature
