@@ -132,7 +132,9 @@ def test_a_code_replaced_by_a_newer_one_is_revoked(storage: Any, codes: Ed25519T
         check_in(storage, at(DOORS_OPEN), codes, old.code)
 
 
-def test_a_forged_code_is_invalid_and_changes_nothing(storage: Any, codes: Ed25519TicketCodes) -> None:
+def test_a_forged_code_is_invalid_and_changes_nothing(
+    storage: Any, codes: Ed25519TicketCodes
+) -> None:
     booking = sell(storage, codes)
     code = booking.tickets[0].code
     flipped = code[:20] + ("A" if code[20] != "A" else "B") + code[21:]

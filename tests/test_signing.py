@@ -140,7 +140,9 @@ def test_public_key_files_may_hold_several_keys(tmp_path: Path) -> None:
     assert both.verify(codes.issue(CLAIMS)).key_id == ring.active_key_id()
 
 
-@pytest.mark.parametrize("pem", [b"", b"hello", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+@pytest.mark.parametrize(
+    "pem", [b"", b"hello", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]
+)
 def test_a_public_key_file_that_is_not_a_key_is_invalid_input(pem: bytes) -> None:
     with pytest.raises(InvalidInput, match="--public-key"):
         PublicKeyVerifier(pem)
