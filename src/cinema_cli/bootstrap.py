@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from cinema_cli.config import Clock, Settings
 
 if TYPE_CHECKING:
+    from cinema_cli.adapters.delivery import Outbox, SmtpMailer
     from cinema_cli.adapters.signing import KeyRing
     from cinema_cli.storage.base import Storage
 
@@ -42,6 +43,22 @@ class Runtime:
         from cinema_cli.adapters.signing import KeyRing
 
         return KeyRing(self.settings.data_dir / "keys", self.clock)
+
+    @cached_property
+    def mail_outbox(self) -> Outbox:
+        """The outbox folder with each message's send state (``<data dir>/outbox``)."""
+        from cinema_cli.adapters.delivery import Outbox
+
+        return Outbox(self.settings.data_dir / "outbox")
+
+    @cached_property
+    def mailer(self) -> SmtpMailer | None:
+        """SMTP delivery when ``CINEMA_SMTP_URL`` is set; ``None`` keeps mail in the outbox."""
+        if not self.settings.smtp_url:
+            return None
+        from cinema_cli.adapters.delivery import SmtpMailer, parse_smtp_url
+
+        return SmtpMailer(parse_smtp_url(self.settings.smtp_url))
 
     def close(self) -> None:
         if "storage" in self.__dict__:

@@ -15,3 +15,6 @@ def register_all(app: typer.Typer) -> None:
     from cinema_cli.cli.commands import checkin
 
     checkin.register(app)
+    from cinema_cli.cli.commands import outbox
+
+    outbox.register(app)
