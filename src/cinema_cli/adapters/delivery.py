@@ -348,7 +348,7 @@ class DeliveringOutbox:
         outbox: Outbox,
         mailer: SmtpMailer | None,
         clock: Callable[[], datetime],
-        warn: Callable[[str], None],
+        warn: Callable[[str], object],
     ) -> None:
         self.inner = inner
         self.outbox = outbox

@@ -6,15 +6,10 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse
+    from cinema_cli.cli.commands import booking, browse, checkin, keys, outbox
 
     browse.register(app)
-    from cinema_cli.cli.commands import keys
-
+    booking.register(app)
     keys.register(app)
-    from cinema_cli.cli.commands import checkin
-
     checkin.register(app)
-    from cinema_cli.cli.commands import outbox
-
     outbox.register(app)
