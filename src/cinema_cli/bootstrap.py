@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from cinema_cli.config import Clock, Settings
 
 if TYPE_CHECKING:
+    from cinema_cli.adapters.cancellation_mail import CancellationMail
     from cinema_cli.adapters.delivery import Outbox, SmtpMailer
     from cinema_cli.adapters.signing import KeyRing
     from cinema_cli.services.booking import BoxOffice
@@ -120,6 +121,16 @@ class Runtime:
         from cinema_cli.adapters.delivery import SmtpMailer, parse_smtp_url
 
         return SmtpMailer(parse_smtp_url(self.settings.smtp_url))
+
+    @cached_property
+    def cancellation_mail(self) -> CancellationMail:
+        """Cancellation e-mails: into the outbox, and sent like confirmations."""
+        from cinema_cli.adapters.cancellation_mail import CancellationMail
+        from cinema_cli.adapters.delivery import DeliveringOutbox
+
+        outbox = self.outbox
+        send = outbox.send_new if isinstance(outbox, DeliveringOutbox) else (lambda path: None)
+        return CancellationMail(self.mail_outbox, send)
 
     def close(self) -> None:
         if "storage" in self.__dict__:
