@@ -64,7 +64,12 @@ def test_tickets_open_two_hours_before_the_start_and_close_at_the_end() -> None:
     signature=st.binary(min_size=SIGNATURE_SIZE, max_size=SIGNATURE_SIZE),
 )
 def test_a_payload_survives_packing_and_splitting(
-    ticket: str, showing: str, seat: str, start_minute: int, length: int, key: bytes,
+    ticket: str,
+    showing: str,
+    seat: str,
+    start_minute: int,
+    length: int,
+    key: bytes,
     signature: bytes,
 ) -> None:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)

@@ -76,8 +76,9 @@ def test_buy_scan_check_in_twice_flip_and_verify_offline(data: Path, tmp_path: P
     [decoded] = read_qr_codes(Path(first["qr_png"]))
     assert decoded == first["code"]
 
-    admitted = cli("checkin", "--image", first["qr_png"], "--gate", "north", "--json",
-                   now=DOORS_OPEN)
+    admitted = cli(
+        "checkin", "--image", first["qr_png"], "--gate", "north", "--json", now=DOORS_OPEN
+    )
     assert admitted["status"] == "admitted" and admitted["seat"] == "B3"
     assert admitted["gate"] == "north" and admitted["showing"]["id"] == "s1"
     assert admitted["checked_in_at"] == "2026-11-24T17:30:00Z"
@@ -89,13 +90,17 @@ def test_buy_scan_check_in_twice_flip_and_verify_offline(data: Path, tmp_path: P
 
     flipped = decoded[:30] + ("X" if decoded[30] != "X" else "Y") + decoded[31:]
     forged = cli("checkin", flipped, "--json", now=DOORS_OPEN, code=6)
-    assert forged == {"code": "invalid_ticket", "message": "this is not a valid ticket code",
-                      "details": {}}
+    assert forged == {
+        "code": "invalid_ticket",
+        "message": "this is not a valid ticket code",
+        "details": {},
+    }
 
     pem = tmp_path / "door.pem"
     pem.write_text(cli("keys", "public").stdout)
-    offline = cli("checkin", "--offline", "--public-key", str(pem), decoded, "--json",
-                  now=DOORS_OPEN)
+    offline = cli(
+        "checkin", "--offline", "--public-key", str(pem), decoded, "--json", now=DOORS_OPEN
+    )
     assert offline["status"] == "admitted" and offline["offline"] is True
     assert offline["ticket_id"] == first["ticket_id"]
     cli("checkin", "--offline", "--public-key", str(pem), flipped, now=DOORS_OPEN, code=6)
@@ -107,8 +112,9 @@ def test_buy_scan_check_in_twice_flip_and_verify_offline(data: Path, tmp_path: P
 def test_cancel_one_ticket_frees_the_seat_refuses_it_and_refunds_once(data: Path) -> None:
     booking = buy_two()
     kept, gone = booking["tickets"]
-    result = cli("cancel", booking["booking_id"], "--tickets", "B4", "--json",
-                 now=NOW + timedelta(minutes=5))
+    result = cli(
+        "cancel", booking["booking_id"], "--tickets", "B4", "--json", now=NOW + timedelta(minutes=5)
+    )
     assert result["status"] == "partially_cancelled"
     assert [c["seat"] for c in result["cancelled"]] == ["B4"]
     assert result["refund"]["amount"] == {"amount": "12.50", "currency": "EUR"}
@@ -172,9 +178,9 @@ def test_keys_public_json_and_rotation(data: Path) -> None:
     assert [k["active"] for k in after] == [False, True]
     only = cli("keys", "public", "--key-id", before[0]["key_id"], "--json")["keys"]
     assert only == [after[0]]
-    assert cli("keys", "public", "--key-id", before[0]["key_id"]).stdout == after[0][
-        "public_key_pem"
-    ]
+    assert (
+        cli("keys", "public", "--key-id", before[0]["key_id"]).stdout == after[0]["public_key_pem"]
+    )
     cli("keys", "public", "--key-id", "00000000", code=3)
 
 
@@ -198,7 +204,9 @@ def test_without_zxing_the_image_option_says_how_to_install_it(
 def test_stdin_dash_reads_the_code(data: Path) -> None:
     booking = buy_two()
     result = runner.invoke(
-        app, ["checkin", "-", "--json"], input=booking["tickets"][0]["code"] + "\n",
+        app,
+        ["checkin", "-", "--json"],
+        input=booking["tickets"][0]["code"] + "\n",
         env={"CINEMA_NOW": DOORS_OPEN.isoformat()},
     )
     assert result.exit_code == 0, result.stderr
@@ -248,13 +256,19 @@ def test_a_real_process_checks_in_and_refuses_a_second_scan(data: Path) -> None:
     code = booking["tickets"][1]["code"]
     first = subprocess.run(
         [sys.executable, "-m", "cinema_cli", "checkin", code, "--gate", "east"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert first.returncode == 0, first.stderr
     assert "ADMIT" in first.stdout and "B4" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "cinema_cli", "checkin", code, "--json"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert second.returncode == 4
     assert json.loads(second.stderr)["error"]["details"]["gate"] == "east"

@@ -49,7 +49,7 @@ def cancellation_message(notice: CancellationNotice) -> EmailMessage:
     )
     lines += ["", "We hope to see you another time."]
     message = EmailMessage()
-    message["Subject"] = f"Cancelled: {title}, {when} (seats {seats})"
+    message["Subject"] = f"Cancelled: {title}, seats {seats}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((booking.name, booking.email))
     stamp = notice.cancelled[0].cancelled_at if notice.cancelled else None

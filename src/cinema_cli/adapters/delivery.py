@@ -37,7 +37,6 @@ from cinema_cli.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     import smtplib
-    from email.message import EmailMessage
 
 STATE_DIR = ".delivery"
 ENV = "CINEMA_SMTP_URL"
@@ -155,28 +154,49 @@ class SmtpMailer:
                 client.close()
 
     def _send(self, client: smtplib.SMTP, raw: bytes) -> None:
+        """Send the stored bytes as they are (only the From header may be replaced)."""
         import smtplib
-        from email import message_from_bytes, policy
+        from email import policy
+        from email.parser import BytesHeaderParser
         from email.utils import getaddresses
 
-        message: EmailMessage = message_from_bytes(raw, policy=policy.SMTP)
-        headers = [str(h) for h in message.get_all("To", []) + message.get_all("Cc", [])]
-        recipients = [address for _, address in getaddresses(headers) if address]
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        targets = [str(h) for h in headers.get_all("To", []) + headers.get_all("Cc", [])]
+        recipients = [address for _, address in getaddresses(targets) if address]
         if not recipients:
             raise SendError("the message has no recipient (To)")
+        data = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if self.settings.sender:
-            del message["From"]
-            message["From"] = self.settings.sender
-        sender = self.settings.sender or next(
-            (a for _, a in getaddresses([str(h) for h in message.get_all("From", [])]) if a), ""
-        )
+            data = _replace_from(data, self.settings.sender)
+            sender = self.settings.sender
+        else:
+            senders = [str(h) for h in headers.get_all("From", [])]
+            sender = next((a for _, a in getaddresses(senders) if a), "")
+        options = ["BODY=8BITMIME"] if client.has_extn("8bitmime") and not data.isascii() else []
         try:
-            refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
+            refused = client.sendmail(sender, recipients, data, mail_options=options)
         except (OSError, smtplib.SMTPException) as error:
             raise SendError(f"SMTP server {self.settings.where}: {_describe(error)}") from None
         if refused:
             refused_list = ", ".join(sorted(refused))
             raise SendError(f"SMTP server {self.settings.where} refused {refused_list}")
+
+
+def _replace_from(data: bytes, sender: str) -> bytes:
+    """Swap the From header of a CRLF message for ``sender`` (folded lines included)."""
+    head, separator, body = data.partition(b"\r\n\r\n")
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = line.lower().startswith(b"from:")
+        if not skipping:
+            kept.append(line)
+    kept.insert(0, b"From: " + sender.encode("ascii", "replace"))
+    return b"\r\n".join(kept) + separator + body
 
 
 def _describe(error: BaseException) -> str:
