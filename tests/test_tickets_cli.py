@@ -273,3 +273,29 @@ def test_a_real_process_checks_in_and_refuses_a_second_scan(data: Path) -> None:
     assert second.returncode == 4
     assert json.loads(second.stderr)["error"]["details"]["gate"] == "east"
     assert second.stdout == ""
+
+
+def test_log_limits_and_names_bad_arguments(data: Path) -> None:
+    booking = buy_two()
+    assert len(cli("log", "--json")["entries"]) == 2  # hold, purchase
+    [last] = cli("log", "--limit", "1", "--json")["entries"]
+    assert last["action"] in {"hold", "purchase"} and set(last) == {
+        "id",
+        "at",
+        "actor",
+        "action",
+        "subject",
+        "details",
+    }
+    assert "--limit" in cli("log", "--limit", "0", code=6).stderr
+    assert cli("log", "--booking", "b-unknown", "--json", code=3)["code"] == "booking_not_found"
+    human = cli("log", "--booking", booking["booking_id"]).stdout
+    assert "purchase" in human and "B3,B4" in human
+
+
+def test_outbox_list_shows_unsent_mail_without_smtp(data: Path) -> None:
+    assert cli("outbox", "list", "--json") == {"messages": []}
+    assert "empty" in cli("outbox", "list").stdout
+    buy_two()
+    [message] = cli("outbox", "list", "--json")["messages"]
+    assert message["status"] == "unsent" and message["to"] == "Ada Lovelace <ada@example.org>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,7 +42,9 @@ def log(
         table.add_column(column)
     for entry in entries:
         details = " ".join(
-            f"{key}={value}" for key, value in entry.details.items() if value not in (None, [])
+            f"{key}={_plain(value)}"
+            for key, value in entry.details.items()
+            if value not in (None, [])
         )
         table.add_row(
             entry.at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -52,6 +54,15 @@ def log(
             details,
         )
     out.print(table, markup=False)
+
+
+def _plain(value: Any) -> str:
+    """``["C3","C4"]`` -> ``C3,C4``; a money dict -> ``16.00 EUR``."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return f"{value['amount']} {value['currency']}"
+    return str(value)
 
 
 def register(app: typer.Typer) -> None:
