@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from booking_support import (
     APPROVED,
     DECLINED,
@@ -15,8 +16,6 @@ from booking_support import (
     box_office,
     seed_catalog,
 )
-from fakes import FakeStorage
-
 from cinema_cli.domain.errors import (
     HoldExpired,
     IdempotencyKeyReused,
@@ -33,6 +32,7 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import ClaimKind
 from cinema_cli.services import booking as service
+from fakes import FakeStorage
 
 
 @pytest.fixture
@@ -57,11 +57,15 @@ def live_seats(storage: FakeStorage, clock: MovableClock) -> dict[str, str]:
 
 
 def hold(storage: FakeStorage, clock: MovableClock, *seats: str, session: str = "s-ada") -> str:
-    result = service.reserve(storage, clock, "sh-1", seats=seats, session_id=session, hold_seconds=600)
+    result = service.reserve(
+        storage, clock, "sh-1", seats=seats, session_id=session, hold_seconds=600
+    )
     return result.reservation.id
 
 
-def buy(storage: FakeStorage, clock: MovableClock, office: service.BoxOffice, rid: str, **kw: object):
+def buy(
+    storage: FakeStorage, clock: MovableClock, office: service.BoxOffice, rid: str, **kw: object
+):
     args: dict[str, object] = {
         "reservation_id": rid,
         "session_id": "s-ada",
@@ -74,7 +78,9 @@ def buy(storage: FakeStorage, clock: MovableClock, office: service.BoxOffice, ri
 
 
 # -- reserve -----------------------------------------------------------------------------------
-def test_reserve_named_seats_holds_them_for_the_session(storage: FakeStorage, clock: MovableClock) -> None:
+def test_reserve_named_seats_holds_them_for_the_session(
+    storage: FakeStorage, clock: MovableClock
+) -> None:
     result = service.reserve(storage, clock, "sh-1", seats=["c7", "C8"], session_id="s-ada")
     view = service.reservation_view(result)
     assert view["seats"] == ["C7", "C8"]
@@ -84,7 +90,9 @@ def test_reserve_named_seats_holds_them_for_the_session(storage: FakeStorage, cl
     assert storage.audit(result.reservation.id)[0].action == "hold"
 
 
-def test_reserve_by_count_picks_standard_seats_by_default(storage: FakeStorage, clock: MovableClock) -> None:
+def test_reserve_by_count_picks_standard_seats_by_default(
+    storage: FakeStorage, clock: MovableClock
+) -> None:
     result = service.reserve(storage, clock, "sh-1", count=3)
     assert result.new_session and result.reservation.session_id.startswith("s-")
     # row D is two thirds back; D5-D7 and D8-D10 strand nobody, the leftmost wins the tie
@@ -93,7 +101,9 @@ def test_reserve_by_count_picks_standard_seats_by_default(storage: FakeStorage, 
     assert premium.reservation.total.amount == Decimal("36.00")
 
 
-def test_another_sessions_hold_makes_seats_unavailable(storage: FakeStorage, clock: MovableClock) -> None:
+def test_another_sessions_hold_makes_seats_unavailable(
+    storage: FakeStorage, clock: MovableClock
+) -> None:
     hold(storage, clock, "C7", "C8")
     with pytest.raises(SeatUnavailable) as caught:
         hold(storage, clock, "C8", "C9", session="s-bob")
@@ -101,7 +111,9 @@ def test_another_sessions_hold_makes_seats_unavailable(storage: FakeStorage, clo
     assert caught.value.exit_code == 4
 
 
-def test_reserving_again_in_a_session_replaces_its_hold(storage: FakeStorage, clock: MovableClock) -> None:
+def test_reserving_again_in_a_session_replaces_its_hold(
+    storage: FakeStorage, clock: MovableClock
+) -> None:
     first = hold(storage, clock, "C7", "C8")
     second = service.reserve(storage, clock, "sh-1", seats=["C8", "C9"], session_id="s-ada")
     assert second.replaced == first
@@ -121,7 +133,9 @@ def test_a_hold_expires_lazily_and_its_seats_are_free_again(
     assert payments.charges == 0
 
 
-def test_blocked_unknown_and_too_many_seats_are_refused(storage: FakeStorage, clock: MovableClock) -> None:
+def test_blocked_unknown_and_too_many_seats_are_refused(
+    storage: FakeStorage, clock: MovableClock
+) -> None:
     with pytest.raises(SeatUnavailable):
         hold(storage, clock, "F4")  # the x cell in row F
     with pytest.raises(SeatNotFound) as unknown:
@@ -175,7 +189,9 @@ def test_buy_sells_the_seats_with_one_ticket_each(
     assert actions == ["hold", "purchase"]
 
 
-def test_a_user_is_found_again_by_email(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
+def test_a_user_is_found_again_by_email(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
     office, _ = box_office(tmp_path)
     first = buy(storage, clock, office, hold(storage, clock, "C7"))
     clock.advance(minutes=1)
@@ -251,7 +267,9 @@ def test_bad_card_email_and_name_are_refused_before_any_charge(
     assert payments.charges == 0
 
 
-def test_only_the_holding_session_can_buy(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
+def test_only_the_holding_session_can_buy(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
     office, _ = box_office(tmp_path)
     rid = hold(storage, clock, "C7")
     with pytest.raises(ReservationNotFound) as caught:
@@ -282,7 +300,9 @@ def test_a_payment_landing_after_the_hold_expired_is_refunded(
     assert live_seats(storage, clock) == {"C8": "hold:s-bob"}
 
 
-def test_the_card_number_is_stored_nowhere(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
+def test_the_card_number_is_stored_nowhere(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
     office, _ = box_office(tmp_path)
     buy(storage, clock, office, hold(storage, clock, "C7"))
     dumped = repr(list(storage.dump()))
@@ -324,7 +344,9 @@ def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Pa
     assert service.bookings_by_email(storage, "nobody@example.com") == []
 
 
-def test_demo_booking_reserves_and_buys(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
+def test_demo_booking_reserves_and_buys(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
     office, _ = box_office(tmp_path)
     purchase = service.demo_booking(storage, clock, office, "sh-1")
     assert purchase.booking.seats == ["D8", "D9"] or len(purchase.booking.seats) == 2

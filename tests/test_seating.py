@@ -117,10 +117,7 @@ def rooms(draw: st.DrawFn) -> tuple[list[Seat], set[str]]:
 
 def eligible(seat: Seat | None, taken: set[str], category: str) -> bool:
     return (
-        seat is not None
-        and not seat.blocked
-        and seat.category == category
-        and seat.id not in taken
+        seat is not None and not seat.blocked and seat.category == category and seat.id not in taken
     )
 
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -517,7 +518,7 @@ def _record_purchase(
             brand=charge.brand,
             last4=charge.last4,
             amount=charge.amount,
-            refunded=Money(amount=0, currency=charge.amount.currency),
+            refunded=Money(amount=Decimal("0"), currency=charge.amount.currency),
         ),
         tickets=tickets,
         created_at=now,
