@@ -335,13 +335,13 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
 def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
     office, _ = box_office(tmp_path)
     purchase = buy(storage, clock, office, hold(storage, clock, "C7"))
-    details = service.booking(storage, purchase.booking.id, office=office)
+    details = service.booking(storage, clock, purchase.booking.id, office=office)
     assert details.files is not None and details.files.pdf == purchase.files.pdf
     assert details.confirmation == purchase.confirmation
-    assert [d.booking.id for d in service.bookings_by_email(storage, "ADA@example.com")] == [
+    assert [d.booking.id for d in service.bookings_by_email(storage, clock, "ADA@example.com")] == [
         purchase.booking.id
     ]
-    assert service.bookings_by_email(storage, "nobody@example.com") == []
+    assert service.bookings_by_email(storage, clock, "nobody@example.com") == []
 
 
 def test_demo_booking_reserves_and_buys(

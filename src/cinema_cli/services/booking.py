@@ -316,6 +316,8 @@ class Purchase:
     files: ETicketFiles
     confirmation: Path
     replayed: bool
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
 
 
 def _earlier_booking(
@@ -387,7 +389,7 @@ def buy(
             context = _context(tx, reservation.showing_id)
             _require_bookable(context.showing, now)
     if earlier is not None:
-        return _deliver(office, earlier, earlier_context, tickets_dir, True)
+        return _deliver(storage, clock, office, earlier, earlier_context, tickets_dir, True)
 
     # 2. charge, outside the lock (a slow provider must not stall every other command)
     fingerprint = fingerprint_of(reservation.total)
@@ -434,7 +436,7 @@ def buy(
         if not isinstance(error, IdempotencyKeyReused):
             _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
         raise
-    return _deliver(office, booking, context, tickets_dir, replayed)
+    return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
 
 
 def _live_reservation(
@@ -574,6 +576,8 @@ def _refund_late_payment(
 
 
 def _deliver(
+    storage: Storage,
+    clock: Clock,
     office: BoxOffice,
     booking: Booking,
     context: ShowingContext,
@@ -584,7 +588,8 @@ def _deliver(
     document = eticket_document(booking, context)
     files = office.printer.print_tickets(document, tickets_dir)
     confirmation = office.outbox.write_confirmation(document, files.pdf)
-    return Purchase(booking, context, files, confirmation, replayed)
+    taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
+    return Purchase(booking, context, files, confirmation, replayed, taken)
 
 
 def eticket_document(booking: Booking, context: ShowingContext) -> ETicketDocument:
@@ -626,6 +631,7 @@ class BookingDetails:
     context: ShowingContext
     files: ETicketFiles | None
     confirmation: Path | None
+    seats_taken: int = 0
 
 
 def _existing_files(
@@ -638,7 +644,7 @@ def _existing_files(
 
 
 def booking(
-    storage: Storage, booking_id: str, *, office: BoxOffice | None = None
+    storage: Storage, clock: Clock, booking_id: str, *, office: BoxOffice | None = None
 ) -> BookingDetails:
     """One booking by id, with ticket status (``BookingNotFound`` when unknown).
 
@@ -649,18 +655,22 @@ def booking(
     if found is None:
         raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
     files, eml = _existing_files(found, office)
-    return BookingDetails(found, _context(storage, found.showing_id), files, eml)
+    taken = storage.seats_taken([found.showing_id], clock()).get(found.showing_id, 0)
+    return BookingDetails(found, _context(storage, found.showing_id), files, eml, taken)
 
 
 def bookings_by_email(
-    storage: Storage, email: str, *, office: BoxOffice | None = None
+    storage: Storage, clock: Clock, email: str, *, office: BoxOffice | None = None
 ) -> list[BookingDetails]:
     """A user's bookings, newest first (an empty list when the address has none)."""
     address = parse_email(email)
+    found = storage.bookings_by_email(address)
+    taken = storage.seats_taken({b.showing_id for b in found}, clock())
     details: list[BookingDetails] = []
-    for found in storage.bookings_by_email(address):
-        files, eml = _existing_files(found, office)
-        details.append(BookingDetails(found, _context(storage, found.showing_id), files, eml))
+    for each in found:
+        files, eml = _existing_files(each, office)
+        context = _context(storage, each.showing_id)
+        details.append(BookingDetails(each, context, files, eml, taken.get(each.showing_id, 0)))
     return details
 
 
@@ -669,6 +679,8 @@ def booking_view(
     context: ShowingContext,
     files: ETicketFiles | None,
     confirmation: Path | None,
+    *,
+    seats_taken: int = 0,
 ) -> dict[str, Any]:
     """The documented BOOKING shape of ``buy``, ``booking`` and ``bookings`` (``--json``)."""
 
@@ -680,7 +692,9 @@ def booking_view(
         "status": str(booking.status),
         "user": {"email": booking.email, "name": booking.name},
         "movie": {"id": context.movie.id, "title": context.movie.title},
-        "showing": showing_view(context.showing, context.theater, movie=context.movie),
+        "showing": showing_view(
+            context.showing, context.theater, movie=context.movie, seats_taken=seats_taken
+        ),
         "seats": list(booking.seats),
         "total": money_view(booking.total),
         "payment": {"brand": booking.payment.brand, "last4": booking.payment.last4},
@@ -705,7 +719,13 @@ def booking_view(
 
 def purchase_view(purchase: Purchase) -> dict[str, Any]:
     """The documented ``buy --json`` shape (BOOKING plus ``replayed``)."""
-    view = booking_view(purchase.booking, purchase.context, purchase.files, purchase.confirmation)
+    view = booking_view(
+        purchase.booking,
+        purchase.context,
+        purchase.files,
+        purchase.confirmation,
+        seats_taken=purchase.seats_taken,
+    )
     view["replayed"] = purchase.replayed
     return view
 
