@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from cinema_cli.domain.errors import (
     ShowingNotFound,
     TooManySeats,
 )
-from cinema_cli.domain.models import ClaimKind
+from cinema_cli.domain.models import ClaimKind, ShowingStatus
 from cinema_cli.services import booking as service
 from fakes import FakeStorage
 
@@ -352,3 +353,21 @@ def test_demo_booking_reserves_and_buys(
     assert purchase.booking.seats == ["D8", "D9"] or len(purchase.booking.seats) == 2
     assert purchase.files.pdf.is_file()
     assert any(c.kind is ClaimKind.SOLD for c in storage.claims("sh-1"))
+
+
+def test_a_showing_cancelled_during_payment_is_refunded(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
+    office, payments = box_office(tmp_path)
+    rid = hold(storage, clock, "C7")
+
+    def cancel() -> None:
+        showing = storage.showing("sh-1")
+        assert showing is not None
+        with storage.transaction() as tx:
+            tx.put_showings([replace(showing, status=ShowingStatus.CANCELLED)])
+
+    payments.after_charge = cancel
+    with pytest.raises(ShowingNotBookable):
+        buy(storage, clock, office, rid)
+    assert payments.inner.net_charged() == Decimal("0")

@@ -419,6 +419,8 @@ def buy(
                     )
             else:
                 current = _live_reservation(tx, reservation_id, session_id, now)
+                # read the showing again: it may have been cancelled while the card was charged
+                context = _context(tx, current.showing_id)
                 _require_bookable(context.showing, now)
                 booking = _record_purchase(
                     tx,
