@@ -304,3 +304,29 @@ def test_sixteen_processes_racing_for_four_seats_one_wins(data_dir: Path) -> Non
     claims = storage.claims("sh-1")
     assert {c.seat_id for c in claims} == {"C1", "C2", "C3", "C4"}
     assert {c.session_id for c in claims} == {winner["session_id"]}
+
+
+def test_concurrent_retries_of_one_purchase_charge_once(data_dir: Path) -> None:
+    held = json.loads(run(data_dir, "reserve", "sh-1", "C7", "--session", "s-1", "--json").stdout)
+    env = {
+        **os.environ,
+        "CINEMA_DATA_DIR": str(data_dir),
+        "CINEMA_NOW": NOW,
+        "CINEMA_LOCK_TIMEOUT": "120",
+    }
+    buyers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cinema_cli", *buy_args(held, "--card", APPROVED, "--json")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(4)
+    ]
+    results = [(b.communicate(timeout=300), b.returncode) for b in buyers]
+    assert [code for _, code in results] == [0, 0, 0, 0], results
+    assert len({json.loads(out)["booking_id"] for (out, _), _ in results}) == 1
+    ledger = json.loads((data_dir / "payments" / "test-ledger.json").read_text())
+    assert len(ledger["charges"]) == 1
+    assert all(charge["refunds"] == [] for charge in ledger["charges"].values())
