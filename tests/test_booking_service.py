@@ -23,6 +23,7 @@ from cinema_cli.domain.errors import (
     InvalidCard,
     InvalidEmail,
     InvalidInput,
+    LockTimeout,
     PaymentDeclined,
     ReservationNotFound,
     SeatNotFound,
@@ -371,3 +372,28 @@ def test_a_showing_cancelled_during_payment_is_refunded(
     with pytest.raises(ShowingNotBookable):
         buy(storage, clock, office, rid)
     assert payments.inner.net_charged() == Decimal("0")
+
+
+def test_a_failed_commit_is_refunded_and_a_retry_charges_afresh_once(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office, payments = box_office(tmp_path)
+    rid = hold(storage, clock, "C7")
+    real_transaction = storage.transaction
+    calls = []
+
+    def flaky_transaction():  # the commit after the charge cannot get the lock, once
+        calls.append(1)
+        if len(calls) == 2:
+            raise LockTimeout("the data lock stayed busy")
+        return real_transaction()
+
+    monkeypatch.setattr(storage, "transaction", flaky_transaction)
+    with pytest.raises(LockTimeout) as caught:
+        buy(storage, clock, office, rid)
+    assert "refunded" in caught.value.details
+    assert payments.inner.net_charged() == Decimal("0")
+    purchase = buy(storage, clock, office, rid)
+    assert not purchase.replayed
+    assert payments.inner.net_charged() == Decimal("12.50")
+    assert len(payments.inner.ledger()["closed"]) == 1

@@ -435,8 +435,8 @@ def buy(
                     buyer_name=buyer_name,
                 )
     except CinemaError as error:
-        if not isinstance(error, IdempotencyKeyReused):
-            _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
+        # Nothing was sold, so the money goes back (a retry with the same key charges anew).
+        _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
         raise
     return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
 
