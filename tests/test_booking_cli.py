@@ -330,3 +330,13 @@ def test_concurrent_retries_of_one_purchase_charge_once(data_dir: Path) -> None:
     ledger = json.loads((data_dir / "payments" / "test-ledger.json").read_text())
     assert len(ledger["charges"]) == 1
     assert all(charge["refunds"] == [] for charge in ledger["charges"].values())
+
+
+def test_reserving_again_in_a_session_replaces_its_hold_on_disk(data_dir: Path) -> None:
+    first = reserve(data_dir, "C7", "C8")
+    second = reserve(data_dir, "C8", "C9")
+    storage = JsonStorage(data_dir)
+    claims = {c.seat_id: c.reservation_id for c in storage.claims("sh-1")}
+    assert claims == {"C8": second["reservation_id"], "C9": second["reservation_id"]}
+    assert storage.reservation(first["reservation_id"]) is None
+    assert cinema(data_dir, "reserve", "sh-1", "C7", "--session", "s-bob").exit_code == 0
