@@ -33,6 +33,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.storage.records import from_record, to_record
 
 _MODELS: dict[str, Any] = {
     "city": City,
@@ -271,13 +272,13 @@ class FakeStorage(_FakeReader):
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
-                yield kind, item.model_dump(mode="json")
+                yield kind, to_record(item)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
         with self.transaction() as tx:
             for kind, data in records:
-                item = _MODELS[kind].model_validate(data)
+                item = from_record(_MODELS[kind], data)
                 counts[kind] += 1
                 match kind:
                     case "city":

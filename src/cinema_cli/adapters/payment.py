@@ -103,8 +103,13 @@ class TestPaymentProvider:
 
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
         with self._locked() as ledger:
-            record = next(
-                (c for c in ledger["charges"].values() if c["reference"] == charge.reference), None
+            key, record = next(
+                (
+                    (key, record)
+                    for key, record in [*ledger["charges"].items(), *enumerate(ledger["closed"])]
+                    if record["reference"] == charge.reference
+                ),
+                (None, None),
             )
             if record is None:
                 raise CorruptData(f"payment ledger has no charge {charge.reference}")
@@ -120,18 +125,27 @@ class TestPaymentProvider:
                     "created_at": datetime.now(UTC).isoformat(),
                 }
             )
+            refunded = sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
+            if isinstance(key, str) and refunded >= Decimal(record["amount"]):
+                # Fully refunded: the attempt is over and its key is free again, so a later
+                # retry charges afresh instead of getting back a charge that was refunded.
+                ledger["closed"].append(ledger["charges"].pop(key) | {"idempotency_key": key})
             self._save(ledger)
             return reference
 
     # -- inspection (tests, support) -------------------------------------------------------------
     def ledger(self) -> dict[str, Any]:
-        """The ledger as stored: ``{"version", "charges": {key: record}}``."""
+        """The ledger as stored: ``{"version", "charges": {key: record}, "closed": [record]}``.
+
+        ``closed`` holds fully refunded charges, whose keys may be used again.
+        """
         return self._load()
 
     def net_charged(self) -> Decimal:
         """Money taken minus money given back, over the whole ledger."""
         total = Decimal("0")
-        for record in self._load()["charges"].values():
+        ledger = self._load()
+        for record in [*ledger["charges"].values(), *ledger["closed"]]:
             total += Decimal(record["amount"])
             total -= sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
         return total
@@ -151,7 +165,7 @@ class TestPaymentProvider:
         try:
             data: dict[str, Any] = json.loads(self.ledger_path.read_bytes())
         except FileNotFoundError:
-            return {"version": LEDGER_VERSION, "charges": {}}
+            return {"version": LEDGER_VERSION, "charges": {}, "closed": []}
         except ValueError:
             raise CorruptData(f"payment ledger {self.ledger_path} is not valid JSON") from None
         if data.get("version") != LEDGER_VERSION:

@@ -31,9 +31,9 @@ from itertools import groupby
 
 from cinema_cli.domain.errors import NotEnoughSeats, SeatNotFound, SeatUnavailable
 from cinema_cli.domain.layout import Seat, normalize_seat_id
+from cinema_cli.domain.models import MAX_SEATS_PER_RESERVATION
 
-MAX_SEATS_PER_RESERVATION = 10
-"""At most this many seats in one reservation (``TooManySeats`` beyond)."""
+__all__ = ["MAX_SEATS_PER_RESERVATION", "best_block", "candidates", "requested_seats"]
 
 DEFAULT_CATEGORY = "standard"
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +316,8 @@ class Purchase:
     files: ETicketFiles
     confirmation: Path
     replayed: bool
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
 
 
 def _earlier_booking(
@@ -386,7 +389,7 @@ def buy(
             context = _context(tx, reservation.showing_id)
             _require_bookable(context.showing, now)
     if earlier is not None:
-        return _deliver(office, earlier, earlier_context, tickets_dir, True)
+        return _deliver(storage, clock, office, earlier, earlier_context, tickets_dir, True)
 
     # 2. charge, outside the lock (a slow provider must not stall every other command)
     fingerprint = fingerprint_of(reservation.total)
@@ -416,6 +419,8 @@ def buy(
                     )
             else:
                 current = _live_reservation(tx, reservation_id, session_id, now)
+                # read the showing again: it may have been cancelled while the card was charged
+                context = _context(tx, current.showing_id)
                 _require_bookable(context.showing, now)
                 booking = _record_purchase(
                     tx,
@@ -430,10 +435,10 @@ def buy(
                     buyer_name=buyer_name,
                 )
     except CinemaError as error:
-        if not isinstance(error, IdempotencyKeyReused):
-            _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
+        # Nothing was sold, so the money goes back (a retry with the same key charges anew).
+        _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
         raise
-    return _deliver(office, booking, context, tickets_dir, replayed)
+    return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
 
 
 def _live_reservation(
@@ -517,7 +522,7 @@ def _record_purchase(
             brand=charge.brand,
             last4=charge.last4,
             amount=charge.amount,
-            refunded=Money(amount=0, currency=charge.amount.currency),
+            refunded=Money(amount=Decimal("0"), currency=charge.amount.currency),
         ),
         tickets=tickets,
         created_at=now,
@@ -573,6 +578,8 @@ def _refund_late_payment(
 
 
 def _deliver(
+    storage: Storage,
+    clock: Clock,
     office: BoxOffice,
     booking: Booking,
     context: ShowingContext,
@@ -583,7 +590,8 @@ def _deliver(
     document = eticket_document(booking, context)
     files = office.printer.print_tickets(document, tickets_dir)
     confirmation = office.outbox.write_confirmation(document, files.pdf)
-    return Purchase(booking, context, files, confirmation, replayed)
+    taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
+    return Purchase(booking, context, files, confirmation, replayed, taken)
 
 
 def eticket_document(booking: Booking, context: ShowingContext) -> ETicketDocument:
@@ -625,6 +633,7 @@ class BookingDetails:
     context: ShowingContext
     files: ETicketFiles | None
     confirmation: Path | None
+    seats_taken: int = 0
 
 
 def _existing_files(
@@ -637,7 +646,7 @@ def _existing_files(
 
 
 def booking(
-    storage: Storage, booking_id: str, *, office: BoxOffice | None = None
+    storage: Storage, clock: Clock, booking_id: str, *, office: BoxOffice | None = None
 ) -> BookingDetails:
     """One booking by id, with ticket status (``BookingNotFound`` when unknown).
 
@@ -648,18 +657,22 @@ def booking(
     if found is None:
         raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
     files, eml = _existing_files(found, office)
-    return BookingDetails(found, _context(storage, found.showing_id), files, eml)
+    taken = storage.seats_taken([found.showing_id], clock()).get(found.showing_id, 0)
+    return BookingDetails(found, _context(storage, found.showing_id), files, eml, taken)
 
 
 def bookings_by_email(
-    storage: Storage, email: str, *, office: BoxOffice | None = None
+    storage: Storage, clock: Clock, email: str, *, office: BoxOffice | None = None
 ) -> list[BookingDetails]:
     """A user's bookings, newest first (an empty list when the address has none)."""
     address = parse_email(email)
+    found = storage.bookings_by_email(address)
+    taken = storage.seats_taken({b.showing_id for b in found}, clock())
     details: list[BookingDetails] = []
-    for found in storage.bookings_by_email(address):
-        files, eml = _existing_files(found, office)
-        details.append(BookingDetails(found, _context(storage, found.showing_id), files, eml))
+    for each in found:
+        files, eml = _existing_files(each, office)
+        context = _context(storage, each.showing_id)
+        details.append(BookingDetails(each, context, files, eml, taken.get(each.showing_id, 0)))
     return details
 
 
@@ -668,6 +681,8 @@ def booking_view(
     context: ShowingContext,
     files: ETicketFiles | None,
     confirmation: Path | None,
+    *,
+    seats_taken: int = 0,
 ) -> dict[str, Any]:
     """The documented BOOKING shape of ``buy``, ``booking`` and ``bookings`` (``--json``)."""
 
@@ -679,7 +694,9 @@ def booking_view(
         "status": str(booking.status),
         "user": {"email": booking.email, "name": booking.name},
         "movie": {"id": context.movie.id, "title": context.movie.title},
-        "showing": showing_view(context.showing, context.theater, movie=context.movie),
+        "showing": showing_view(
+            context.showing, context.theater, movie=context.movie, seats_taken=seats_taken
+        ),
         "seats": list(booking.seats),
         "total": money_view(booking.total),
         "payment": {"brand": booking.payment.brand, "last4": booking.payment.last4},
@@ -704,7 +721,13 @@ def booking_view(
 
 def purchase_view(purchase: Purchase) -> dict[str, Any]:
     """The documented ``buy --json`` shape (BOOKING plus ``replayed``)."""
-    view = booking_view(purchase.booking, purchase.context, purchase.files, purchase.confirmation)
+    view = booking_view(
+        purchase.booking,
+        purchase.context,
+        purchase.files,
+        purchase.confirmation,
+        seats_taken=purchase.seats_taken,
+    )
     view["replayed"] = purchase.replayed
     return view
 

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from tinydb import TinyDB
@@ -72,6 +72,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.storage.records import RecordError, from_record, to_record
 
 INDEX_SHARDS = 32
 AUDIT_SHARDS = 32
@@ -102,6 +103,10 @@ def _shard(key: str, shards: int) -> str:
     return f"{zlib.crc32(key.encode()) % shards:02d}"
 
 
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def _utc_text(instant: datetime) -> str:
     """The stored form of an instant: sortable ISO 8601 in UTC, like pydantic's JSON dump."""
     return (
@@ -111,9 +116,17 @@ def _utc_text(instant: datetime) -> str:
     )
 
 
-def _dump(model: Any) -> dict[str, Any]:
-    data: dict[str, Any] = model.model_dump(mode="json")
-    return data
+_dump = to_record
+
+_E = TypeVar("_E")
+
+
+def _load(kind: type[_E], record: Any) -> _E:
+    """A stored record as an entity; a record that does not fit means a damaged file."""
+    try:
+        return from_record(kind, record)
+    except RecordError as error:
+        raise CorruptData(f"damaged record in the data folder: {error}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,24 +388,24 @@ class _JsonReader:
     # catalog -------------------------------------------------------------------------------
     def cities(self) -> list[City]:
         rows = self._session.raw_table(self._catalog, "cities").values()
-        return sorted((City.model_validate(r) for r in rows), key=lambda c: c.name)
+        return sorted((_load(City, r) for r in rows), key=lambda c: c.name)
 
     def theaters(self, city_id: str | None = None) -> list[Theater]:
         rows = self._session.raw_table(self._catalog, "theaters").values()
-        found = [Theater.model_validate(r) for r in rows if city_id in (None, r["city_id"])]
+        found = [_load(Theater, r) for r in rows if city_id in (None, r["city_id"])]
         return sorted(found, key=lambda t: (t.city_id, t.name))
 
     def theater(self, theater_id: str) -> Theater | None:
         row = self._session.raw_table(self._catalog, "theaters").get(theater_id)
-        return None if row is None else Theater.model_validate(row)
+        return None if row is None else _load(Theater, row)
 
     def movies(self) -> list[Movie]:
         rows = self._session.raw_table(self._catalog, "movies").values()
-        return sorted((Movie.model_validate(r) for r in rows), key=lambda m: m.title)
+        return sorted((_load(Movie, r) for r in rows), key=lambda m: m.title)
 
     def movie(self, movie_id: str) -> Movie | None:
         row = self._session.raw_table(self._catalog, "movies").get(movie_id)
-        return None if row is None else Movie.model_validate(row)
+        return None if row is None else _load(Movie, row)
 
     def _theater_ids(self) -> list[str]:
         return list(self._session.raw_table(self._catalog, "theaters"))
@@ -416,14 +429,14 @@ class _JsonReader:
                 ):
                     matches.append(row)
         matches.sort(key=lambda r: (r["starts_at"], r["id"]))
-        return [Showing.model_validate(r) for r in matches]
+        return [_load(Showing, r) for r in matches]
 
     def showing(self, showing_id: str) -> Showing | None:
         theater_id = self._lookup("showings", showing_id)
         if theater_id is None:
             return None
         row = self._session.raw_table(self._programme(theater_id), "showings").get(showing_id)
-        return None if row is None else Showing.model_validate(row)
+        return None if row is None else _load(Showing, row)
 
     # seats ---------------------------------------------------------------------------------
     def _showing_file(self, showing_id: str) -> Path | None:
@@ -434,9 +447,7 @@ class _JsonReader:
         path = self._showing_file(showing_id)
         if path is None:
             return []
-        return [
-            SeatClaim.model_validate(r) for r in self._session.raw_table(path, "claims").values()
-        ]
+        return [_load(SeatClaim, r) for r in self._session.raw_table(path, "claims").values()]
 
     def _summaries(self, showing_ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
         for showing_id in showing_ids:
@@ -450,13 +461,14 @@ class _JsonReader:
                 )
 
     def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
-        moment = _utc_text(now)
         taken: dict[str, int] = {}
         for showing_id, summary in self._summaries(showing_ids):
             if summary is None:
                 taken[showing_id] = 0
                 continue
-            live_holds = sum(n for expires, n in summary["holds"].values() if expires > moment)
+            live_holds = sum(
+                n for expires, n in summary["holds"].values() if _instant(expires) > now
+            )
             taken[showing_id] = summary["sold"] + live_holds
         return taken
 
@@ -470,7 +482,7 @@ class _JsonReader:
         if path is None:
             return None
         row = self._session.raw_table(path, "reservations").get(reservation_id)
-        return None if row is None else Reservation.model_validate(row)
+        return None if row is None else _load(Reservation, row)
 
     def booking(self, booking_id: str) -> Booking | None:
         showing_id = self._lookup("bookings", booking_id)
@@ -478,7 +490,7 @@ class _JsonReader:
         if path is None:
             return None
         row = self._session.raw_table(path, "bookings").get(booking_id)
-        return None if row is None else Booking.model_validate(row)
+        return None if row is None else _load(Booking, row)
 
     def bookings_by_email(self, email: str) -> list[Booking]:
         entry = self._lookup("users", email.lower())
@@ -496,11 +508,11 @@ class _JsonReader:
 
     def user_by_email(self, email: str) -> User | None:
         entry = self._lookup("users", email.lower())
-        return None if entry is None else User.model_validate(entry["user"])
+        return None if entry is None else _load(User, entry["user"])
 
     def idempotency(self, key: str) -> IdempotencyRecord | None:
         row = self._lookup("idempotency", key)
-        return None if row is None else IdempotencyRecord.model_validate(row)
+        return None if row is None else _load(IdempotencyRecord, row)
 
     def audit(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         if subject is not None:
@@ -517,7 +529,7 @@ class _JsonReader:
         rows.sort(key=lambda r: (r["at"], r["id"]))
         if limit:
             rows = rows[-limit:]
-        return [AuditEntry.model_validate(r) for r in rows]
+        return [_load(AuditEntry, r) for r in rows]
 
 
 class _JsonTransaction(_JsonReader):
@@ -628,7 +640,6 @@ class _JsonTransaction(_JsonReader):
     ) -> None:
         theater_id, path = self._require_showing(showing_id)
         stored = self._session.raw_table(path, "claims")
-        moment = _utc_text(now)
         wanted = {c.seat_id for c in claims}
         dropped = [
             seat_id
@@ -639,7 +650,7 @@ class _JsonTransaction(_JsonReader):
                     replacing_reservation is not None
                     and claim["reservation_id"] == replacing_reservation
                 )
-                or (seat_id in wanted and claim["expires_at"] <= moment)
+                or (seat_id in wanted and _instant(claim["expires_at"]) <= now)
             )
         ]
         taken = sorted(wanted & (stored.keys() - set(dropped)))
@@ -672,14 +683,13 @@ class _JsonTransaction(_JsonReader):
     def sell_seats(self, reservation: Reservation, tickets: list[Ticket], *, now: datetime) -> None:
         theater_id, path = self._require_showing(reservation.showing_id)
         stored = self._session.raw_table(path, "claims")
-        moment = _utc_text(now)
         for ticket in tickets:
             claim = stored.get(ticket.seat_id)
             if (
                 claim is None
                 or claim["kind"] != ClaimKind.HOLD
                 or claim["reservation_id"] != reservation.id
-                or claim["expires_at"] <= moment
+                or _instant(claim["expires_at"]) <= now
             ):
                 raise HoldExpired(
                     f"reservation {reservation.id} has expired; its seats are no longer held",
@@ -850,7 +860,7 @@ class JsonStorage(_JsonReader):
         touched: dict[str, tuple[str, Path]] = {}
         with self.transaction() as tx:
             for kind, data in records:
-                item = models[kind].model_validate(data)
+                item = _load(models[kind], data)
                 counts[kind] += 1
                 if kind == "showing":
                     showings.append(item)

@@ -184,7 +184,7 @@ def booking(
     from cinema_cli.services import booking as service
 
     rt = runtime()
-    details = service.booking(rt.storage, booking_id, office=rt.box_office)
+    details = service.booking(rt.storage, rt.clock, booking_id, office=rt.box_office)
     view = _details_view(details)
     if as_json:
         from cinema_cli.cli.output import emit_json
@@ -210,7 +210,7 @@ def bookings(
     from cinema_cli.services import booking as service
 
     rt = runtime()
-    found = service.bookings_by_email(rt.storage, email, office=rt.box_office)
+    found = service.bookings_by_email(rt.storage, rt.clock, email, office=rt.box_office)
     views = [_details_view(details) for details in found]
     if as_json:
         from cinema_cli.cli.output import emit_json
@@ -241,7 +241,13 @@ def bookings(
 def _details_view(details: BookingDetails) -> dict[str, Any]:
     from cinema_cli.services.booking import booking_view
 
-    return booking_view(details.booking, details.context, details.files, details.confirmation)
+    return booking_view(
+        details.booking,
+        details.context,
+        details.files,
+        details.confirmation,
+        seats_taken=details.seats_taken,
+    )
 
 
 def _print_booking(view: dict[str, Any]) -> None:
