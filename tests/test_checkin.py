@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,11 +102,9 @@ def test_exactly_two_hours_before_the_start_the_door_opens(
 
 def test_a_cancelled_ticket_is_refused_online(storage: Any, codes: Ed25519TicketCodes) -> None:
     booking = sell(storage, codes)
-    cancelled = booking.tickets[0].model_copy(
-        update={"status": TicketStatus.CANCELLED, "cancelled_at": NOW}
-    )
+    cancelled = replace(booking.tickets[0], status=TicketStatus.CANCELLED, cancelled_at=NOW)
     with storage.transaction() as tx:
-        tx.put_booking(booking.model_copy(update={"tickets": [cancelled, booking.tickets[1]]}))
+        tx.put_booking(replace(booking, tickets=[cancelled, booking.tickets[1]]))
     with pytest.raises(TicketRevoked) as refused:
         check_in(storage, at(DOORS_OPEN), codes, cancelled.code)
     assert refused.value.details["cancelled_at"] == "2026-11-24T12:00:00Z"
@@ -119,15 +118,14 @@ def test_a_code_replaced_by_a_newer_one_is_revoked(storage: Any, codes: Ed25519T
     old = booking.tickets[0]
     from cinema_cli.services.ports import TicketClaims
 
-    newer = old.model_copy(
-        update={
-            "code": codes.issue(
-                TicketClaims(old.id, "s1", "A1", DOORS_OPEN, DOORS_OPEN + timedelta(hours=3))
-            )
-        }
+    newer = replace(
+        old,
+        code=codes.issue(
+            TicketClaims(old.id, "s1", "A1", DOORS_OPEN, DOORS_OPEN + timedelta(hours=3))
+        ),
     )
     with storage.transaction() as tx:
-        tx.put_booking(booking.model_copy(update={"tickets": [newer, booking.tickets[1]]}))
+        tx.put_booking(replace(booking, tickets=[newer, booking.tickets[1]]))
     with pytest.raises(TicketRevoked):
         check_in(storage, at(DOORS_OPEN), codes, old.code)
 

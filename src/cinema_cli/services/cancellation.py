@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -202,29 +202,26 @@ def cancel(
                 created_at=now,
             )
         cancelled = tuple(
-            t.model_copy(update={"status": TicketStatus.CANCELLED, "cancelled_at": now})
-            for t in to_cancel
+            replace(t, status=TicketStatus.CANCELLED, cancelled_at=now) for t in to_cancel
         )
         replaced = {t.id: t for t in cancelled}
         new_tickets = [replaced.get(t.id, t) for t in booking.tickets]
         remaining = sum(t.status is not TicketStatus.CANCELLED for t in new_tickets)
         payment = booking.payment
         if refund is not None:
-            payment = payment.model_copy(
-                update={
-                    "refunded": Money(
-                        amount=payment.refunded.amount + refund.amount.amount, currency=currency
-                    )
-                }
+            payment = replace(
+                payment,
+                refunded=Money(
+                    amount=payment.refunded.amount + refund.amount.amount, currency=currency
+                ),
             )
         status = BookingStatus.PARTIALLY_CANCELLED if remaining else BookingStatus.CANCELLED
-        booking = booking.model_copy(
-            update={
-                "tickets": new_tickets,
-                "status": status,
-                "payment": payment,
-                "refunds": [*booking.refunds, *([refund] if refund else [])],
-            }
+        booking = replace(
+            booking,
+            tickets=new_tickets,
+            status=status,
+            payment=payment,
+            refunds=[*booking.refunds, *([refund] if refund else [])],
         )
         tx.release_tickets(showing.id, ids)
         tx.put_booking(booking)
@@ -288,8 +285,7 @@ def cancellation_view(result: Cancellation) -> dict[str, Any]:
         },
         "refunded_total": money_view(booking.payment.refunded),
         "tickets": [
-            {"ticket_id": t.id, "seat": t.seat_id, "status": str(t.status)}
-            for t in booking.tickets
+            {"ticket_id": t.id, "seat": t.seat_id, "status": str(t.status)} for t in booking.tickets
         ],
         "cancellation_eml": str(result.notice) if result.notice else None,
     }

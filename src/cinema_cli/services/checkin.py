@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -142,11 +142,9 @@ def check_in(
                 checked_in_at=at,
                 gate=ticket.gate,
             )
-        used = ticket.model_copy(
-            update={"status": TicketStatus.USED, "checked_in_at": now, "gate": gate}
-        )
-        booking = booking.model_copy(
-            update={"tickets": [used if t.id == used.id else t for t in booking.tickets]}
+        used = replace(ticket, status=TicketStatus.USED, checked_in_at=now, gate=gate)
+        booking = replace(
+            booking, tickets=[used if t.id == used.id else t for t in booking.tickets]
         )
         tx.put_booking(booking)
         audit.record(
