@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cinema_cli.adapters.signing import ensure_private_dir
+from cinema_cli.adapters.files import private_dir, write_private
 from cinema_cli.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -254,13 +254,11 @@ class Outbox:
 
     def write(self, name: str, raw: bytes) -> Path:
         """Store a message as ``<name>`` (owner-only, atomically); returns its path."""
-        from cinema_cli.adapters.signing import _write_private
-
-        ensure_private_dir(self.folder)
+        private_dir(self.folder)
         path = self.folder / name
         if path.parent != self.folder or not name.endswith(".eml"):
             raise ValueError(f"bad outbox file name {name!r}")
-        _write_private(path, raw)
+        write_private(path, raw)
         return path
 
     def message(self, eml: Path) -> OutboxMessage:
@@ -287,8 +285,6 @@ class Outbox:
 
     def record(self, eml: Path, *, at: datetime, error: str | None) -> OutboxMessage:
         """Note one delivery attempt (``error`` None means it was sent)."""
-        from cinema_cli.adapters.signing import _write_private
-
         state = self._state(eml)
         stamp = at.isoformat().replace("+00:00", "Z")
         state.update(
@@ -298,8 +294,8 @@ class Outbox:
             last_error=error,
         )
         state["sent_at"] = stamp if error is None else None
-        ensure_private_dir(self.state_dir)
-        _write_private(self._state_path(eml), json.dumps(state, indent=1).encode() + b"\n")
+        private_dir(self.state_dir)
+        write_private(self._state_path(eml), json.dumps(state, indent=1).encode() + b"\n")
         return self.message(eml)
 
     @contextmanager
@@ -307,7 +303,7 @@ class Outbox:
         """Hold the outbox's send lock (two senders never send one message twice)."""
         from filelock import FileLock
 
-        ensure_private_dir(self.state_dir)
+        private_dir(self.state_dir)
         with FileLock(self.state_dir / ".lock", timeout=60, mode=0o600):
             yield
 
