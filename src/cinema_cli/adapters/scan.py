@@ -1,4 +1,5 @@
-"""Read ticket codes from QR code images (the optional ``cinema-cli[scan]`` extra: zxing-cpp)."""
+"""Read ticket codes from QR code pictures (the optional ``cinema-cli[scan]`` extra:
+zxing-cpp decodes, Pillow opens PNG/JPEG files)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,19 @@ from pathlib import Path
 
 from cinema_cli.domain.errors import InvalidInput, MissingExtra
 
-INSTALL_HINT = "pip install 'cinema-cli[scan]'  (or pipx inject cinema-cli zxing-cpp)"
+INSTALL_HINT = "pip install 'cinema-cli[scan]'  (or pipx inject cinema-cli zxing-cpp pillow)"
 
 
 def read_qr_codes(image: Path) -> list[str]:
     """The texts of every QR code found in ``image`` (PNG, JPEG...), in reading order."""
     try:
         import zxingcpp
+        from PIL import Image, UnidentifiedImageError
     except ImportError:
         raise MissingExtra(
-            "--image needs the QR decoder zxing-cpp, which is not installed",
+            "--image needs the QR decoder (zxing-cpp and Pillow), which is not installed",
             hint=INSTALL_HINT,
         ) from None
-    from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(image) as opened:
