@@ -6,6 +6,12 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse
+    from cinema_cli.cli.commands import booking, browse, cancel, checkin, keys, log, outbox
 
     browse.register(app)
+    booking.register(app)
+    keys.register(app)
+    checkin.register(app)
+    cancel.register(app)
+    log.register(app)
+    outbox.register(app)
