@@ -63,10 +63,22 @@ class Figure:
     """The number compared with the target (a ratio), when there is one."""
     passed: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    floor_runs_ms: list[float] = field(default_factory=list)
+    """The floor, timed right before each run of this command (a busy machine slows both)."""
+    ratio_shown: bool = True
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.runs_ms) if self.runs_ms else None
+
+    def ratio(self, floor: float | None) -> float | None:
+        """Median over the floor: the floor paired with this command's runs when there is one,
+        else the run's overall floor."""
+        median = self.median
+        paired = statistics.median(self.floor_runs_ms) if self.floor_runs_ms else floor
+        if median is None or not paired or not self.ratio_shown:
+            return None
+        return median / paired
 
     def as_json(self, floor: float | None) -> dict[str, Any]:
         median = self.median
@@ -76,7 +88,8 @@ class Figure:
             "median_ms": round(median, 1) if median is not None else None,
             "min_ms": round(min(self.runs_ms), 1) if self.runs_ms else None,
             "max_ms": round(max(self.runs_ms), 1) if self.runs_ms else None,
-            "ratio_to_floor": round(median / floor, 2) if median and floor else None,
+            "ratio_to_floor": round(r, 2) if (r := self.ratio(floor)) is not None else None,
+            "paired_floor_ms": [round(r, 1) for r in self.floor_runs_ms],
             "target": self.target, "value": self.value, "passed": self.passed,
             "note": self.note, **self.extra,
         }
@@ -136,14 +149,17 @@ class Bench:
                 runs: int | None = None, warmup: int = 1,
                 setup: Callable[[int], dict[str, str] | None] | None = None,
                 cleanup: Callable[[int], None] | None = None,
-                expect: tuple[int, ...] = (0,)) -> Figure:
+                expect: tuple[int, ...] = (0,), paired: bool = True) -> Figure:
         """Time ``make(i)`` for warm-up runs then ``runs`` runs; ``setup(i)`` (untimed)
-        may return the environment for run ``i``."""
+        may return the environment for run ``i``. With ``paired``, the floor is timed
+        right before each timed run, so that load from elsewhere hits both alike."""
         figure = Figure(name, label)
         runs = runs or self.args.runs
         print(f"  {label} ...", file=sys.stderr, flush=True)
         for i in range(warmup + runs):
             env = setup(i) if setup else None
+            if paired and i >= warmup:
+                figure.floor_runs_ms.append(self.time_process(FLOOR)[0])
             try:
                 elapsed, code, err = self.time_process(make(i), env)
             except subprocess.TimeoutExpired:
@@ -192,9 +208,12 @@ def _last_line(stderr: bytes) -> str:
 
 
 # --- the benchmarks -------------------------------------------------------------------------------
+FLOOR = [PYTHON, "-c", "import typer"]
+
+
 def bench_floor(b: Bench) -> Figure:
-    return b.measure("floor", 'python -c "import typer" (floor)',
-                     lambda i: [PYTHON, "-c", "import typer"], warmup=2)
+    return b.measure("floor", 'python -c "import typer" (floor)', lambda i: FLOOR, warmup=2,
+                     paired=False)
 
 
 def bench_version(b: Bench) -> None:
@@ -353,7 +372,7 @@ def bench_contention(b: Bench) -> None:
         lost = len(set(handed_out) - set(stored))
     else:
         lost = 0
-    figure = Figure("contention", label, runs_ms=[together_s * 1000])
+    figure = Figure("contention", label, runs_ms=[together_s * 1000], ratio_shown=False)
     figure.extra = {
         "single_process_rate_per_s": round(rate1, 2),
         "rate_per_s": round(rate16, 2),
@@ -416,11 +435,11 @@ def judge(figures: list[Figure]) -> list[Figure]:
     floor = by_name["floor"].median
     for name, limit in FLOOR_TARGETS.items():
         figure = by_name.get(name)
-        figure_median = figure.median if figure else None
-        if figure is None or figure_median is None or not floor:
+        ratio = figure.ratio(floor) if figure else None
+        if figure is None or ratio is None:
             continue
         figure.target = f"<= {limit}x floor"
-        figure.value = round(figure_median / floor, 2)
+        figure.value = round(ratio, 2)
         figure.passed = figure.value <= limit
     comparisons = []
     for name, (peer_name, limit) in PEER_TARGETS.items():
@@ -452,7 +471,8 @@ def markdown(figures: list[Figure], floor: float | None) -> str:
             lines.append(f"| {f.label} | – | – | – | {f.target} | {verdict} ({ratio_cell}x) |")
             continue
         spread = f"{min(f.runs_ms):.0f}–{max(f.runs_ms):.0f}" if len(f.runs_ms) > 1 else "–"
-        ratio = f"{median / floor:.2f}" if floor else "–"
+        ratio_value = f.ratio(floor)
+        ratio = f"{ratio_value:.2f}" if ratio_value is not None else "–"
         if f.passed is None:
             verdict = f.note or ""
         else:

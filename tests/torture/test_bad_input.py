@@ -14,8 +14,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer
 from hypothesis import HealthCheck, given, settings
@@ -45,23 +45,21 @@ VALUES = st.one_of(
 )
 
 
-def _commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[
-    tuple[tuple[str, ...], click.Command]
-]:
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command and group under ``command`` (Typer ships its own click: duck typing)."""
     yield path, command
-    if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from _commands(sub, (*path, name))
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _commands(sub, (*path, name))
 
 
 COMMANDS = dict(_commands(typer.main.get_command(app)))
 
 
-def _arguments(command: click.Command) -> st.SearchStrategy[list[str]]:
+def _arguments(command: Any) -> st.SearchStrategy[list[str]]:
     """Tokens for ``command``: its options with hostile values, and stray words."""
     pieces: list[st.SearchStrategy[list[str]]] = [VALUES.map(lambda v: [v])]
     for param in command.params:
-        if isinstance(param, click.Option):
+        if param.param_type_name == "option":
             for name in param.opts:
                 if param.is_flag or param.count:
                     pieces.append(st.just([name]))
@@ -83,6 +81,11 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def stocked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("bad-input") / "data"
     stock(f"json://{data}", data).close()
+    if ("keys",) in COMMANDS:
+        # A real data folder has its signing key after the first sale; without it, even a
+        # refused check-in creates the key (folder set-up, not data).
+        env = {"CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat()}
+        assert CliRunner().invoke(app, ["keys", "public"], env=env).exit_code == 0
     return data
 
 
@@ -100,7 +103,7 @@ def test_hostile_arguments_get_a_documented_exit_code_and_change_nothing_when_re
            "CINEMA_LOCK_TIMEOUT": "5"}
     tried = 0
 
-    @settings(max_examples=60, deadline=None, derandomize=True,
+    @settings(max_examples=40, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(arguments=_arguments(COMMANDS[path]), as_json=st.booleans())
@@ -130,7 +133,7 @@ def test_the_real_process_never_prints_a_traceback(tmp_path: Path, stocked: Path
     lines = [
         ["--no-such-option"], ["no-such-command"], ["--json", "x" * 5000], ["--storage", "bogus:"],
         ["--storage", "json://"], ["--data-dir", "/dev/null", "--version"], ["\udcff"],
-        *([[*path, "--json", "\x1b[2J", "-1"]] for path in sorted(COMMANDS) if path),
+        *([*path, "--json", "\x1b[2J", "-1"] for path in sorted(COMMANDS) if path),
     ]
     for argv in lines:
         done = subprocess.run([sys.executable, "-m", "cinema_cli", *argv], env=env,
