@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import typer
 from hypothesis import HealthCheck, given, settings
@@ -143,3 +144,65 @@ def test_the_real_process_never_prints_a_traceback(tmp_path: Path, stocked: Path
         assert done.returncode in DOCUMENTED_EXIT_CODES, (argv, done.returncode, stderr[-800:])
         assert "Traceback" not in stderr, (argv, stderr[-800:])
     tally.add("bad input", process_command_lines_tried=len(lines))
+
+
+@pytest.fixture(scope="module")
+def ticket_code(stocked: Path) -> str:
+    """A genuine signed code, bought through the CLI in the fuzzed store."""
+    runner = CliRunner()
+    env = {"CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
+    held = runner.invoke(app, ["reserve", "show-3", "--count", "1", "--session", "fuzz",
+                               "--json"], env=env)
+    assert held.exit_code == 0, held.output
+    reservation = orjson.loads(held.stdout)["reservation_id"]
+    bought = runner.invoke(app, ["buy", reservation, "--session", "fuzz", "--name", "Fuzz",
+                                 "--email", "fuzz@example.com", "--card", "4242424242424242",
+                                 "--json"], env=env)
+    assert bought.exit_code == 0, bought.output
+    code: str = orjson.loads(bought.stdout)["tickets"][0]["code"]
+    return code
+
+
+def test_altered_ticket_codes_are_refused_and_change_nothing(
+    stocked: Path, ticket_code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tally: Tally
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    env = {"CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
+    tried = 0
+
+    @settings(max_examples=150, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def attempt(data: st.DataObject) -> None:
+        nonlocal tried
+        code = list(ticket_code)
+        how = data.draw(st.sampled_from(["flip", "cut", "grow", "swap case", "random"]))
+        if how == "flip":
+            at = data.draw(st.integers(0, len(code) - 1))
+            code[at] = data.draw(st.characters(codec="utf-8").filter(lambda c: c != code[at]))
+        elif how == "cut":
+            code = code[: data.draw(st.integers(0, len(code) - 1))]
+        elif how == "grow":
+            code += list(data.draw(st.text(min_size=1, max_size=50)))
+        elif how == "swap case":
+            code = list("".join(code).swapcase())
+        else:
+            code = list(data.draw(st.text(max_size=300)))
+        altered = "".join(code)
+        if altered == ticket_code:
+            return
+        tried += 1
+        before = _snapshot(stocked)
+        result = runner.invoke(app, ["checkin", altered, "--json"], env=env)
+        shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert result.exit_code in {2, 3, 4, 6}, (altered, result.exit_code, shown[-500:])
+        assert "Traceback" not in shown
+        assert _snapshot(stocked) == before, f"checking in {altered!r} changed the data"
+
+    attempt()
+    # The genuine code still works once, and only once: the refusals were not luck.
+    assert runner.invoke(app, ["checkin", ticket_code], env=env).exit_code == 0
+    assert runner.invoke(app, ["checkin", ticket_code], env=env).exit_code == 4
+    tally.add("bad input", ticket_codes_tried=tried, forged_admitted=0)

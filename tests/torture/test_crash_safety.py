@@ -10,6 +10,7 @@ at all, and no seat is claimed or sold twice.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -18,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from random import Random
 
+import orjson
 import pytest
 from torture_kit import WORKLOAD, Tally, audit_store, parse_acks
-from workload import IMPORT_BATCH, booking_id_for, crash_plan, stock
+from workload import IMPORT_BATCH, NOW, SEATS, SHOWINGS, booking_id_for, crash_plan, stock
 
 TOTAL = 200
 TIME_LIMIT = 150.0
@@ -91,3 +93,48 @@ def test_a_writer_killed_at_random_moments_loses_no_acknowledged_operation(
         acknowledged=len(acked),
         lost=0,
     )
+
+
+CLI_RESERVATIONS = 40
+
+
+@pytest.mark.slow
+def test_cinema_processes_killed_mid_command_lose_no_acknowledged_reservation(
+    tmp_path: Path, tally: Tally
+) -> None:
+    """The same promise through whole ``cinema reserve`` processes, killed at random
+    moments of their run (start-up, lock wait, commit, output)."""
+    data = tmp_path / "data"
+    url = f"json://{data}"
+    stock(url, data).close()
+    env = {**os.environ, "CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(),
+           "NO_COLOR": "1", "CINEMA_LOCK_TIMEOUT": "30"}
+    rng = Random(7)
+    acked: dict[str, list[str]] = {}
+    kills = 0
+    for n in range(CLI_RESERVATIONS):
+        showing_id = SHOWINGS[n % len(SHOWINGS)]
+        base = 200 + 2 * (n // len(SHOWINGS))
+        seats = SEATS[base : base + 2]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cinema_cli", "reserve", showing_id, *seats,
+             "--session", f"cli-{n}", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        time.sleep(rng.uniform(0.0, 0.8))
+        process.send_signal(signal.SIGKILL)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode in (0, -signal.SIGKILL), err
+        if process.returncode == 0:
+            reservation = orjson.loads(out)
+            assert reservation["seats"] == seats
+            acked[reservation["reservation_id"]] = seats
+        else:
+            kills += 1
+        audit = audit_store(url, data)
+        for reservation_id, held in acked.items():
+            stored = audit.reservations.get(reservation_id)
+            assert stored is not None, f"acknowledged reservation {reservation_id} lost"
+            assert stored["seats"] == held
+    tally.add("crash safety", cli_processes=CLI_RESERVATIONS, cli_kills_survived=kills,
+              cli_acknowledged=len(acked), lost=0)
