@@ -9,3 +9,6 @@ def register_all(app: typer.Typer) -> None:
     from cinema_cli.cli.commands import browse
 
     browse.register(app)
+    from cinema_cli.cli.commands import imports
+
+    imports.register(app)
