@@ -10,16 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from fakes import FakeStorage
-
 from cinema_cli.domain.models import (
     Booking,
     City,
     ClaimKind,
-    Movie,
     Money,
+    Movie,
     Payment,
-    Reservation,
     Room,
     SeatCategory,
     SeatClaim,
@@ -27,6 +24,7 @@ from cinema_cli.domain.models import (
     Theater,
     Ticket,
 )
+from fakes import FakeStorage
 
 NOW = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
 
@@ -58,8 +56,9 @@ def catalog_storage() -> FakeStorage:
     return storage
 
 
-def showing(showing_id: str, starts_at: str, *, room: str = "r1", movie: Movie = MOVIE,
-            **changes: Any) -> Showing:
+def showing(
+    showing_id: str, starts_at: str, *, room: str = "r1", movie: Movie = MOVIE, **changes: Any
+) -> Showing:
     """A scheduled showing in ``berlin-1`` starting at a UTC-offset time."""
     from datetime import timedelta
 
@@ -75,15 +74,22 @@ def showing(showing_id: str, starts_at: str, *, room: str = "r1", movie: Movie =
         "currency": "EUR",
     }
     values.update(changes)
-    return Showing.model_validate(values)
+    return Showing(**values)
 
 
 def sell(storage: FakeStorage, showing_id: str, seats: list[str]) -> None:
     """Record a booking with sold tickets for ``seats`` (what `buy` leaves behind)."""
     price = Money(amount=Decimal("11.00"), currency="EUR")
     tickets = [
-        Ticket(id=f"tk-{showing_id}-{seat}", booking_id=f"bk-{showing_id}", showing_id=showing_id,
-               seat_id=seat, category=SeatCategory.STANDARD, price=price, code="x")
+        Ticket(
+            id=f"tk-{showing_id}-{seat}",
+            booking_id=f"bk-{showing_id}",
+            showing_id=showing_id,
+            seat_id=seat,
+            category=SeatCategory.STANDARD,
+            price=price,
+            code="x",
+        )
         for seat in seats
     ]
     with storage.transaction() as tx:
@@ -91,22 +97,41 @@ def sell(storage: FakeStorage, showing_id: str, seats: list[str]) -> None:
         assert stored is not None
         tx.put_booking(
             Booking(
-                id=f"bk-{showing_id}", user_id="u1", email="a@example.com", name="A",
-                showing_id=showing_id, movie_id=stored.movie_id, reservation_id="res1",
-                seats=seats, total=price, created_at=NOW, tickets=tickets,
-                payment=Payment(provider="fake", reference="p1", brand="visa", last4="4242",
-                                amount=price, refunded=Money(amount=Decimal(0), currency="EUR")),
+                id=f"bk-{showing_id}",
+                user_id="u1",
+                email="a@example.com",
+                name="A",
+                showing_id=showing_id,
+                movie_id=stored.movie_id,
+                reservation_id="res1",
+                seats=seats,
+                total=price,
+                created_at=NOW,
+                tickets=tickets,
+                payment=Payment(
+                    provider="fake",
+                    reference="p1",
+                    brand="visa",
+                    last4="4242",
+                    amount=price,
+                    refunded=Money(amount=Decimal(0), currency="EUR"),
+                ),
             )
         )
         tx._state.claims.update(  # the fake's own dict: a sale without the hold dance
             {
-                (showing_id, seat): SeatClaim(showing_id=showing_id, seat_id=seat,
-                                              kind=ClaimKind.SOLD, booking_id=f"bk-{showing_id}",
-                                              ticket_id=f"tk-{showing_id}-{seat}")
+                (showing_id, seat): SeatClaim(
+                    showing_id=showing_id,
+                    seat_id=seat,
+                    kind=ClaimKind.SOLD,
+                    booking_id=f"bk-{showing_id}",
+                    ticket_id=f"tk-{showing_id}-{seat}",
+                )
                 for seat in seats
             }
         )
 
 
-__all__ = ["CITY", "MOVIE", "NOW", "SHORT", "THEATER", "Reservation", "catalog_storage", "sell",
-           "showing"]
+def put(storage: FakeStorage, *showings: Showing) -> None:
+    with storage.transaction() as tx:
+        tx.put_showings(showings)

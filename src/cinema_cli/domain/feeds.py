@@ -4,8 +4,8 @@ Pure: no I/O. The service (:mod:`cinema_cli.services.imports`) reads the feed,
 hands each record here as a mapping of column -> value, and writes what the
 plan decides. Row checks are hand-written rather than pydantic because a
 nightly feed has 100,000 rows and this is the hot path; every showing they
-build is a valid :class:`~cinema_cli.domain.models.Showing` (the property
-tests check it against ``Showing.model_validate``).
+build holds to the boundary types of :mod:`cinema_cli.domain.schemas` (the
+property tests check it with pydantic).
 
 Times: ``starts_at`` / ``ends_at`` without a UTC offset are the theater's
 local time. A local time the clocks skip (spring forward) or pass twice (fall
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -57,12 +57,13 @@ COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 KNOWN_COLUMNS = frozenset(COLUMNS)
 
-# Mirrors of the constraints in models.py (Id, Currency, Amount, field lengths).
+# Mirrors of the constraints in schemas.py (Id, Currency, Amount, field lengths); the
+# property tests hold the two together.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _ISO_SHAPE = re.compile(r"^\d{4}-?\d{2}-?\d{2}[T ]\d{2}(:?\d{2})?")
 _MAX_ID = 64
-_AMOUNT_LIMIT = Decimal(10) ** 10  # Amount: 12 digits, 2 after the point
+_AMOUNT_LIMIT = Decimal(1_000_000)  # schemas.Amount: le=1000000
 _TWO_PLACES = Decimal("0.01")
 
 
@@ -141,7 +142,7 @@ def quoted(value: object, limit: int = 60) -> str:
     return f'"{text}"'
 
 
-# --- cell checks -------------------------------------------------------------------------------
+# --- cell checks ---------------------------------------------------------------------------------
 class _Bad(ValueError):
     """A cell failed its check; the message is the reason (the caller adds line and field)."""
 
@@ -208,8 +209,8 @@ def parse_amount(value: object) -> Decimal | None:
         raise _Bad(f"{quoted(text)} is not a decimal amount (like 12.50)")
     if amount < 0:
         raise _Bad(f"{quoted(text)} is negative")
-    if amount >= _AMOUNT_LIMIT:
-        raise _Bad(f"{quoted(text)} is too large")
+    if amount > _AMOUNT_LIMIT:
+        raise _Bad(f"{quoted(text)} is more than {_AMOUNT_LIMIT}")
     rounded = amount.quantize(_TWO_PLACES)
     if rounded != amount:
         raise _Bad(f"{quoted(text)} has more than 2 decimal places")
@@ -346,7 +347,7 @@ def check_row(
     )
 
 
-# --- local time ---------------------------------------------------------------------------------
+# --- local time ----------------------------------------------------------------------------------
 class LocalTimeError(ValueError):
     """A wall-clock time that does not exist, or exists twice, in a zone."""
 
@@ -376,7 +377,7 @@ def to_instant(moment: datetime, zone: ZoneInfo) -> datetime:
     return early.astimezone(UTC)
 
 
-# --- from row to showing ------------------------------------------------------------------------
+# --- from row to showing -------------------------------------------------------------------------
 @dataclass
 class Catalog:
     """The theaters and movies a feed refers to, plus movies the feed itself creates."""
@@ -429,7 +430,7 @@ def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
                 )
             )
         else:
-            movie = Movie.model_construct(
+            movie = Movie(
                 id=row.movie_id,
                 title=row.movie_title or "",
                 runtime_minutes=row.runtime_minutes or 1,
@@ -464,7 +465,7 @@ def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
     if row.movie_id not in catalog.movies and row.movie_id not in catalog.new_movies:
         catalog.new_movies[row.movie_id] = movie
     prices = {SeatCategory.STANDARD: row.price, **row.extra_prices}
-    return Showing.model_construct(
+    return Showing(
         id=row.showing_id,
         theater_id=row.theater_id,
         room_id=row.room_id,
@@ -494,11 +495,8 @@ def _warn_movie_differs(row: ShowtimeRow, movie: Movie, catalog: Catalog) -> Non
                 catalog.warnings.append(note)
 
 
-# --- comparing showings -------------------------------------------------------------------------
-def _instant(value: object) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
+# --- comparing showings --------------------------------------------------------------------------
+def _instant(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
@@ -510,7 +508,7 @@ def showing_fields(showing: Showing) -> dict[str, object]:
         "movie_id": showing.movie_id,
         "starts_at": _instant(showing.starts_at),
         "ends_at": _instant(showing.ends_at),
-        "prices": {str(k): Decimal(str(v)) for k, v in showing.prices.items()},
+        "prices": {str(k): v for k, v in showing.prices.items()},
         "currency": showing.currency,
         "format": showing.format,
         "language": showing.language,
@@ -702,7 +700,7 @@ def plan_showtimes(
                 plan.unchanged.append(Change(item.line, item.record, showing_id))
     for showing in cancelling.values():
         plan.cancelled.append(Change(None, None, showing.id, ("status",)))
-        plan.to_put.append(showing.model_copy(update={"status": ShowingStatus.CANCELLED}))
+        plan.to_put.append(replace(showing, status=ShowingStatus.CANCELLED))
     used_movies = {item.showing.movie_id for item in live if item is not None}
     plan.new_movies = [
         movie for movie_id, movie in catalog.new_movies.items() if movie_id in used_movies

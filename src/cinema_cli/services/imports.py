@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import IO, Any, Literal
 
 from cinema_cli.config import Clock
@@ -45,12 +44,10 @@ from cinema_cli.domain.feeds import (
     resolve_row,
     zone_of,
 )
-from cinema_cli.domain.layout import LayoutError, parse_layout
 from cinema_cli.domain.models import (
     AuditEntry,
     City,
     Movie,
-    Room,
     SeatCategory,
     Showing,
     Theater,
@@ -324,7 +321,7 @@ def _records(source: IO[bytes], fmt: FeedFormat, warnings: list[str]) -> Iterato
     return _json_records(source, "showtimes")
 
 
-# --- import showtimes ---------------------------------------------------------------------------
+# --- import showtimes ----------------------------------------------------------------------------
 @dataclass
 class _Feed:
     """What the import keeps of a feed after one streaming pass."""
@@ -581,7 +578,7 @@ def _check_outcome(
 # --- export showtimes ----------------------------------------------------------------------------
 def _export_row(showing: Showing, theater: Theater, movie: Movie | None) -> dict[str, Any]:
     zone = zone_of(theater.timezone)
-    prices = {str(k): Decimal(str(v)) for k, v in showing.prices.items()}
+    prices = {str(k): v for k, v in showing.prices.items()}
     row: dict[str, Any] = {
         "showing_id": showing.id,
         "theater_id": showing.theater_id,
@@ -697,11 +694,13 @@ class _FeedWriter:
 
 
 # --- import theaters -----------------------------------------------------------------------------
-_THEATER_KINDS: dict[str, type[City] | type[Theater] | type[Movie]] = {
-    "city": City,
-    "theater": Theater,
-    "movie": Movie,
-}
+def _schemas() -> dict[str, Any]:
+    from cinema_cli.domain.schemas import CityIn, MovieIn, TheaterIn
+
+    return {"city": CityIn, "theater": TheaterIn, "movie": MovieIn}
+
+
+_KINDS = ("city", "theater", "movie")
 _PLURAL = {"city": "cities", "theater": "theaters", "movie": "movies"}
 
 
@@ -773,6 +772,7 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
     from pydantic import ValidationError
 
     feed = _CatalogFeed()
+    schemas = _schemas()
     seen: dict[tuple[str, str], str] = {}
     try:
         for kind, item in _catalog_records(source, fmt):
@@ -784,7 +784,7 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
             values = dict(item.values)
             if fmt == "jsonl":
                 values.pop("type", None)
-                if kind not in _THEATER_KINDS:
+                if kind not in _KINDS:
                     feed.problems.append(
                         FeedProblem(
                             item.line, "type", 'must be "city", "theater" or "movie"', item.record
@@ -793,7 +793,7 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
                     continue
             assert kind is not None
             try:
-                model = _THEATER_KINDS[kind].model_validate(values)
+                model = schemas[kind].model_validate(values).to_entity()
             except ValidationError as error:
                 for detail in error.errors():
                     feed.problems.append(
@@ -805,7 +805,7 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
                         )
                     )
                 continue
-            problems = _check_model(model)
+            problems: list[tuple[str, str]] = []
             previous = seen.get((kind, model.id))
             if previous is not None:
                 problems.append(("id", f"{kind} {model.id} appears twice (first at {previous})"))
@@ -826,43 +826,6 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
     except _FeedBroken as broken:
         feed.problems.extend(broken.problems)
     return feed
-
-
-def _check_model(model: City | Theater | Movie) -> list[tuple[str, str]]:
-    """What pydantic cannot check alone: time zone, layouts, room ids."""
-    problems: list[tuple[str, str]] = []
-    if isinstance(model, Theater):
-        try:
-            zone_of(model.timezone)
-        except ValueError as error:
-            problems.append(("timezone", str(error)))
-        room_ids: set[str] = set()
-        for index, room in enumerate(model.rooms):
-            if room.id in room_ids:
-                problems.append((f"rooms[{index}].id", f"room {room.id} appears twice"))
-            room_ids.add(room.id)
-            try:
-                parse_layout(room.layout)
-            except LayoutError as error:
-                problems.append((f"rooms[{index}].layout", str(error)))
-    return problems
-
-
-def _plain(value: Any) -> Any:
-    """A model or stored record as plain data, so stored and fed versions compare equal."""
-    from pydantic import BaseModel
-
-    if isinstance(value, BaseModel):
-        return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _room_of(value: Room | dict[str, Any]) -> Room:
-    return value if isinstance(value, Room) else Room.model_validate(value)
 
 
 def _sold_seats_lost(
@@ -896,7 +859,7 @@ def _sold_seats_lost(
             continue
         room = new_rooms.get(showing.room_id)
         seats = room.seats_by_id if room is not None else {}
-        old_room = next((_room_of(r) for r in old.rooms if _room_of(r).id == showing.room_id), None)
+        old_room = old.room(showing.room_id)
         sold_seats = sorted(
             {claim.seat_id for claim in reader.claims(showing.id) if str(claim.kind) == "sold"}
         )
@@ -960,7 +923,7 @@ def _plan_catalog(reader: Reader, feed: _CatalogFeed, now: datetime) -> _Catalog
             old = stored.get(item_id)
             if old is None:
                 outcome["created"].append(item_id)
-            elif _plain(old) != _plain(item):
+            elif old != item:
                 outcome["updated"].append(item_id)
             else:
                 outcome["unchanged"].append(item_id)
@@ -974,7 +937,7 @@ def _plan_catalog(reader: Reader, feed: _CatalogFeed, now: datetime) -> _Catalog
         old = stored_theaters[theater_id]
         new_rooms = {room.id for room in feed.theaters[theater_id].rooms}
         for room in old.rooms:
-            room_id = _room_of(room).id
+            room_id = room.id
             if room_id not in new_rooms:
                 warnings.append(f"{theater_id}: room {room_id} is not in the feed and is removed")
     return _CatalogPlan(changes, lost, warnings, problems)
