@@ -412,13 +412,31 @@ def _decide(
     feed: _Feed,
     *,
     prune_theater: str | None,
-    previous: tuple[Catalog, list[Accepted], list[FeedProblem]] | None = None,
-) -> tuple[ShowtimePlan, Catalog, list[Accepted], list[FeedProblem]]:
-    """Resolve the rows against ``reader``'s catalog and plan the import."""
+    before: _Decision | None = None,
+) -> _Decision:
+    """Resolve the rows against ``reader``'s catalog and plan the import.
+
+    Given the decision taken before the lock (``before``), the plan is reused when
+    nothing it depended on changed: same catalog, same stored showings, same
+    tickets-sold counts. Otherwise everything is decided again.
+    """
     theaters = {theater.id: theater for theater in reader.theaters()}
     movies = {movie.id: movie for movie in reader.movies()}
-    if previous is not None and previous[0].theaters == theaters and previous[0].movies == movies:
-        catalog, accepted, problems = previous
+    stored = {s.id: s for s in reader.showings(ShowingQuery(include_cancelled=True))}
+    same_catalog = (
+        before is not None
+        and before.catalog.theaters == theaters
+        and before.catalog.movies == movies
+    )
+    if (
+        before is not None
+        and same_catalog
+        and before.stored == stored
+        and (not before.plan.sold or reader.sold_counts(before.plan.sold) == before.plan.sold)
+    ):
+        return before
+    if before is not None and same_catalog:
+        catalog, accepted, problems = before.catalog, before.accepted, before.problems
     else:
         catalog = Catalog(theaters=theaters, movies=movies)
         accepted = []
@@ -435,18 +453,26 @@ def _decide(
             raise TheaterNotFound(
                 f"--prune: no theater has id {prune_theater!r}", theater_id=prune_theater
             )
-    stored = {s.id: s for s in reader.showings(ShowingQuery(include_cancelled=True))}
     plan = plan_showtimes(
         accepted,
         stored,
         reader.sold_counts,
         catalog,
-        invalid=_in_feed_order(feed.problems + problems),
+        invalid=feed.problems + problems,
         feed_ids=feed.ids,
         prune=prune,
     )
     plan.invalid = _in_feed_order(plan.invalid)
-    return plan, catalog, accepted, problems
+    return _Decision(plan, catalog, accepted, problems, stored)
+
+
+@dataclass
+class _Decision:
+    plan: ShowtimePlan
+    catalog: Catalog
+    accepted: list[Accepted]
+    problems: list[FeedProblem]
+    stored: dict[str, Showing]
 
 
 def _in_feed_order(problems: list[FeedProblem]) -> list[FeedProblem]:
@@ -517,7 +543,8 @@ def import_showtimes(
         )
         raise _invalid_feed(report, feed_name) from None
 
-    plan, catalog, accepted, problems = _decide(storage, feed, prune_theater=prune_theater)
+    decision = _decide(storage, feed, prune_theater=prune_theater)
+    plan, catalog = decision.plan, decision.catalog
     _check_outcome(plan, feed, catalog, skip_invalid=skip_invalid, dry_run=dry_run, name=feed_name)
     if dry_run or not plan.writes:
         return _report_of(plan, feed, catalog, dry_run=dry_run)
@@ -525,9 +552,8 @@ def import_showtimes(
     with storage.transaction() as tx:
         # Decide again under the write lock: tickets may have been sold, or another
         # import may have landed, while the feed was being read.
-        plan, catalog, _, _ = _decide(
-            tx, feed, prune_theater=prune_theater, previous=(catalog, accepted, problems)
-        )
+        decision = _decide(tx, feed, prune_theater=prune_theater, before=decision)
+        plan, catalog = decision.plan, decision.catalog
         _check_outcome(
             plan, feed, catalog, skip_invalid=skip_invalid, dry_run=False, name=feed_name
         )
