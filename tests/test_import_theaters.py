@@ -30,8 +30,13 @@ DOCUMENT: dict[str, Any] = {
     "cities": [{"id": "berlin", "name": "Berlin", "country": "DE"}],
     "theaters": [THEATER],
     "movies": [
-        {"id": "m-dune", "title": "Dune", "runtime_minutes": 150, "rating": "PG-13",
-         "genres": ["Sci-Fi"]},
+        {
+            "id": "m-dune",
+            "title": "Dune",
+            "runtime_minutes": 150,
+            "rating": "PG-13",
+            "genres": ["Sci-Fi"],
+        },
         {"id": "m-short", "title": "Short", "runtime_minutes": 60},
     ],
 }
@@ -69,8 +74,12 @@ def test_json_lines_records_carry_a_type_and_report_their_line() -> None:
         {"type": "theater", **THEATER, "timezone": "Mars/Olympus"},
         {"type": "movie", "id": "m1", "title": "", "runtime_minutes": 0},
         {"type": "cinema", "id": "x"},
-        {"type": "theater", **THEATER, "id": "t2", "rooms": [{"id": "r", "name": "R",
-                                                              "layout": ["A ss", "a ss"]}]},
+        {
+            "type": "theater",
+            **THEATER,
+            "id": "t2",
+            "rooms": [{"id": "r", "name": "R", "layout": ["A ss", "a ss"]}],
+        },
     ]
     data = b"\n".join(orjson.dumps(line) for line in lines)
     with pytest.raises(InvalidFeed) as caught:
@@ -109,8 +118,9 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
     storage = catalog_storage()
     put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
     sell(storage, "s1", ["B5", "A1"])
-    smaller = with_rooms({"id": "r1", "name": "Saal 1", "layout": ["A ss.ss", "B sspss"[:-1]]},
-                         THEATER["rooms"][1])
+    smaller = with_rooms(
+        {"id": "r1", "name": "Saal 1", "layout": ["A ss.ss", "B sspss"[:-1]]}, THEATER["rooms"][1]
+    )
     with pytest.raises(SeatsInUse) as caught:
         run(storage, smaller)
     assert caught.value.exit_code == 4
@@ -134,9 +144,10 @@ def test_a_sold_seat_may_change_category_and_is_reported() -> None:
     storage = catalog_storage()
     put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
     sell(storage, "s1", ["A1"])
-    premium_front = with_rooms({"id": "r1", "name": "Saal 1", "layout": ["A pp.ss", "B sspss",
-                                                                         "C wc.ss", "D ssss"]},
-                               THEATER["rooms"][1])
+    premium_front = with_rooms(
+        {"id": "r1", "name": "Saal 1", "layout": ["A pp.ss", "B sspss", "C wc.ss", "D ssss"]},
+        THEATER["rooms"][1],
+    )
     report = run(storage, premium_front)
     assert (report.updated, report.written) == (1, True)
     assert report.warnings == [
@@ -148,8 +159,10 @@ def test_seats_sold_for_showings_that_are_over_do_not_block_a_new_layout() -> No
     storage = catalog_storage()
     put(storage, showing("past", "2026-02-01T18:00:00+00:00"))
     sell(storage, "past", ["C4"])
-    report = run(storage, with_rooms({"id": "r1", "name": "Saal 1", "layout": ["A ssss"]},
-                                     THEATER["rooms"][1]))
+    report = run(
+        storage,
+        with_rooms({"id": "r1", "name": "Saal 1", "layout": ["A ssss"]}, THEATER["rooms"][1]),
+    )
     assert report.updated == 1
 
 

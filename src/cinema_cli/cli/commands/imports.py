@@ -16,7 +16,7 @@ from cinema_cli.cli.options import JsonFlag
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from cinema_cli.services.imports import ImportReport
+    from cinema_cli.services.imports import FeedFormat, ImportReport
 
 import_app = typer.Typer(
     name="import",
@@ -46,6 +46,17 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _format(name: str, explicit: str | None, allowed: tuple[str, ...]) -> FeedFormat:
+    """The feed format, or a usage error (exit 2) naming --format."""
+    from cinema_cli.domain.errors import InvalidInput
+    from cinema_cli.services.imports import feed_format
+
+    try:
+        return feed_format(name, explicit, allowed=allowed)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
 
 
 @contextmanager
@@ -192,7 +203,7 @@ def import_showtimes(
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
-    fmt = imports.feed_format(file, format)
+    fmt = _format(file, format, ("csv", "json", "jsonl"))
     rt = runtime()
     with _opened(file) as source, _progress(file, quiet) as progress:
         report = imports.import_showtimes(
@@ -230,7 +241,7 @@ def import_theaters(
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
-    fmt = imports.feed_format(file, format, allowed=("json", "jsonl"))
+    fmt = _format(file, format, ("json", "jsonl"))
     rt = runtime()
     with _opened(file) as source:
         report = imports.import_theaters(
@@ -279,9 +290,9 @@ def export_showtimes(
         and output is not None
         and output.suffix.lower() in (".json", ".jsonl", ".ndjson")
     ):
-        fmt = imports.feed_format(str(output), None)
+        fmt = _format(str(output), None, ("csv", "json", "jsonl"))
     else:
-        fmt = imports.feed_format("-", format or "csv")
+        fmt = _format("-", format or "csv", ("csv", "json", "jsonl"))
     rt = runtime()
     if output is None:
         count = imports.export_showtimes(
