@@ -6,9 +6,8 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse
+    from cinema_cli.cli.commands import booking, browse, imports
 
     browse.register(app)
-    from cinema_cli.cli.commands import imports
-
+    booking.register(app)
     imports.register(app)
