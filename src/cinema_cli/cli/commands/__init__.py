@@ -6,10 +6,20 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import booking, browse, cancel, checkin, keys, log, outbox
+    from cinema_cli.cli.commands import (
+        booking,
+        browse,
+        cancel,
+        checkin,
+        imports,
+        keys,
+        log,
+        outbox,
+    )
 
     browse.register(app)
     booking.register(app)
+    imports.register(app)
     keys.register(app)
     checkin.register(app)
     cancel.register(app)
