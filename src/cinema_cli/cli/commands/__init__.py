@@ -6,6 +6,7 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse
+    from cinema_cli.cli.commands import browse, demo
 
     browse.register(app)
+    demo.register(app)
