@@ -42,7 +42,7 @@ GLYPHS = {"held": "▒", "sold": "█", "blocked": "×", "mine": "◆"}
 
 
 def _when(info: ShowingInfo) -> str:
-    return info.starts_local.strftime("%a %d %b %Y %H:%M %Z")
+    return info.starts_local.strftime("%a %d %b %H:%M %Z")
 
 
 def _standard_price(info: ShowingInfo) -> str:
@@ -66,7 +66,7 @@ def _movie_heading(movie: Movie) -> Text:
 def _showings_table(showings: Iterable[ShowingInfo]) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Starts (local)", no_wrap=True)
-    table.add_column("Theater, room", ratio=1)
+    table.add_column("Theater, room")
     table.add_column("Format")
     table.add_column("Free", justify="right")
     table.add_column("Price", justify="right", no_wrap=True)

@@ -10,18 +10,16 @@ Text: titles and cities match without regard to case or accents
 (``"metropolis"`` finds ``"Metropolis"``, ``"koln"`` finds ``"Köln"``).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple would compile every
+# string annotation into a ForwardRef at import time (a few ms of start-up).
 import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import (
     AmbiguousMovie,
     CityNotFound,
@@ -51,6 +49,9 @@ from cinema_cli.services.views import (
 )
 from cinema_cli.storage.base import Reader, ShowingQuery
 
+if TYPE_CHECKING:
+    from cinema_cli.config import Clock
+
 RelativeDay = Literal["today", "tomorrow"]
 DaySpec = dt.date | str | None
 """A local calendar day: a date, ``"today"`` or ``"tomorrow"`` (in each theater's zone), or any."""
@@ -79,8 +80,7 @@ def title_matches(keyword: str, title: str) -> bool:
 
 
 # --- results ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ShowingInfo:
+class ShowingInfo(NamedTuple):
     """One showing with what is needed to show it: its theater, movie and free seats."""
 
     showing: Showing
@@ -113,8 +113,7 @@ class ShowingInfo:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class MovieShowings:
+class MovieShowings(NamedTuple):
     """A movie and its showings that matched, earliest first."""
 
     movie: Movie
@@ -124,8 +123,7 @@ class MovieShowings:
         return {**movie_view(self.movie), "showings": [info.view() for info in self.showings]}
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     """What ``cinema search`` found: movies by title, each with its showings."""
 
     movies: list[MovieShowings]
@@ -144,8 +142,7 @@ class SearchResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Showtimes:
+class Showtimes(NamedTuple):
     """One movie's showings (``cinema showtimes``)."""
 
     movie: Movie
@@ -161,8 +158,7 @@ class Showtimes:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TheaterInfo:
+class TheaterInfo(NamedTuple):
     theater: Theater
     city: City | None
 
@@ -170,8 +166,7 @@ class TheaterInfo:
         return theater_view(self.theater, self.city)
 
 
-@dataclass(frozen=True, slots=True)
-class TheaterList:
+class TheaterList(NamedTuple):
     """What ``cinema theaters`` lists."""
 
     theaters: list[TheaterInfo]
@@ -180,8 +175,7 @@ class TheaterList:
         return {"theaters": [info.view() for info in self.theaters]}
 
 
-@dataclass(frozen=True, slots=True)
-class SeatInfo:
+class SeatInfo(NamedTuple):
     """One seat of a showing and its status at the time the map was drawn."""
 
     seat: Seat
@@ -194,15 +188,15 @@ class SeatInfo:
         return seat_view(self.seat, self.status, self.price, mine=self.mine)
 
 
-@dataclass(frozen=True, slots=True)
-class SeatMap:
+class SeatMap(NamedTuple):
     """A showing's seats with their statuses (``cinema seats``)."""
 
     showing: ShowingInfo
     room: Room
     seats: list[SeatInfo]
+    at: dt.datetime
+    """The instant the statuses were read at."""
     session_id: str | None = None
-    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def available(self) -> int:
@@ -314,8 +308,7 @@ def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
+class _Window(NamedTuple):
     """What one theater's showings must satisfy, in its own zone."""
 
     zone: ZoneInfo
@@ -427,7 +420,7 @@ def list_theaters(storage: Reader, city: str | None = None) -> TheaterList:
 
 def search(
     storage: Reader,
-    clock: Clock,
+    clock: "Clock",
     keyword: str | None = None,
     city: str | None = None,
     date: DaySpec = None,
@@ -466,7 +459,7 @@ def search(
 
 def showtimes(
     storage: Reader,
-    clock: Clock,
+    clock: "Clock",
     movie: str,
     city: str | None = None,
     date: DaySpec = None,
@@ -494,7 +487,7 @@ def seat_status(seat: Seat, claim: SeatClaim | None, now: dt.datetime) -> SeatSt
 
 
 def seat_map(
-    storage: Reader, clock: Clock, showing_id: str, session_id: str | None = None
+    storage: Reader, clock: "Clock", showing_id: str, session_id: str | None = None
 ) -> SeatMap:
     """Every seat of a showing with its status now; ``session_id`` marks that session's holds."""
     now = clock()
@@ -527,7 +520,7 @@ def seat_map(
         seats.append(SeatInfo(seat, status, showing.price_of(SeatCategory(seat.category)), mine))
     taken = sum(1 for info in seats if info.status in ("held", "sold"))
     info = ShowingInfo(showing, theater, storage.movie(showing.movie_id), taken)
-    return SeatMap(info, room, seats, session_id=session_id, at=now)
+    return SeatMap(info, room, seats, now, session_id)
 
 
 def _live_claims(claims: Iterable[SeatClaim], now: dt.datetime) -> dict[str, SeatClaim]:

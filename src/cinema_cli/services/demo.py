@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cinema_cli.config import Clock
 from cinema_cli.domain.errors import InvalidFeed
-from cinema_cli.domain.layout import LayoutError, parse_layout
-from cinema_cli.domain.models import City, Model, Movie, SeatCategory, Showing, Theater
+from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
+from cinema_cli.domain.schemas import Amount, CityIn, MovieIn, TheaterIn, describe_errors
 from cinema_cli.storage.base import Reader, ShowingQuery, Storage
 
 THEATERS_FIXTURE = "demo-theaters.json"
@@ -66,48 +66,68 @@ def read_fixture(name: str) -> Any:
 
 
 # --- the feed and the template ----------------------------------------------------------------
-class TheatersFeed(Model):
-    """The theaters feed: the model fields are the feed fields."""
+@dataclass(frozen=True, slots=True)
+class TheatersFeed:
+    """A validated theaters feed, as entities."""
 
-    cities: list[City] = Field(default_factory=list)
-    theaters: list[Theater] = Field(default_factory=list)
-    movies: list[Movie] = Field(default_factory=list)
+    cities: list[City]
+    theaters: list[Theater]
+    movies: list[Movie]
 
 
-class ScheduledShow(Model):
+class _TheatersFeedIn(BaseModel):
+    """The theaters feed: the entity fields are the feed fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cities: list[CityIn] = Field(default_factory=list)
+    theaters: list[TheaterIn] = Field(default_factory=list)
+    movies: list[MovieIn] = Field(default_factory=list)
+
+
+class ScheduledShow(BaseModel):
+    """One daily show of a room in the showtime template."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     time: dt.time
     """Local start time."""
     movies: list[str] = Field(min_length=1)
     """Movie ids the show rotates through, one per day."""
-    format: str | None = None
-    language: str | None = None
+    format: str | None = Field(default=None, max_length=16)
+    language: str | None = Field(default=None, max_length=35)
 
 
-class RoomSchedule(Model):
+class RoomSchedule(BaseModel):
+    """What one room shows every day, and at what prices."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     theater_id: str
     room_id: str
-    format: str = "2D"
-    prices: dict[SeatCategory, Decimal]
+    format: str = Field(default="2D", max_length=16)
+    prices: dict[SeatCategory, Amount]
     shows: list[ScheduledShow] = Field(min_length=1)
 
 
-class ScheduleTemplate(Model):
+class ScheduleTemplate(BaseModel):
+    """The showtime template (``demo-schedule.json``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     about: str = ""
     days: int = Field(default=14, ge=1, le=366)
     rooms: list[RoomSchedule]
 
 
-M = TypeVar("M", bound=BaseModel)
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
-def _validate(model: type[M], data: Any, name: str) -> M:
+def _validate(schema: type[SchemaT], data: Any, name: str) -> SchemaT:
     try:
-        return model.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as error:
-        problems = [
-            {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-            for item in error.errors()
-        ]
+        problems = describe_errors(error)
         first = problems[0]
         raise InvalidFeed(
             f"demo fixture {name}: {first['field']}: {first['message']}",
@@ -117,20 +137,13 @@ def _validate(model: type[M], data: Any, name: str) -> M:
 
 
 def load_theaters_feed(data: Any, name: str = THEATERS_FIXTURE) -> TheatersFeed:
-    """Validate a theaters feed, seat layouts included."""
-    feed = _validate(TheatersFeed, data, name)
-    for theater in feed.theaters:
-        for room in theater.rooms:
-            try:
-                parse_layout(room.layout)
-            except LayoutError as error:
-                raise InvalidFeed(
-                    f"{name}: theater {theater.id} room {room.id}: {error}",
-                    file=name,
-                    theater=theater.id,
-                    room=room.id,
-                ) from None
-    return feed
+    """Validate a theaters feed (seat layouts included) and build its entities."""
+    feed = _validate(_TheatersFeedIn, data, name)
+    return TheatersFeed(
+        cities=[city.to_entity() for city in feed.cities],
+        theaters=[theater.to_entity() for theater in feed.theaters],
+        movies=[movie.to_entity() for movie in feed.movies],
+    )
 
 
 def load_schedule(data: Any, name: str = SCHEDULE_FIXTURE) -> ScheduleTemplate:
@@ -217,14 +230,10 @@ def room_clashes(
 
 
 # --- loading ----------------------------------------------------------------------------------
-def _normal(model: BaseModel) -> Any:
-    """A model as JSON-ready data, read back through validation so trusted records compare."""
-    data = model.model_dump(warnings=False)
-    return type(model).model_validate(data).model_dump(mode="json")
-
-
-def _changed(stored: BaseModel | None, wanted: BaseModel) -> bool:
-    return stored is None or _normal(stored) != _normal(wanted)
+def _changed(stored: object | None, wanted: object) -> bool:
+    # Entities are dataclasses: equality compares every field (Decimal and aware
+    # datetimes by value), so a record read back from any backend compares equal.
+    return stored is None or stored != wanted
 
 
 @dataclass
