@@ -78,7 +78,7 @@ def test_wheelchair_spaces_have_a_companion_seat_beside_them() -> None:
 
 
 def test_the_shipped_fixtures_are_the_ones_the_wheel_includes() -> None:
-    """The wheel force-includes fixtures/ as cinema_cli/fixtures; a source tree reads it in place."""
+    """The wheel force-includes fixtures/ as cinema_cli/fixtures; a checkout reads it in place."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     force_include = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     assert force_include["fixtures"] == "cinema_cli/fixtures"
