@@ -91,7 +91,10 @@ def theaters(city: CityOption = None, json: JsonFlag = False) -> None:
 def search(
     keyword: Annotated[
         str | None,
-        typer.Argument(help="Words of the title (case and accents ignored). Empty: every movie."),
+        typer.Argument(
+            metavar="KEYWORD",
+            help="Words of the title (case and accents ignored). Empty: every movie.",
+        ),
     ] = None,
     city: CityOption = None,
     date: DateOption = None,
@@ -151,7 +154,9 @@ def search(
 
 
 def showtimes(
-    movie: Annotated[str, typer.Argument(help="Movie id, or a title that names one movie.")],
+    movie: Annotated[
+        str, typer.Argument(metavar="MOVIE", help="Movie id, or a title that names one movie.")
+    ],
     city: CityOption = None,
     date: DateOption = None,
     theater: TheaterOption = None,
@@ -187,7 +192,9 @@ def showtimes(
 
 
 def seats(
-    showing_id: Annotated[str, typer.Argument(help="The showing (ids come from search).")],
+    showing_id: Annotated[
+        str, typer.Argument(metavar="SHOWING_ID", help="The showing (ids come from search).")
+    ],
     session: Annotated[
         str | None,
         typer.Option("--session", help="Mark the seats held by this session."),
