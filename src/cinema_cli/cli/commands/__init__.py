@@ -6,7 +6,8 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse, demo
+    from cinema_cli.cli.commands import booking, browse, demo
 
     browse.register(app)
+    booking.register(app)
     demo.register(app)
