@@ -409,3 +409,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(
     render_seat_map(console(), sample_map(session="me"))
     assert not ANSI.search(terminal.buffer.getvalue())
     assert "your hold: B5" in terminal.buffer.getvalue()
+
+
+def test_a_narrow_terminal_puts_the_showing_id_on_its_own_line() -> None:
+    from cinema_cli.cli.render_catalog import _showings_table
+
+    showing_info = sample_map().showing
+    wide = _showings_table([showing_info], 200).plain.splitlines()
+    assert len(wide) == 2 and wide[1].endswith(" s1")
+    narrow = _showings_table([showing_info], 60).plain.splitlines()
+    assert narrow[2] == "  s1"
+    assert all(len(line) <= 60 for line in narrow)
