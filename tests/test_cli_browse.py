@@ -257,6 +257,7 @@ def test_demo_human_output_says_what_to_try(data_dir: Path) -> None:
     assert result.exit_code == 0
     assert "nothing changed" in result.stdout
     assert "cinema search metro --city" in result.stdout
+    assert "E-tickets:" in result.stdout and ".pdf" in result.stdout
 
 
 # --- real processes ----------------------------------------------------------------------------
@@ -283,8 +284,21 @@ def test_a_new_user_runs_the_demo_and_browses(tmp_path: Path) -> None:
     summary = json.loads(first.stdout)
     assert summary["changed"] is True
     assert summary["totals"] == {"cities": 4, "theaters": 5, "movies": 11, "showings": 504}
+    assert summary["booked"] is True
+    booking = summary["booking"]
+    assert booking["showing"]["id"] == summary["example_showing"]
+    assert len(booking["seats"]) == 2
+    assert Path(booking["eticket_pdf"]).is_file()
+    assert f"cinema booking {booking['booking_id']}" in summary["next"]
+
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()}
     again = json.loads(run(tmp_path, "demo", "--json").stdout)
     assert again["changed"] is False
+    assert again["booked"] is False
+    assert again["booking"]["booking_id"] == booking["booking_id"]
+    assert {
+        p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()
+    } == files, "a second demo run rewrote a file"
 
     search = run(tmp_path, "search", "metro", "--city", "berlin", "--date", "2026-05-12", "--json")
     assert search.returncode == 0, search.stderr
@@ -297,6 +311,7 @@ def test_a_new_user_runs_the_demo_and_browses(tmp_path: Path) -> None:
     seats = run(tmp_path, "seats", summary["example_showing"])
     assert seats.returncode == 0
     assert "SCREEN" in seats.stdout
+    assert "██" in seats.stdout  # the demo booking's seats are sold
     assert not ANSI.search(seats.stdout)
 
     missing = run(tmp_path, "seats", "no-such-showing")
@@ -317,6 +332,7 @@ def test_demo_days_follow_the_clock(tmp_path: Path) -> None:
     )
     summary = json.loads(result.stdout)
     assert summary["written"]["showings"] == 36  # one new day, 36 shows a day
+    assert summary["booked"] is False  # the demo booking is made once
     assert summary["days"]["last"] == "2026-05-25"
 
 

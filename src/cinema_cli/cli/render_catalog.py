@@ -8,7 +8,7 @@ category table names the premium and wheelchair seats.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -339,7 +339,26 @@ def render_demo(console: Console, result: DemoResult) -> None:
         console.print(
             f"{len(result.skipped)} demo showings were left out: their rooms are in use then."
         )
+    if result.booking is not None:
+        _render_demo_booking(console, result.booking, made=result.booked)
     console.print()
     console.print(Text("Try next:", style="bold"))
     for step in result.next_steps():
         console.print(Text("  " + step, style="cyan"))
+
+
+def _render_demo_booking(console: Console, booking: dict[str, Any], *, made: bool) -> None:
+    showing = booking["showing"]
+    total = booking["total"]
+    console.print()
+    console.print(
+        f"{'Booked' if made else 'The demo booking'} {booking['booking_id']}: "
+        f"{', '.join(booking['seats'])} for {booking['movie']['title']} at "
+        f"{showing['theater']['name']}, {showing['starts_at']}, "
+        f"{total['amount']} {total['currency']}, for {booking['user']['name']} "
+        f"<{booking['user']['email']}>."
+    )
+    if booking.get("eticket_pdf"):
+        console.print(f"E-tickets:    {booking['eticket_pdf']}")
+    if booking.get("confirmation_eml"):
+        console.print(f"Confirmation: {booking['confirmation_eml']}")

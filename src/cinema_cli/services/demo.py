@@ -20,7 +20,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,6 +30,9 @@ from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
 from cinema_cli.domain.schemas import Amount, CityIn, MovieIn, TheaterIn, describe_errors
 from cinema_cli.storage.base import Reader, ShowingQuery, Storage
+
+if TYPE_CHECKING:
+    from cinema_cli.services.booking import BoxOffice
 
 THEATERS_FIXTURE = "demo-theaters.json"
 SCHEDULE_FIXTURE = "demo-schedule.json"
@@ -322,10 +325,14 @@ class DemoResult:
     example_showing: Showing | None
     example_city: City | None
     example_day: dt.date | None
+    booking: dict[str, Any] | None = None
+    """The demo booking (the BOOKING shape of ``cinema booking``), when a box office was given."""
+    booked: bool = False
+    """True when this run made the booking (False when it existed already)."""
 
     @property
     def changed(self) -> bool:
-        return any(self.written.values())
+        return self.booked or any(self.written.values())
 
     def next_steps(self) -> list[str]:
         steps = ["cinema theaters"]
@@ -336,6 +343,8 @@ class DemoResult:
         steps.append("cinema showtimes metropolis")
         if self.example_showing is not None:
             steps.append(f"cinema seats {self.example_showing.id}")
+        if self.booking is not None:
+            steps.append(f"cinema booking {self.booking['booking_id']}")
         return steps
 
     def view(self) -> dict[str, Any]:
@@ -347,6 +356,8 @@ class DemoResult:
             "skipped_showings": self.skipped,
             "days": {"first": self.first_day.isoformat(), "last": self.last_day.isoformat()},
             "example_showing": self.example_showing.id if self.example_showing else None,
+            "booking": self.booking,
+            "booked": self.booked,
             "next": self.next_steps(),
         }
 
@@ -357,9 +368,13 @@ def load_demo(
     *,
     theaters_data: Any = None,
     schedule_data: Any = None,
+    office: BoxOffice | None = None,
+    hold_seconds: int = 600,
 ) -> DemoResult:
     """Load the demo catalog and its showings; running it again changes nothing.
 
+    With ``office`` it also books two seats of the example showing for the demo
+    buyer (once: a later run finds that booking and shows it again).
     ``theaters_data`` and ``schedule_data`` replace the shipped fixtures (tests).
     """
     now = clock()
@@ -395,6 +410,13 @@ def load_demo(
                 tx.put_showings(changes.showings)
     skipped = set(changes.skipped)
     loaded = [s for s in planned if s.id not in skipped]
+    example = _example(feed, loaded, now)
+    booking: dict[str, Any] | None = None
+    booked = False
+    if office is not None:
+        booking, booked = _demo_booking(
+            storage, clock, office, example["example_showing"], hold_seconds
+        )
     return DemoResult(
         storage_url=storage.url,
         written=changes.counts(),
@@ -405,16 +427,43 @@ def load_demo(
             "showings": len(loaded),
         },
         skipped=sorted(skipped),
-        first_day=min(
-            s.starts_at.astimezone(ZoneInfo(theaters[s.theater_id].timezone)).date()
-            for s in planned
-        ),
-        last_day=max(
-            s.starts_at.astimezone(ZoneInfo(theaters[s.theater_id].timezone)).date()
-            for s in planned
-        ),
-        **_example(feed, loaded, now),
+        first_day=min(_local_day(s, theaters) for s in planned),
+        last_day=max(_local_day(s, theaters) for s in planned),
+        booking=booking,
+        booked=booked,
+        **example,
     )
+
+
+def _local_day(showing: Showing, theaters: dict[str, Theater]) -> dt.date:
+    return showing.starts_at.astimezone(ZoneInfo(theaters[showing.theater_id].timezone)).date()
+
+
+def _demo_booking(
+    storage: Storage,
+    clock: Clock,
+    office: BoxOffice,
+    showing: Showing | None,
+    hold_seconds: int,
+) -> tuple[dict[str, Any] | None, bool]:
+    """The demo buyer's booking: the existing one, or a new one for ``showing``."""
+    from cinema_cli.services import booking as box
+
+    existing = storage.bookings_by_email(box.DEMO_BUYER[1])
+    if existing:
+        details = box.booking(storage, clock, existing[0].id, office=office)
+        view = box.booking_view(
+            details.booking,
+            details.context,
+            details.files,
+            details.confirmation,
+            seats_taken=details.seats_taken,
+        )
+        return view, False
+    if showing is None:
+        return None, False
+    purchase = box.demo_booking(storage, clock, office, showing.id, hold_seconds=hold_seconds)
+    return box.purchase_view(purchase), True
 
 
 def _example(feed: TheatersFeed, showings: list[Showing], now: dt.datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from cinema_cli.cli.options import JsonFlag
 def demo(json: JsonFlag = False) -> None:
     """Load demo data: 4 cities, 5 theaters, 11 classic movies, showings for 14 days.
 
+    Also books two seats for demo@example.com and says where the e-tickets are.
     Running it again changes nothing (later days are added as time goes on).
 
     Example: cinema demo
@@ -18,7 +19,9 @@ def demo(json: JsonFlag = False) -> None:
     from cinema_cli.services.demo import load_demo
 
     rt = runtime()
-    result = load_demo(rt.storage, rt.clock)
+    result = load_demo(
+        rt.storage, rt.clock, office=rt.box_office, hold_seconds=rt.settings.hold_seconds
+    )
     if json:
         from cinema_cli.cli.output import emit_json
 
