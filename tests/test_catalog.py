@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog_builders import NOW, city, movie, showing, theater
@@ -548,3 +548,46 @@ def test_theaters_lists_rooms_and_filters_by_city() -> None:
     assert [t["id"] for t in only] == ["shibuya"]
     assert only[0]["rooms"] == [{"id": "r1", "name": "Room 1", "seats_total": 8}]
     assert {"id", "name", "city", "timezone", "rooms"} <= only[0].keys()
+
+
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Tokyo",
+    "America/Sao_Paulo",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    starts=st.lists(
+        st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)),
+        min_size=1,
+        max_size=12,
+    ).map(
+        lambda values: (
+            values[:1] + [values[0] + timedelta(hours=h) for h in (-20, 13, 26)] + values[1:]
+        )
+    ),
+    offset=st.integers(min_value=-1, max_value=1),
+)
+def test_a_date_finds_exactly_the_showings_on_that_local_day(
+    zone: str, starts: list[datetime], offset: int
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    # Ask for a day next to one of the showings, so that days with matches are common.
+    day = starts[0].replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date() + timedelta(days=offset)
+
+    showings = [show_at(f"s{i}", "t", start.replace(tzinfo=UTC)) for i, start in enumerate(starts)]
+    storage = stocked(
+        showings, theaters=[zoned_theater("t", "nyc", zone)], cities=[City(id="nyc", name="X")]
+    )
+    early = datetime(2025, 12, 1, tzinfo=UTC)
+    found = set(ids(catalog.search(storage, clock_at(early), date=day)))
+    expected = {s.id for s in showings if s.starts_at.astimezone(ZoneInfo(zone)).date() == day}
+    assert found == expected
+    assert offset != 0 or "s0" in found
