@@ -6,8 +6,22 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import booking, browse, demo
+    from cinema_cli.cli.commands import (
+        booking,
+        browse,
+        cancel,
+        checkin,
+        demo,
+        keys,
+        log,
+        outbox,
+    )
 
     browse.register(app)
     booking.register(app)
+    keys.register(app)
+    checkin.register(app)
+    cancel.register(app)
+    log.register(app)
+    outbox.register(app)
     demo.register(app)
