@@ -11,17 +11,19 @@ def register_all(app: typer.Typer) -> None:
         browse,
         cancel,
         checkin,
+        demo,
         imports,
         keys,
         log,
         outbox,
     )
 
+    demo.register(app)
     browse.register(app)
     booking.register(app)
-    imports.register(app)
-    keys.register(app)
     checkin.register(app)
     cancel.register(app)
+    imports.register(app)
+    keys.register(app)
     log.register(app)
     outbox.register(app)
