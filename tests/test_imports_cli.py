@@ -224,7 +224,9 @@ def test_export_to_stdout_filters_by_theater(data_dir: Path) -> None:
     ]
 
 
-def test_a_theater_feed_may_shrink_a_room_with_no_tickets_sold(data_dir: Path, tmp_path: Path) -> None:
+def test_a_theater_feed_may_shrink_a_room_with_no_tickets_sold(
+    data_dir: Path, tmp_path: Path
+) -> None:
     document = json.loads(CATALOG.read_text())
     document["theaters"][0]["rooms"][0]["layout"] = ["A ssss"]
     smaller = tmp_path / "smaller.json"
