@@ -235,7 +235,7 @@ def seat_grid(seat_map: SeatMap) -> list[Text]:
 def legend(seat_map: SeatMap, *, color: bool = True) -> Text:
     """What the grid's glyphs and colours mean (categories by colour only when there is colour)."""
     text = Text()
-    entries: list[tuple[str, str, str]] = [("12", STYLES["standard"], "available")]
+    entries: list[tuple[str, str, str]] = [("12", STYLES["standard"], "free seat (its number)")]
     if color:
         entries += [
             ("12", STYLES["premium"], "premium"),
