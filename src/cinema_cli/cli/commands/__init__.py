@@ -6,12 +6,24 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import booking, browse, cancel, checkin, keys, log, outbox
+    from cinema_cli.cli.commands import (
+        booking,
+        browse,
+        cancel,
+        checkin,
+        demo,
+        imports,
+        keys,
+        log,
+        outbox,
+    )
 
+    demo.register(app)
     browse.register(app)
     booking.register(app)
-    keys.register(app)
     checkin.register(app)
     cancel.register(app)
+    imports.register(app)
+    keys.register(app)
     log.register(app)
     outbox.register(app)
