@@ -16,13 +16,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from random import Random
 
 import orjson
 import pytest
 from torture_kit import WORKLOAD, Tally, audit_store, parse_acks
-from workload import IMPORT_BATCH, NOW, SEATS, SHOWINGS, booking_id_for, crash_plan, stock
+from workload import (
+    IMPORT_BATCH,
+    MOVIE,
+    NOW,
+    ROOM,
+    SEATS,
+    SHOWINGS,
+    THEATER,
+    booking_id_for,
+    crash_plan,
+    stock,
+)
 
 TOTAL = 200
 TIME_LIMIT = 150.0
@@ -96,14 +108,30 @@ def test_a_writer_killed_at_random_moments_loses_no_acknowledged_operation(
 
 
 CLI_RESERVATIONS = 40
+CLI_IMPORTS = 5
+IMPORT_ROWS = 150
+
+
+def _feed(path: Path, n: int) -> set[str]:
+    """A showtimes feed of IMPORT_ROWS new showings (five a day, no overlaps)."""
+    lines = ["showing_id,theater_id,room_id,movie_id,starts_at,price"]
+    ids = set()
+    for k in range(IMPORT_ROWS):
+        day = (NOW + timedelta(days=10 + 40 * n + k // 5)).date()
+        showing_id = f"cli-imp-{n}-{k}"
+        ids.add(showing_id)
+        lines.append(f"{showing_id},{THEATER},{ROOM},{MOVIE},{day}T{10 + 2 * (k % 5):02d}:30,9.50")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ids
 
 
 @pytest.mark.slow
-def test_cinema_processes_killed_mid_command_lose_no_acknowledged_reservation(
+def test_cinema_processes_killed_mid_command_lose_no_acknowledged_operation(
     tmp_path: Path, tally: Tally
 ) -> None:
-    """The same promise through whole ``cinema reserve`` processes, killed at random
-    moments of their run (start-up, lock wait, commit, output)."""
+    """The same promise through whole ``cinema reserve`` and ``cinema import showtimes``
+    processes, killed at random moments of their run (start-up, parsing, lock wait,
+    commit, output)."""
     data = tmp_path / "data"
     url = f"json://{data}"
     stock(url, data).close()
@@ -111,30 +139,45 @@ def test_cinema_processes_killed_mid_command_lose_no_acknowledged_reservation(
            "NO_COLOR": "1", "CINEMA_LOCK_TIMEOUT": "30"}
     rng = Random(7)
     acked: dict[str, list[str]] = {}
+    feeds: dict[int, tuple[set[str], bool]] = {}
     kills = 0
-    for n in range(CLI_RESERVATIONS):
-        showing_id = SHOWINGS[n % len(SHOWINGS)]
-        base = 200 + 2 * (n // len(SHOWINGS))
-        seats = SEATS[base : base + 2]
+    for n in range(CLI_RESERVATIONS + CLI_IMPORTS):
+        if n % 9 == 8:
+            number = len(feeds)
+            feed = tmp_path / f"feed-{number}.csv"
+            showings = _feed(feed, number)
+            argv = ["import", "showtimes", str(feed), "--quiet"]
+            delay = rng.uniform(0.2, 1.2)
+        else:
+            showing_id = SHOWINGS[n % len(SHOWINGS)]
+            base = 200 + 2 * (n // len(SHOWINGS))
+            seats = SEATS[base : base + 2]
+            argv = ["reserve", showing_id, *seats, "--session", f"cli-{n}", "--json"]
+            delay = rng.uniform(0.0, 0.8)
         process = subprocess.Popen(
-            [sys.executable, "-m", "cinema_cli", "reserve", showing_id, *seats,
-             "--session", f"cli-{n}", "--json"],
+            [sys.executable, "-m", "cinema_cli", *argv],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
-        time.sleep(rng.uniform(0.0, 0.8))
+        time.sleep(delay)
         process.send_signal(signal.SIGKILL)
-        out, err = process.communicate(timeout=60)
+        out, err = process.communicate(timeout=120)
         assert process.returncode in (0, -signal.SIGKILL), err
-        if process.returncode == 0:
+        kills += process.returncode == -signal.SIGKILL
+        if argv[0] == "import":
+            feeds[number] = (showings, process.returncode == 0)
+        elif process.returncode == 0:
             reservation = orjson.loads(out)
             assert reservation["seats"] == seats
             acked[reservation["reservation_id"]] = seats
-        else:
-            kills += 1
         audit = audit_store(url, data)
         for reservation_id, held in acked.items():
             stored = audit.reservations.get(reservation_id)
             assert stored is not None, f"acknowledged reservation {reservation_id} lost"
             assert stored["seats"] == held
-    tally.add("crash safety", cli_processes=CLI_RESERVATIONS, cli_kills_survived=kills,
-              cli_acknowledged=len(acked), lost=0)
+        for number, (showings, done) in feeds.items():
+            present = len(showings & audit.showings)
+            assert present in (0, IMPORT_ROWS), f"import {number} half applied ({present})"
+            assert present == IMPORT_ROWS or not done, f"acknowledged import {number} lost"
+    tally.add("crash safety", cli_processes=CLI_RESERVATIONS + CLI_IMPORTS,
+              cli_kills_survived=kills,
+              cli_acknowledged=len(acked) + sum(done for _, done in feeds.values()), lost=0)
