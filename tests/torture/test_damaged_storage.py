@@ -14,6 +14,7 @@ privileges CI does not have).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -203,3 +204,37 @@ def test_a_full_disk_stops_a_write_with_exit_7_and_changes_nothing(
     # Files only: a failed write may leave a new, empty folder (harmless, nothing in it).
     assert _files(data) == before, "a failed write left changes or temporary files behind"
     tally.add("damaged storage", disk_full_writes_refused=1, lost=0)
+
+
+if importlib.util.find_spec("cinema_cli.storage.sql") is not None:
+    # The SQL backend joins when it lands: a damaged SQLite file is refused the same way.
+    # (An empty file is a valid empty SQLite database, so "empty" is not a damage here.)
+
+    @pytest.fixture(scope="module")
+    def pristine_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        data = tmp_path_factory.mktemp("damaged-sqlite") / "data"
+        data.mkdir()
+        storage = stock(f"sqlite:///{data / 'cinema.db'}", data)
+        with storage.transaction() as tx:
+            hold(tx, "held-one", "show-0", ["B1"])
+        storage.close()
+        return data
+
+    @pytest.mark.parametrize("damage", ["truncated", "garbage"])
+    @pytest.mark.parametrize("command", ["seats", "reserve"])
+    def test_a_damaged_sqlite_file_stops_the_command_with_exit_7_and_is_left_as_it_was(
+        damage: str, command: str, pristine_sqlite: Path, tmp_path: Path, tally: Tally
+    ) -> None:
+        data = tmp_path / "data"
+        shutil.copytree(pristine_sqlite, data)
+        database = data / "cinema.db"
+        DAMAGES[damage](database)
+        before = _snapshot(data)
+        argv = {"seats": ["seats", "show-0"],
+                "reserve": ["reserve", "show-0", "C7", "--session", "damaged"]}[command]
+        done = _cinema(data, ["--storage", f"sqlite:///{database}", *argv])
+        assert done.returncode == 7, (done.returncode, done.stderr[-800:])
+        assert "Traceback" not in done.stderr
+        assert "cinema.db" in done.stderr, done.stderr
+        assert _snapshot(data) == before, "the database folder changed"
+        tally.add("damaged storage", damaged_files_met=1, lost=0)
