@@ -33,6 +33,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.storage.records import from_record, to_record
 
 _MODELS: dict[str, Any] = {
     "city": City,
@@ -91,7 +92,9 @@ class _FakeReader:
                 and (query.include_cancelled or s.status is ShowingStatus.SCHEDULED)
             )
 
-        return sorted(filter(matches, self._state.showings.values()), key=lambda s: (s.starts_at, s.id))
+        return sorted(
+            filter(matches, self._state.showings.values()), key=lambda s: (s.starts_at, s.id)
+        )
 
     def showing(self, showing_id: str) -> Showing | None:
         return self._state.showings.get(showing_id)
@@ -100,14 +103,14 @@ class _FakeReader:
         return [c for (sid, _), c in self._state.claims.items() if sid == showing_id]
 
     def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
-        wanted = {sid: 0 for sid in showing_ids}
+        wanted = dict.fromkeys(showing_ids, 0)
         for (sid, _), claim in self._state.claims.items():
             if sid in wanted and claim.is_live(now):
                 wanted[sid] += 1
         return wanted
 
     def sold_counts(self, showing_ids: Iterable[str]) -> dict[str, int]:
-        wanted = {sid: 0 for sid in showing_ids}
+        wanted = dict.fromkeys(showing_ids, 0)
         for booking in self._state.bookings.values():
             if booking.showing_id in wanted:
                 wanted[booking.showing_id] += sum(
@@ -205,7 +208,9 @@ class FakeTransaction(_FakeReader):
                 or claim.kind is not ClaimKind.HOLD
                 or not claim.is_live(now)
             ):
-                raise HoldExpired(f"reservation {reservation.id} has expired", reservation_id=reservation.id)
+                raise HoldExpired(
+                    f"reservation {reservation.id} has expired", reservation_id=reservation.id
+                )
         for ticket in tickets:
             self._state.claims[(reservation.showing_id, ticket.seat_id)] = SeatClaim(
                 showing_id=reservation.showing_id,
@@ -270,13 +275,13 @@ class FakeStorage(_FakeReader):
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
-                yield kind, item.model_dump(mode="json")
+                yield kind, to_record(item)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
         with self.transaction() as tx:
             for kind, data in records:
-                item = _MODELS[kind].model_validate(data)
+                item = from_record(_MODELS[kind], data)
                 counts[kind] += 1
                 match kind:
                     case "city":

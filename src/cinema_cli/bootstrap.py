@@ -30,7 +30,9 @@ class Runtime:
         from cinema_cli.storage import open_storage
 
         return open_storage(
-            self.settings.storage_url, self.settings.data_dir, lock_timeout=self.settings.lock_timeout
+            self.settings.storage_url,
+            self.settings.data_dir,
+            lock_timeout=self.settings.lock_timeout,
         )
 
     def close(self) -> None:

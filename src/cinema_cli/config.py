@@ -1,21 +1,10 @@
 """Settings from flags and environment variables, resolved once per command.
 
-Environment variables (flags win over them):
-
-========================  ===============================================  ==========================
-variable                  meaning                                          default
-========================  ===============================================  ==========================
-``CINEMA_DATA_DIR``       data folder (JSON data, keys, tickets, outbox)   the user's data folder
-``CINEMA_STORAGE``        ``json``, ``json:///dir``, ``sqlite:///f.db``,   ``json``
-                          ``postgresql+psycopg://user@host/db``
-``CINEMA_HOLD_SECONDS``   how long a reservation holds its seats           600
-``CINEMA_LOCK_TIMEOUT``   seconds to wait for the data lock                10
-``CINEMA_NOW``            ISO 8601 instant used as "now" (tests, drills)   the system clock
-``CINEMA_CANCEL_MINUTES`` cancellation closes this long before the start   60
-``CINEMA_SMTP_URL``       send e-mail via ``smtp://`` or ``smtps://``      unset: outbox only
-``CINEMA_DEBUG``          ``1`` shows tracebacks (like ``--debug``)        unset
-``NO_COLOR``              no colour in human output                        unset
-========================  ===============================================  ==========================
+Environment variables (flags win over them); the README has the full table:
+``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
+``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
+(an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_DEBUG``, ``NO_COLOR``.
 """
 
 from __future__ import annotations
@@ -66,7 +55,9 @@ def parse_instant(text: str, *, name: str) -> datetime:
     except ValueError:
         raise InvalidInput(f"{name}: {text!r} is not an ISO 8601 instant", field=name) from None
     if value.tzinfo is None:
-        raise InvalidInput(f"{name}: {text!r} needs a UTC offset, like 2026-11-24T19:00:00Z", field=name)
+        raise InvalidInput(
+            f"{name}: {text!r} needs a UTC offset, like 2026-11-24T19:00:00Z", field=name
+        )
     return value.astimezone(UTC)
 
 
@@ -95,8 +86,11 @@ class Settings:
         env = os.environ
         fixed_now = env.get("CINEMA_NOW")
         return cls(
-            data_dir=(data_dir or (Path(env["CINEMA_DATA_DIR"]) if env.get("CINEMA_DATA_DIR") else None)
-                      or default_data_dir()).expanduser(),
+            data_dir=(
+                data_dir
+                or (Path(env["CINEMA_DATA_DIR"]) if env.get("CINEMA_DATA_DIR") else None)
+                or default_data_dir()
+            ).expanduser(),
             storage_url=storage_url or env.get("CINEMA_STORAGE") or "json",
             hold_seconds=int(_env_number("CINEMA_HOLD_SECONDS", 600, minimum=1)),
             lock_timeout=_env_number("CINEMA_LOCK_TIMEOUT", 10.0, minimum=0),

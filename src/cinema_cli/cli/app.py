@@ -7,13 +7,11 @@ libraries) inside its body.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Annotated
-
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -72,7 +70,7 @@ def main(
         typer.Option(
             "--data-dir",
             envvar="CINEMA_DATA_DIR",
-            help="Data folder (JSON data, keys, tickets, outbox). [default: the user's data folder]",
+            help="Data folder (JSON data, keys, tickets, outbox). [default: user data folder]",
             show_default=False,
         ),
     ] = None,
@@ -89,7 +87,9 @@ def main(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Book movie-theater seats from the shell, from cron and from CI.

@@ -14,8 +14,8 @@ JsonFlag = Annotated[
 
 
 def parse_date(value: str | None) -> date | None:
-    """Typer callback for ``--date YYYY-MM-DD`` (``today`` and ``tomorrow`` are relative to the theater)."""
-    if value is None or value in ("today", "tomorrow"):
+    """Typer callback for ``--date YYYY-MM-DD``."""
+    if value is None:
         return None
     try:
         return date.fromisoformat(value)

@@ -26,7 +26,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CELL_CATEGORIES = {"s": "standard", "p": "premium", "w": "wheelchair", "c": "companion", "x": "standard"}
+CELL_CATEGORIES = {
+    "s": "standard",
+    "p": "premium",
+    "w": "wheelchair",
+    "c": "companion",
+    "x": "standard",
+}
 GAP = "."
 MAX_ROWS = 60
 MAX_COLUMNS = 120

@@ -1,54 +1,36 @@
-"""Domain models: what a cinema is made of, in its own words.
+"""Domain entities: what a cinema is made of, in its own words.
 
-Pydantic models validate data at the boundaries (user input, feeds, writes).
-Stored data is trusted: backends may rebuild models with ``model_construct``
-or :func:`trusted` to keep read paths fast.
+Entities are frozen standard-library dataclasses: cheap to import and to build,
+so that read-only commands (search, seat map) start fast and load trusted stored
+data without validating it again. Everything that comes from outside (feeds,
+command-line input) is validated at the boundary by the pydantic models in
+:mod:`cinema_cli.domain.schemas`, which build these entities.
 
-Times are timezone-aware and stored in UTC; they are shown and searched in the
-theater's local time (``Theater.timezone``, an IANA name). Money is ``Decimal``
-with an ISO 4217 currency, never float.
+Times are aware datetimes in UTC; they are shown and searched in the theater's
+local time (``Theater.timezone``, an IANA name). Money is ``Decimal`` with an
+ISO 4217 currency, never float.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from functools import cached_property
-from typing import Annotated, Any, Literal, TypeVar
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from functools import lru_cache
+from typing import Any, Literal
 
 from cinema_cli.domain.layout import Seat, parse_layout
 
 SCHEMA_VERSION = 1
 """Version of the stored data layout, shared by every backend."""
 
-
-def _require_aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("must be timezone-aware")
-    return value
+MAX_SEATS_PER_RESERVATION = 10
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
-
-
-class Model(BaseModel):
-    """Base of every domain model: immutable, unknown fields refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def trusted(model: type[M], data: dict[str, Any]) -> M:
-    """Rebuild a model from data this program stored itself, without validating again."""
-    return model.model_construct(**data)
+@lru_cache(maxsize=256)
+def _room_seats(layout: tuple[str, ...]) -> tuple[Seat, ...]:
+    return tuple(parse_layout(list(layout)))
 
 
 class SeatCategory(StrEnum):
@@ -60,41 +42,44 @@ class SeatCategory(StrEnum):
     COMPANION = "companion"
 
 
-class Money(Model):
+@dataclass(frozen=True, slots=True)
+class Money:
     """An amount in one currency."""
 
-    amount: Amount
-    currency: Currency
+    amount: Decimal
+    currency: str
 
     def __str__(self) -> str:
         return f"{self.amount:.2f} {self.currency}"
 
 
-class City(Model):
+@dataclass(frozen=True, slots=True)
+class City:
     """A city has theaters."""
 
-    id: Id
-    name: str = Field(min_length=1, max_length=100)
-    country: str = Field(default="", max_length=2)
+    id: str
+    name: str
+    country: str = ""
 
 
-class Room(Model):
+@dataclass(frozen=True, slots=True)
+class Room:
     """A theater room (auditorium). Its seats come from a compact layout.
 
     The layout is a list of rows, front (screen side) first, each written as
     ``"<row label> <cells>"``; see :mod:`cinema_cli.domain.layout`.
     """
 
-    id: Id
-    name: str = Field(min_length=1, max_length=100)
-    layout: list[str] = Field(min_length=1)
+    id: str
+    name: str
+    layout: list[str]
 
-    @cached_property
-    def seats(self) -> list[Seat]:
+    @property
+    def seats(self) -> tuple[Seat, ...]:
         """Every seat of the room, front row first, left to right."""
-        return parse_layout(self.layout)
+        return _room_seats(tuple(self.layout))
 
-    @cached_property
+    @property
     def seats_by_id(self) -> dict[str, Seat]:
         return {seat.id: seat for seat in self.seats}
 
@@ -104,40 +89,43 @@ class Room(Model):
         return sum(1 for seat in self.seats if not seat.blocked)
 
 
-class Theater(Model):
+@dataclass(frozen=True, slots=True)
+class Theater:
     """A theater in a city, with its rooms."""
 
-    id: Id
-    name: str = Field(min_length=1, max_length=200)
-    city_id: Id
-    address: str = Field(default="", max_length=300)
-    timezone: str = Field(min_length=1)
-    currency: Currency = "USD"
-    rooms: list[Room] = Field(default_factory=list)
-    cleaning_minutes: int = Field(default=15, ge=0, le=240)
+    id: str
+    name: str
+    city_id: str
+    timezone: str
+    address: str = ""
+    currency: str = "USD"
+    rooms: list[Room] = field(default_factory=list)
+    cleaning_minutes: int = 15
     """Gap kept free between two showings in one room."""
 
     def room(self, room_id: str) -> Room | None:
         return next((room for room in self.rooms if room.id == room_id), None)
 
 
-class Movie(Model):
+@dataclass(frozen=True, slots=True)
+class Movie:
     """A movie; it has showings."""
 
-    id: Id
-    title: str = Field(min_length=1, max_length=300)
-    runtime_minutes: int = Field(ge=1, le=1000)
-    rating: str = Field(default="", max_length=16)
-    genres: list[str] = Field(default_factory=list)
-    language: str = Field(default="", max_length=35)
-    year: int | None = Field(default=None, ge=1870, le=2200)
+    id: str
+    title: str
+    runtime_minutes: int
+    rating: str = ""
+    genres: list[str] = field(default_factory=list)
+    language: str = ""
+    year: int | None = None
 
 
-class TheaterMovie(Model):
+@dataclass(frozen=True, slots=True)
+class TheaterMovie:
     """A movie's run at a theater (the seed's TheaterMovie), derived from its showings."""
 
-    theater_id: Id
-    movie_id: Id
+    theater_id: str
+    movie_id: str
     first_day: str
     last_day: str
     showings: int
@@ -148,24 +136,25 @@ class ShowingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Showing(Model):
+@dataclass(frozen=True, slots=True)
+class Showing:
     """A movie in a room at a start time (the seed's TheaterRoomShowing)."""
 
-    id: Id
-    theater_id: Id
-    room_id: Id
-    movie_id: Id
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    prices: dict[SeatCategory, Amount]
+    id: str
+    theater_id: str
+    room_id: str
+    movie_id: str
+    starts_at: datetime
+    ends_at: datetime
+    prices: dict[SeatCategory, Decimal]
     """Price per seat category; a category without a price is sold at the standard price."""
-    currency: Currency
-    format: str = Field(default="2D", max_length=16)
-    language: str = Field(default="", max_length=35)
+    currency: str
+    format: str = "2D"
+    language: str = ""
     status: ShowingStatus = ShowingStatus.SCHEDULED
 
-    def price_of(self, category: SeatCategory) -> Money:
-        amount = self.prices.get(category, self.prices[SeatCategory.STANDARD])
+    def price_of(self, category: SeatCategory | str) -> Money:
+        amount = self.prices.get(SeatCategory(category), self.prices[SeatCategory.STANDARD])
         return Money(amount=amount, currency=self.currency)
 
 
@@ -174,19 +163,20 @@ class ClaimKind(StrEnum):
     SOLD = "sold"
 
 
-class SeatClaim(Model):
+@dataclass(frozen=True, slots=True)
+class SeatClaim:
     """One claim on one seat of one showing: a hold (until ``expires_at``) or a sale.
 
     At most one claim exists per (showing, seat); every backend enforces it.
     A hold whose ``expires_at`` is not after *now* is dead and may be replaced.
     """
 
-    showing_id: Id
+    showing_id: str
     seat_id: str
     kind: ClaimKind
     reservation_id: str | None = None
     session_id: str | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: datetime | None = None
     booking_id: str | None = None
     ticket_id: str | None = None
 
@@ -196,38 +186,41 @@ class SeatClaim(Model):
         )
 
 
-class Reservation(Model):
+@dataclass(frozen=True, slots=True)
+class Reservation:
     """Seats held for one session until ``expires_at`` (the seed's seatReservation)."""
 
     id: str
     session_id: str
-    showing_id: Id
-    movie_id: Id
+    showing_id: str
+    movie_id: str
     seats: list[str]
-    created_at: AwareDatetime
-    expires_at: AwareDatetime
+    created_at: datetime
+    expires_at: datetime
     total: Money
 
     def is_live(self, now: datetime) -> bool:
         return self.expires_at > now
 
 
-class User(Model):
+@dataclass(frozen=True, slots=True)
+class User:
     """A person who buys; found or created by e-mail. A user has many bookings."""
 
     id: str
     email: str
     name: str
-    created_at: AwareDatetime
+    created_at: datetime
 
 
-class Payment(Model):
+@dataclass(frozen=True, slots=True)
+class Payment:
     """What was charged. Only the card brand and last four digits are ever kept."""
 
     provider: str
     reference: str
     brand: str
-    last4: str = Field(pattern=r"^[0-9]{4}$")
+    last4: str
     amount: Money
     refunded: Money
 
@@ -238,20 +231,21 @@ class TicketStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Ticket(Model):
+@dataclass(frozen=True, slots=True)
+class Ticket:
     """The right to one seat at one showing; its ``code`` goes into the QR."""
 
     id: str
     booking_id: str
-    showing_id: Id
+    showing_id: str
     seat_id: str
     category: SeatCategory
     price: Money
     code: str
     status: TicketStatus = TicketStatus.VALID
-    checked_in_at: AwareDatetime | None = None
+    checked_in_at: datetime | None = None
     gate: str | None = None
-    cancelled_at: AwareDatetime | None = None
+    cancelled_at: datetime | None = None
 
 
 class BookingStatus(StrEnum):
@@ -260,43 +254,46 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Refund(Model):
+@dataclass(frozen=True, slots=True)
+class Refund:
     """Money given back for cancelled tickets (or for a payment that came too late)."""
 
     id: str
     reference: str
     amount: Money
     ticket_ids: list[str]
-    created_at: AwareDatetime
+    created_at: datetime
 
 
-class Booking(Model):
+@dataclass(frozen=True, slots=True)
+class Booking:
     """A purchase: one user, one showing, one ticket per seat."""
 
     id: str
     user_id: str
     email: str
     name: str
-    showing_id: Id
-    movie_id: Id
+    showing_id: str
+    movie_id: str
     reservation_id: str
     seats: list[str]
     total: Money
     payment: Payment
     tickets: list[Ticket]
+    created_at: datetime
     status: BookingStatus = BookingStatus.CONFIRMED
-    created_at: AwareDatetime
     idempotency_key: str | None = None
-    refunds: list[Refund] = Field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
 
 
-class IdempotencyRecord(Model):
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
     """Remembers the first request made with an idempotency key, and its result."""
 
     key: str
     fingerprint: str
     booking_id: str
-    created_at: AwareDatetime
+    created_at: datetime
 
 
 AuditAction = Literal[
@@ -304,13 +301,14 @@ AuditAction = Literal[
 ]
 
 
-class AuditEntry(Model):
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
     """One state change, for ``cinema log``. Never holds card data."""
 
     id: str
-    at: AwareDatetime
+    at: datetime
     actor: str
     action: AuditAction
     subject: str
     """The booking, reservation, showing or feed the change is about."""
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)

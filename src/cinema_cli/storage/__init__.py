@@ -30,7 +30,9 @@ def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Sto
 
         folder = url.removeprefix("json://")
         if not folder:
-            raise StorageUnavailable(f"storage URL {url!r} names no folder (json:///path/to/folder)")
+            raise StorageUnavailable(
+                f"storage URL {url!r} names no folder (json:///path/to/folder)"
+            )
         return JsonStorage(Path(folder), lock_timeout=lock_timeout)
     if url.startswith(("sqlite:", "postgresql")):
         from cinema_cli.storage.sql import SqlStorage

@@ -1,0 +1,29 @@
+"""Developer tasks: `nox` runs tests and lint; `nox -s typecheck`, `nox -s bench -- --scale M`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, contract (fake/json/sqlite/postgresql), CLI, subprocess and torture tests."""
+    session.install("-e", ".[test,scan]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the code and the tests."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy (strict) over src."""
+    session.install("-e", ".[test,scan]", "mypy>=1.11")
+    session.run("mypy", "src")

@@ -1,0 +1,165 @@
+"""Boundary validation: pydantic models for everything that comes from outside.
+
+Feeds and command-line input are checked here, once, with messages that name
+the field; the result is a domain entity (:mod:`cinema_cli.domain.models`).
+Stored data is trusted and never comes through here again, which keeps pydantic
+off the start-up path of read-only commands.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from cinema_cli.domain.layout import LayoutError, parse_layout
+from cinema_cli.domain.models import City, Money, Movie, Room, Theater
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("needs a UTC offset (like 2026-11-24T19:00:00+01:00)")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
+"""An aware datetime, normalised to UTC."""
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="letters, digits and . _ : - (starting with a letter or digit)",
+    ),
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code such as EUR")]
+Amount = Annotated[
+    Decimal, Field(ge=0, le=Decimal("1000000"), decimal_places=2, allow_inf_nan=False)
+]
+
+
+def _valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (like Europe/Berlin)") from None
+    return name
+
+
+Timezone = Annotated[str, AfterValidator(_valid_timezone)]
+
+
+class Schema(BaseModel):
+    """Base of boundary models: unknown fields are refused, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class MoneyIn(Schema):
+    amount: Amount
+    currency: Currency
+
+    def to_entity(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
+
+class CityIn(Schema):
+    """A city in a theaters feed."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=100)
+    country: str = Field(default="", max_length=2)
+
+    def to_entity(self) -> City:
+        return City(id=self.id, name=self.name, country=self.country)
+
+
+class RoomIn(Schema):
+    """A room in a theaters feed; ``layout`` uses the compact seat-layout format."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=100)
+    layout: list[str] = Field(min_length=1)
+
+    @field_validator("layout")
+    @classmethod
+    def _layout_parses(cls, rows: list[str]) -> list[str]:
+        try:
+            parse_layout(rows)
+        except LayoutError as error:
+            raise ValueError(str(error)) from None
+        return [row.strip() for row in rows]
+
+    def to_entity(self) -> Room:
+        return Room(id=self.id, name=self.name, layout=list(self.layout))
+
+
+class TheaterIn(Schema):
+    """A theater (with its rooms) in a theaters feed."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=200)
+    city_id: Id
+    address: str = Field(default="", max_length=300)
+    timezone: Timezone
+    currency: Currency = "USD"
+    cleaning_minutes: int = Field(default=15, ge=0, le=240)
+    rooms: list[RoomIn] = Field(default_factory=list)
+
+    @field_validator("rooms")
+    @classmethod
+    def _room_ids_unique(cls, rooms: list[RoomIn]) -> list[RoomIn]:
+        seen: set[str] = set()
+        for room in rooms:
+            if room.id in seen:
+                raise ValueError(f"room id {room.id!r} is used twice")
+            seen.add(room.id)
+        return rooms
+
+    def to_entity(self) -> Theater:
+        return Theater(
+            id=self.id,
+            name=self.name,
+            city_id=self.city_id,
+            address=self.address,
+            timezone=self.timezone,
+            currency=self.currency,
+            cleaning_minutes=self.cleaning_minutes,
+            rooms=[room.to_entity() for room in self.rooms],
+        )
+
+
+class MovieIn(Schema):
+    """A movie in a theaters feed or a showtimes row."""
+
+    id: Id
+    title: str = Field(min_length=1, max_length=300)
+    runtime_minutes: int = Field(ge=1, le=1000)
+    rating: str = Field(default="", max_length=16)
+    genres: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list)
+    language: str = Field(default="", max_length=35)
+    year: int | None = Field(default=None, ge=1870, le=2200)
+
+    def to_entity(self) -> Movie:
+        return Movie(
+            id=self.id,
+            title=self.title,
+            runtime_minutes=self.runtime_minutes,
+            rating=self.rating,
+            genres=list(self.genres),
+            language=self.language,
+            year=self.year,
+        )
+
+
+def describe_errors(error: Any) -> list[dict[str, str]]:
+    """Flatten a pydantic ``ValidationError`` into ``[{"field", "message"}]`` for reports."""
+    found = []
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item.get("loc", ())) or "value"
+        found.append({"field": location, "message": item.get("msg", "invalid")})
+    return found
