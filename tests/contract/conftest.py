@@ -12,55 +12,22 @@ from __future__ import annotations
 import getpass
 import itertools
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from contract_backends import (
+    BACKENDS,
+    PG_DATABASE,
+    PG_HOST,
+    PG_PORT,
+    SQL_BACKENDS,
+    Backend,
+    PostgresServer,
+)
 
-from tests.fakes import FakeStorage
-
-PG_HOST = os.environ.get("CINEMA_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("CINEMA_TEST_PG_PORT", "5432"))
-PG_DATABASE = os.environ.get("CINEMA_TEST_PG_DATABASE", "test")
-
-BACKENDS = [
-    "fake",
-    "json",
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.postgres),
-]
-SQL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@dataclass
-class PostgresServer:
-    """The local PostgreSQL server and a user it lets in."""
-
-    user: str
-    schemas: list[str] = field(default_factory=list)
-
-    def conninfo(self) -> str:
-        return f"host={PG_HOST} port={PG_PORT} dbname={PG_DATABASE} user={self.user}"
-
-    def execute(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-
-    def new_schema(self) -> str:
-        name = f"cinema_test_{uuid.uuid4().hex[:12]}"
-        self.execute(f"CREATE SCHEMA {name}")
-        return name
-
-    def url(self, schema: str) -> str:
-        return (
-            f"postgresql+psycopg://{self.user}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
-            f"?options=-csearch_path%3D{schema}"
-        )
+from fakes import FakeStorage
 
 
 @pytest.fixture(scope="session")
@@ -87,23 +54,10 @@ def postgres_server() -> PostgresServer:
     pytest.skip(reason)
 
 
-@dataclass
-class Backend:
-    """One store; :meth:`open` gives a new storage object (a new connection) on it."""
-
-    name: str
-    opener: Callable[[], Any]
-    url: str = ""
-    opened: list[Any] = field(default_factory=list)
-
-    def open(self) -> Any:
-        storage = self.opener()
-        self.opened.append(storage)
-        return storage
-
-
 @pytest.fixture
-def make_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Backend]]:
+def make_backend(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Backend]]:
     """Build fresh, empty backends by name; closes them and drops PostgreSQL schemas after."""
     made: list[Backend] = []
     schemas: list[str] = []
@@ -118,7 +72,9 @@ def make_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cal
             from cinema_cli.storage.json_files import JsonStorage
 
             folder = tmp_path / f"json-{n}"
-            backend = Backend(name, lambda: JsonStorage(folder, lock_timeout=10.0), f"json://{folder}")
+            backend = Backend(
+                name, lambda: JsonStorage(folder, lock_timeout=10.0), f"json://{folder}"
+            )
         elif name == "sqlite":
             from cinema_cli.storage.sql import SqlStorage
 

@@ -73,6 +73,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage import sql_schema
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.storage.records import RecordError, from_record, to_record
 
 Row = Sequence[Any]
 Params = dict[str, Any]
@@ -518,7 +519,7 @@ def connect(url: str, lock_timeout: float) -> _Database:
 
 
 # -------------------------------------------------------------------------------------------------
-# Rows <-> models. Stored data is trusted: models are rebuilt with model_construct.
+# Rows <-> models. Stored data is trusted: entities are built directly, not validated again.
 # -------------------------------------------------------------------------------------------------
 _THEATER_COLS = "id, name, city_id, address, timezone, currency, cleaning_minutes"
 _MOVIE_COLS = "id, title, runtime_minutes, rating, genres, language, year"
@@ -605,55 +606,55 @@ class _Codec:
     # -- models from rows ------------------------------------------------------------------------
     @staticmethod
     def city(r: Row) -> City:
-        return City.model_construct(id=r[0], name=r[1], country=r[2])
+        return City(id=r[0], name=r[1], country=r[2])
 
     @staticmethod
     def theater(r: Row, rooms: list[Room]) -> Theater:
-        return Theater.model_construct(
+        return Theater(
             id=r[0], name=r[1], city_id=r[2], address=r[3], timezone=r[4], currency=r[5],
             cleaning_minutes=r[6], rooms=rooms,
         )  # fmt: skip
 
     @staticmethod
     def room(r: Row) -> Room:
-        return Room.model_construct(id=r[0], name=r[1], layout=orjson.loads(r[2]))
+        return Room(id=r[0], name=r[1], layout=orjson.loads(r[2]))
 
     @staticmethod
     def movie(r: Row) -> Movie:
-        return Movie.model_construct(
+        return Movie(
             id=r[0], title=r[1], runtime_minutes=r[2], rating=r[3], genres=orjson.loads(r[4]),
             language=r[5], year=r[6],
         )  # fmt: skip
 
     def showing(self, r: Row) -> Showing:
         prices = {SeatCategory(k): Decimal(v) for k, v in orjson.loads(r[6]).items()}
-        return Showing.model_construct(
+        return Showing(
             id=r[0], theater_id=r[1], room_id=r[2], movie_id=r[3], starts_at=self.ts_out(r[4]),
             ends_at=self.ts_out(r[5]), prices=prices, currency=r[7], format=r[8],
             language=r[9], status=ShowingStatus(r[10]),
         )  # fmt: skip
 
     def claim(self, r: Row) -> SeatClaim:
-        return SeatClaim.model_construct(
+        return SeatClaim(
             showing_id=r[0], seat_id=r[1], kind=ClaimKind(r[2]), reservation_id=r[3],
             session_id=r[4], expires_at=self.opt_ts_out(r[5]), booking_id=r[6], ticket_id=r[7],
         )  # fmt: skip
 
     def reservation(self, r: Row) -> Reservation:
-        return Reservation.model_construct(
+        return Reservation(
             id=r[0], session_id=r[1], showing_id=r[2], movie_id=r[3], seats=orjson.loads(r[4]),
             created_at=self.ts_out(r[5]), expires_at=self.ts_out(r[6]),
             total=self.money(r[7], r[8]),
         )  # fmt: skip
 
     def money(self, amount: Any, currency: str) -> Money:
-        return Money.model_construct(amount=self.amount_out(amount), currency=currency)
+        return Money(amount=self.amount_out(amount), currency=currency)
 
     def user(self, r: Row) -> User:
-        return User.model_construct(id=r[0], email=r[1], name=r[2], created_at=self.ts_out(r[3]))
+        return User(id=r[0], email=r[1], name=r[2], created_at=self.ts_out(r[3]))
 
     def ticket(self, r: Row) -> Ticket:
-        return Ticket.model_construct(
+        return Ticket(
             id=r[0], booking_id=r[1], showing_id=r[2], seat_id=r[3],
             category=SeatCategory(r[4]), price=self.money(r[5], r[6]), code=r[7],
             status=TicketStatus(r[8]), checked_in_at=self.opt_ts_out(r[9]), gate=r[10],
@@ -661,12 +662,12 @@ class _Codec:
         )  # fmt: skip
 
     def booking(self, r: Row, tickets: list[Ticket]) -> Booking:
-        payment = Payment.model_construct(
+        payment = Payment(
             provider=r[10], reference=r[11], brand=r[12], last4=r[13],
             amount=self.money(r[14], r[15]), refunded=self.money(r[16], r[17]),
         )  # fmt: skip
-        refunds = [Refund.model_validate(item) for item in orjson.loads(r[21])]
-        return Booking.model_construct(
+        refunds = [from_record(Refund, item) for item in orjson.loads(r[21])]
+        return Booking(
             id=r[0], user_id=r[1], email=r[2], name=r[3], showing_id=r[4], movie_id=r[5],
             reservation_id=r[6], seats=orjson.loads(r[7]), total=self.money(r[8], r[9]),
             payment=payment, tickets=tickets, status=BookingStatus(r[18]),
@@ -674,12 +675,12 @@ class _Codec:
         )  # fmt: skip
 
     def idempotency(self, r: Row) -> IdempotencyRecord:
-        return IdempotencyRecord.model_construct(
+        return IdempotencyRecord(
             key=r[0], fingerprint=r[1], booking_id=r[2], created_at=self.ts_out(r[3])
         )
 
     def audit(self, r: Row) -> AuditEntry:
-        return AuditEntry.model_construct(
+        return AuditEntry(
             id=r[0], at=self.ts_out(r[1]), actor=r[2], action=r[3], subject=r[4],
             details=orjson.loads(r[5]),
         )  # fmt: skip
@@ -750,7 +751,7 @@ class _Codec:
             "refunded_amount": self.amount_in(p.refunded.amount),
             "refunded_currency": p.refunded.currency, "status": str(b.status),
             "created_at": self.ts_in(b.created_at), "idempotency_key": b.idempotency_key,
-            "refunds": _dumps([r.model_dump(mode="json") for r in b.refunds]),
+            "refunds": _dumps([to_record(r) for r in b.refunds]),
         }  # fmt: skip
 
     def ticket_params(self, t: Ticket, ordinal: int) -> Params:
@@ -1408,11 +1409,11 @@ class SqlStorage(_SqlReader):
 
     def _dump(self, db: _Database, codec: _Codec) -> Iterator[tuple[str, dict[str, Any]]]:
         for city in self.cities():
-            yield "city", city.model_dump(mode="json")
+            yield "city", to_record(city)
         for theater in self.theaters():
-            yield "theater", theater.model_dump(mode="json")
+            yield "theater", to_record(theater)
         for movie in self.movies():
-            yield "movie", movie.model_dump(mode="json")
+            yield "movie", to_record(movie)
         simple: list[tuple[str, str, Callable[[Row], Any]]] = [
             ("showing", f"{_SHOWING_COLS} FROM showings ORDER BY starts_at, id", codec.showing),
             (
@@ -1425,16 +1426,16 @@ class SqlStorage(_SqlReader):
         ]
         for kind, sql, build in simple:
             for row in db.stream("SELECT " + sql):
-                yield kind, build(row).model_dump(mode="json")
+                yield kind, to_record(build(row))
         batch: list[Row] = []
         for row in db.stream(f"SELECT {_BOOKING_COLS} FROM bookings ORDER BY created_at, id"):
             batch.append(tuple(row))
             if len(batch) >= _CHUNK:
                 for booking in self._bookings(batch):
-                    yield "booking", booking.model_dump(mode="json")
+                    yield "booking", to_record(booking)
                 batch = []
         for booking in self._bookings(batch):
-            yield "booking", booking.model_dump(mode="json")
+            yield "booking", to_record(booking)
         tail: list[tuple[str, str, Callable[[Row], Any]]] = [
             (
                 "idempotency",
@@ -1445,7 +1446,7 @@ class SqlStorage(_SqlReader):
         ]
         for kind, sql, build in tail:
             for row in db.stream("SELECT " + sql):
-                yield kind, build(row).model_dump(mode="json")
+                yield kind, to_record(build(row))
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""
@@ -1461,7 +1462,12 @@ class SqlStorage(_SqlReader):
                     if batch:
                         tx.load_rows(kind_now, batch)
                     kind_now, batch = kind, []
-                batch.append(model.model_validate(data))
+                try:
+                    batch.append(from_record(model, data))
+                except RecordError as error:
+                    raise CorruptData(
+                        f"record {counts[kind] + 1} of kind {kind}: {error}"
+                    ) from None
                 counts[kind] += 1
             if batch:
                 tx.load_rows(kind_now, batch)
