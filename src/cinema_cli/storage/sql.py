@@ -1284,6 +1284,11 @@ class SqlStorage(_SqlReader):
         if not self._busy and self._db is not None:
             self._db.end_read()
 
+    @property
+    def supported_schema_version(self) -> int:
+        """The schema version this code reads and writes."""
+        return sql_schema.code_version()
+
     def schema_version(self) -> int | None:
         """The database's schema version; ``None`` when it has no cinema-cli schema yet."""
         db = self._raw()

@@ -6,6 +6,7 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse
+    from cinema_cli.cli.commands import browse, db
 
     browse.register(app)
+    db.register(app)
