@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 from cinema_cli.config import Clock, Settings
 
 if TYPE_CHECKING:
+    from cinema_cli.services.booking import BoxOffice
+    from cinema_cli.services.ports import (
+        ConfirmationOutbox,
+        PaymentProvider,
+        TicketCodes,
+        TicketPrinter,
+    )
     from cinema_cli.storage.base import Storage
 
 
@@ -33,6 +40,49 @@ class Runtime:
             self.settings.storage_url,
             self.settings.data_dir,
             lock_timeout=self.settings.lock_timeout,
+        )
+
+    # -- booking (issue 3) ---------------------------------------------------------------------
+    @cached_property
+    def payments(self) -> PaymentProvider:
+        """The built-in test payment provider; its ledger lives in ``<data dir>/payments``."""
+        from cinema_cli.adapters.payment import TestPaymentProvider
+
+        return TestPaymentProvider(
+            self.settings.data_dir / "payments", lock_timeout=self.settings.lock_timeout
+        )
+
+    @cached_property
+    def ticket_codes(self) -> TicketCodes:
+        """Where ticket codes come from (random now; signed codes replace them in issue 6)."""
+        from cinema_cli.adapters.codes import RandomTicketCodes
+
+        return RandomTicketCodes()
+
+    @cached_property
+    def ticket_printer(self) -> TicketPrinter:
+        """Writes QR images and the PDF under ``<data dir>/tickets/<booking_id>/``."""
+        from cinema_cli.adapters.eticket import FileTicketPrinter
+
+        return FileTicketPrinter(self.settings.data_dir / "tickets")
+
+    @cached_property
+    def outbox(self) -> ConfirmationOutbox:
+        """Leaves confirmation e-mails in ``<data dir>/outbox/``."""
+        from cinema_cli.adapters.mail import EmlOutbox
+
+        return EmlOutbox(self.settings.data_dir / "outbox")
+
+    @cached_property
+    def box_office(self) -> BoxOffice:
+        """The ports ``buy`` needs besides storage and the clock."""
+        from cinema_cli.services.booking import BoxOffice
+
+        return BoxOffice(
+            payments=self.payments,
+            codes=self.ticket_codes,
+            printer=self.ticket_printer,
+            outbox=self.outbox,
         )
 
     def close(self) -> None:

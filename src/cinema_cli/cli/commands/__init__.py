@@ -6,7 +6,8 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import browse, db
+    from cinema_cli.cli.commands import booking, browse, db
 
     browse.register(app)
+    booking.register(app)
     db.register(app)

@@ -1,0 +1,17 @@
+"""Default ticket codes: random and unguessable (signed codes replace them in issue 6)."""
+
+from __future__ import annotations
+
+import secrets
+
+from cinema_cli.services.ports import TicketClaims
+
+CODE_BYTES = 24
+"""192 bits of randomness (at least 128 are required)."""
+
+
+class RandomTicketCodes:
+    """A fresh random code per ticket; the code means something only with the stored ticket."""
+
+    def issue(self, claims: TicketClaims) -> str:
+        return secrets.token_urlsafe(CODE_BYTES)

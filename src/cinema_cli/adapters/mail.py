@@ -1,0 +1,176 @@
+"""The confirmation e-mail: built as an RFC 5322 message and left in the outbox folder.
+
+Building and sending are separate: this module only writes
+``<data dir>/outbox/<booking_id>.eml`` (owner-only); sending over SMTP reads the
+outbox (issue 6). Everything here is the standard library: ``email.message`` for
+the MIME structure and a small hand-written iCalendar (RFC 5545) event, with
+times in UTC (``...Z``), which every calendar shows in its own zone correctly
+without a VTIMEZONE block.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from cinema_cli.adapters.eticket import local_start
+from cinema_cli.adapters.files import child, private_dir, write_private
+from cinema_cli.services.ports import ETicketDocument
+
+SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
+"""The From address of confirmations (SMTP settings may override it when sending)."""
+
+
+class EmlOutbox:
+    """Writes confirmations as ``.eml`` files into one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
+        message = confirmation_message(document, pdf.read_bytes(), pdf_name=pdf.name)
+        private_dir(self.folder)
+        return write_private(child(self.folder, f"{document.booking_id}.eml"), message.as_bytes())
+
+    def find_confirmation(self, booking_id: str) -> Path | None:
+        path = child(self.folder, f"{booking_id}.eml")
+        return path if path.is_file() else None
+
+
+def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str) -> EmailMessage:
+    """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached."""
+    message = EmailMessage()
+    message["Subject"] = f"Your tickets: {document.movie_title}, {local_start(document)}"
+    message["From"] = formataddr(SENDER)
+    message["To"] = formataddr((document.name, document.email))
+    message["Date"] = format_datetime(document.booked_at.astimezone(UTC))
+    # Derived from the booking id, so writing the message again gives the same Message-ID.
+    message["Message-ID"] = f"<booking.{document.booking_id}@cinema-cli.invalid>"
+    message.set_content(plain_text(document))
+    message.add_alternative(html_text(document), subtype="html")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    message.add_attachment(
+        calendar_event(document).encode(),
+        maintype="text",
+        subtype="calendar",
+        filename=f"{document.booking_id}.ics",
+        params={"method": "PUBLISH"},
+    )
+    return message
+
+
+def _seats(document: ETicketDocument) -> str:
+    return ", ".join(f"{line.seat_id} ({line.category})" for line in document.tickets)
+
+
+def plain_text(document: ETicketDocument) -> str:
+    lines = [
+        f"Hello {document.name},",
+        "",
+        f"your booking {document.booking_id} is confirmed.",
+        "",
+        f"Movie:   {document.movie_title}",
+        f"Starts:  {local_start(document)}",
+        f"Theater: {document.theater_name}",
+    ]
+    if document.theater_address:
+        lines.append(f"Address: {document.theater_address}")
+    lines += [
+        f"Room:    {document.room_name}",
+        f"Seats:   {_seats(document)}",
+        f"Total:   {document.total} ({document.payment})",
+        "",
+        "Your e-tickets are attached as a PDF, one page and one QR code per seat.",
+        "Show the QR code at the entrance; it opens the door from 2 hours before the start.",
+        "",
+        "Enjoy the movie!",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def html_text(document: ETicketDocument) -> str:
+    def row(label: str, value: str) -> str:
+        return f"<tr><th align='left'>{label}</th><td>{html.escape(value)}</td></tr>"
+
+    rows = [
+        row("Movie", document.movie_title),
+        row("Starts", local_start(document)),
+        row("Theater", document.theater_name),
+        row("Address", document.theater_address or "-"),
+        row("Room", document.room_name),
+        row("Seats", _seats(document)),
+        row("Total", f"{document.total} ({document.payment})"),
+        row("Booking", document.booking_id),
+    ]
+    return (
+        "<!DOCTYPE html><html><body>"
+        f"<p>Hello {html.escape(document.name)},</p>"
+        f"<p>your booking <b>{html.escape(document.booking_id)}</b> is confirmed.</p>"
+        f"<table>{''.join(rows)}</table>"
+        "<p>Your e-tickets are attached as a PDF, one page and one QR code per seat. "
+        "Show the QR code at the entrance; it opens the door from 2 hours before the start.</p>"
+        "</body></html>\n"
+    )
+
+
+# -- iCalendar ---------------------------------------------------------------------------------
+def _ics_text(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 §3.3.11)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _ics_time(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    out: list[str] = []
+    current = ""
+    for char in line:
+        limit = 75 if not out else 74  # continuation lines start with one space
+        if len((current + char).encode()) > limit:
+            out.append(current)
+            current = char
+        else:
+            current += char
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def calendar_event(document: ETicketDocument) -> str:
+    """A one-event VCALENDAR for the showing (times in UTC)."""
+    location = ", ".join(
+        part
+        for part in (document.theater_name, document.theater_address, document.room_name)
+        if part
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//cinema-cli//booking//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:booking-{document.booking_id}@cinema-cli.invalid",
+        f"DTSTAMP:{_ics_time(document.booked_at)}",
+        f"DTSTART:{_ics_time(document.starts_at)}",
+        f"DTEND:{_ics_time(document.ends_at)}",
+        f"SUMMARY:{_ics_text(document.movie_title)}",
+        f"LOCATION:{_ics_text(location)}",
+        "DESCRIPTION:" + _ics_text(f"Seats: {_seats(document)}\nBooking: {document.booking_id}"),
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(_fold(line) + "\r\n" for line in lines)

@@ -1,0 +1,135 @@
+"""E-ticket files and the confirmation e-mail: what a person (and a scanner) gets."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import stat
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pypdfium2
+import pytest
+import zxingcpp
+from PIL import Image
+
+from cinema_cli.adapters.eticket import FileTicketPrinter, qr_png
+from cinema_cli.adapters.files import safe_name
+from cinema_cli.adapters.mail import EmlOutbox, calendar_event
+from cinema_cli.domain.models import Money
+from cinema_cli.services.ports import ETicketDocument, ETicketLine
+
+NY = ZoneInfo("America/New_York")
+
+
+def document(booking_id: str = "b-0123456789ab", tickets: int = 2) -> ETicketDocument:
+    price = Money(amount=Decimal("12.50"), currency="USD")
+    return ETicketDocument(
+        booking_id=booking_id,
+        name="Zoë O'Brien",
+        email="zoe@example.com",
+        movie_title="Amélie, the return; part 2",
+        theater_name="Downtown Pictures",
+        theater_address="1 Main Street, New York",
+        room_name="Screen 1",
+        starts_at=datetime(2026, 11, 30, 19, 0, tzinfo=NY),
+        ends_at=datetime(2026, 11, 30, 22, 0, tzinfo=NY),
+        timezone="America/New_York",
+        total=Money(amount=Decimal("25.00"), currency="USD"),
+        payment="visa •••• 4242",
+        tickets=tuple(
+            ETicketLine(f"t-{n:012d}", f"C{n + 7}", "standard", price, f"code-{n}-Xy_9")
+            for n in range(tickets)
+        ),
+        booked_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+    )
+
+
+def decode(image: Image.Image) -> list[str]:
+    return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+def test_the_png_qr_decodes_to_the_ticket_code(tmp_path: Path) -> None:
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document())
+    for line in document().tickets:
+        with Image.open(files.qr_png[line.ticket_id]) as image:
+            assert decode(image) == [line.code]
+        assert files.qr_svg[line.ticket_id].read_text().startswith("<?xml")
+
+
+def test_every_pdf_page_carries_a_scannable_qr_and_the_booking(tmp_path: Path) -> None:
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document())
+    pdf = pypdfium2.PdfDocument(files.pdf)
+    try:
+        assert len(pdf) == 2
+        for page, line in zip(pdf, document().tickets, strict=True):
+            text = page.get_textpage().get_text_range()
+            assert "Amélie" in text and line.seat_id in text and "b-0123456789ab" in text
+            assert "Mon 30 Nov 2026, 19:00 EST (America/New_York)" in text
+            assert "1 Main Street" in text and "12.50 USD" in text
+            # 72 dpi * 1.5: a modest phone-screen resolution
+            image = page.render(scale=1.5).to_pil()
+            assert decode(image) == [line.code]
+    finally:
+        pdf.close()
+
+
+def test_files_are_owner_only_and_named_by_ids(tmp_path: Path) -> None:
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document())
+    assert files.folder == (tmp_path / "tickets" / "b-0123456789ab").resolve()
+    assert stat.S_IMODE(files.folder.stat().st_mode) == 0o700
+    for path in files.folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in files.folder.iterdir()) == [
+        "b-0123456789ab.pdf",
+        "t-000000000000.png",
+        "t-000000000000.svg",
+        "t-000000000001.png",
+        "t-000000000001.svg",
+    ]
+
+
+@pytest.mark.parametrize("hostile", ["../../etc/passwd", "..", "/abs/path", "a/b\\c", ""])
+def test_a_hostile_id_cannot_escape_the_folder(tmp_path: Path, hostile: str) -> None:
+    name = safe_name(hostile)
+    assert "/" not in name and not name.startswith(".") and name
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document(hostile, tickets=1))
+    assert files.pdf.resolve().is_relative_to((tmp_path / "tickets").resolve())
+
+
+def test_the_eml_parses_and_carries_the_pdf_and_the_calendar_event(tmp_path: Path) -> None:
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document())
+    eml = EmlOutbox(tmp_path / "outbox").write_confirmation(document(), files.pdf)
+    assert eml == tmp_path / "outbox" / "b-0123456789ab.eml"
+    assert stat.S_IMODE(eml.stat().st_mode) == 0o600
+    assert stat.S_IMODE(eml.parent.stat().st_mode) == 0o700
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "zoe@example.com"
+    assert message["To"].addresses[0].display_name == "Zoë O'Brien"
+    assert "Amélie" in message["Subject"]
+    assert message["Message-ID"] == "<booking.b-0123456789ab@cinema-cli.invalid>"
+    assert "C7 (standard)" in message.get_body(preferencelist=("plain",)).get_content()
+    assert "<table>" in message.get_body(preferencelist=("html",)).get_content()
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    assert attachments["b-0123456789ab.pdf"].get_content() == files.pdf.read_bytes()
+    ics = attachments["b-0123456789ab.ics"]
+    assert ics.get_content_type() == "text/calendar"
+    text = ics.get_content()
+    assert "DTSTART:20261201T000000Z" in text  # 19:00 EST is midnight UTC
+    assert "DTEND:20261201T030000Z" in text
+
+
+def test_the_calendar_event_is_valid_icalendar_text() -> None:
+    text = calendar_event(document())
+    lines = text.split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR" and lines[-1] == ""
+    assert all(len(line.encode()) <= 75 for line in lines)
+    unfolded = text.replace("\r\n ", "")
+    assert "SUMMARY:Amélie\\, the return\\; part 2" in unfolded
+    assert "UID:booking-b-0123456789ab@cinema-cli.invalid" in unfolded
+
+
+def test_qr_png_is_deterministic() -> None:
+    assert qr_png("abc") == qr_png("abc")
