@@ -73,7 +73,6 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage import sql_schema
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
-from cinema_cli.storage.records import RecordError, from_record, to_record
 
 Row = Sequence[Any]
 Params = dict[str, Any]
@@ -116,6 +115,22 @@ class _Retryable(Exception):
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+# msgspec (behind storage.records) is loaded only by the paths that need it (refunds,
+# dump, load), so that search and seat maps do not pay for its import.
+def _record(entity: Any) -> dict[str, Any]:
+    from cinema_cli.storage.records import to_record
+
+    return to_record(entity)
+
+
+def _refunds(text: str) -> list[Refund]:
+    if text == "[]":
+        return []
+    from cinema_cli.storage.records import from_record
+
+    return [from_record(Refund, item) for item in orjson.loads(text)]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -666,7 +681,7 @@ class _Codec:
             provider=r[10], reference=r[11], brand=r[12], last4=r[13],
             amount=self.money(r[14], r[15]), refunded=self.money(r[16], r[17]),
         )  # fmt: skip
-        refunds = [from_record(Refund, item) for item in orjson.loads(r[21])]
+        refunds = _refunds(r[21])
         return Booking(
             id=r[0], user_id=r[1], email=r[2], name=r[3], showing_id=r[4], movie_id=r[5],
             reservation_id=r[6], seats=orjson.loads(r[7]), total=self.money(r[8], r[9]),
@@ -751,7 +766,7 @@ class _Codec:
             "refunded_amount": self.amount_in(p.refunded.amount),
             "refunded_currency": p.refunded.currency, "status": str(b.status),
             "created_at": self.ts_in(b.created_at), "idempotency_key": b.idempotency_key,
-            "refunds": _dumps([to_record(r) for r in b.refunds]),
+            "refunds": _dumps([_record(r) for r in b.refunds]) if b.refunds else "[]",
         }  # fmt: skip
 
     def ticket_params(self, t: Ticket, ordinal: int) -> Params:
@@ -1413,6 +1428,8 @@ class SqlStorage(_SqlReader):
             self._busy = False
 
     def _dump(self, db: _Database, codec: _Codec) -> Iterator[tuple[str, dict[str, Any]]]:
+        from cinema_cli.storage.records import to_record
+
         for city in self.cities():
             yield "city", to_record(city)
         for theater in self.theaters():
@@ -1455,6 +1472,8 @@ class SqlStorage(_SqlReader):
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""
+        from cinema_cli.storage.records import RecordError, from_record
+
         counts = dict.fromkeys(RECORD_KINDS, 0)
         with self.transaction() as tx:
             kind_now = ""
