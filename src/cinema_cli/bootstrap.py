@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from cinema_cli.config import Clock, Settings
 
 if TYPE_CHECKING:
+    from cinema_cli.adapters.cancellation_mail import CancellationMail
+    from cinema_cli.adapters.delivery import Outbox, SmtpMailer
+    from cinema_cli.adapters.signing import KeyRing
     from cinema_cli.services.booking import BoxOffice
     from cinema_cli.services.ports import (
         ConfirmationOutbox,
@@ -54,10 +57,10 @@ class Runtime:
 
     @cached_property
     def ticket_codes(self) -> TicketCodes:
-        """Where ticket codes come from (random now; signed codes replace them in issue 6)."""
-        from cinema_cli.adapters.codes import RandomTicketCodes
+        """Ed25519-signed ticket codes (issue 6; the random default is ``adapters.codes``)."""
+        from cinema_cli.adapters.signing import Ed25519TicketCodes
 
-        return RandomTicketCodes()
+        return Ed25519TicketCodes(self.keyring)
 
     @cached_property
     def ticket_printer(self) -> TicketPrinter:
@@ -68,10 +71,20 @@ class Runtime:
 
     @cached_property
     def outbox(self) -> ConfirmationOutbox:
-        """Leaves confirmation e-mails in ``<data dir>/outbox/``."""
+        """Leaves confirmation e-mails in ``<data dir>/outbox/`` and, when
+        ``CINEMA_SMTP_URL`` is set, sends them (issue 6: ``adapters.delivery``)."""
+        import sys
+
+        from cinema_cli.adapters.delivery import DeliveringOutbox
         from cinema_cli.adapters.mail import EmlOutbox
 
-        return EmlOutbox(self.settings.data_dir / "outbox")
+        return DeliveringOutbox(
+            EmlOutbox(self.settings.data_dir / "outbox"),
+            self.mail_outbox,
+            self.mailer,
+            self.clock,
+            warn=lambda text: sys.stderr.write(f"Warning: {text}\n"),
+        )
 
     @cached_property
     def box_office(self) -> BoxOffice:
@@ -84,6 +97,40 @@ class Runtime:
             printer=self.ticket_printer,
             outbox=self.outbox,
         )
+
+    # -- tickets (issue 6) ---------------------------------------------------------------------
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """Ticket signing keys in ``<data dir>/keys`` (created on first use)."""
+        from cinema_cli.adapters.signing import KeyRing
+
+        return KeyRing(self.settings.data_dir / "keys", self.clock)
+
+    @cached_property
+    def mail_outbox(self) -> Outbox:
+        """The outbox folder with each message's send state (``<data dir>/outbox``)."""
+        from cinema_cli.adapters.delivery import Outbox
+
+        return Outbox(self.settings.data_dir / "outbox")
+
+    @cached_property
+    def mailer(self) -> SmtpMailer | None:
+        """SMTP delivery when ``CINEMA_SMTP_URL`` is set; ``None`` keeps mail in the outbox."""
+        if not self.settings.smtp_url:
+            return None
+        from cinema_cli.adapters.delivery import SmtpMailer, parse_smtp_url
+
+        return SmtpMailer(parse_smtp_url(self.settings.smtp_url))
+
+    @cached_property
+    def cancellation_mail(self) -> CancellationMail:
+        """Cancellation e-mails: into the outbox, and sent like confirmations."""
+        from cinema_cli.adapters.cancellation_mail import CancellationMail
+        from cinema_cli.adapters.delivery import DeliveringOutbox
+
+        outbox = self.outbox
+        send = outbox.send_new if isinstance(outbox, DeliveringOutbox) else (lambda path: None)
+        return CancellationMail(self.mail_outbox, send)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

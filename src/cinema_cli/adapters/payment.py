@@ -187,7 +187,7 @@ class _LedgerLock:
 
         private_dir(provider.folder)
         self._provider = provider
-        self._lock = FileLock(str(provider.folder / "test-ledger.lock"))
+        self._lock = FileLock(str(provider.folder / "test-ledger.lock"), mode=0o600)
 
     def __enter__(self) -> dict[str, Any]:
         from filelock import Timeout

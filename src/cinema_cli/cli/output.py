@@ -36,11 +36,14 @@ def console(*, stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     enabled = color_enabled(stream)
+    isatty = getattr(stream, "isatty", None)
+    on_terminal = bool(isatty and isatty())
     return Console(
         file=stream,
         no_color=not enabled,
         color_system="auto" if enabled else None,
         highlight=False,
-        soft_wrap=not enabled,
-        width=None if enabled else 120,
+        soft_wrap=not on_terminal,
+        # A terminal says how wide it is; a pipe gets a width that fits tables unwrapped.
+        width=None if on_terminal else 120,
     )

@@ -107,6 +107,12 @@ class TicketNotFound(NotFound):
     code = "ticket_not_found"
 
 
+class KeyNotFound(NotFound):
+    """No ticket signing key has that id."""
+
+    code = "key_not_found"
+
+
 # --- 4: conflict ------------------------------------------------------------------------------
 class Conflict(CinemaError):
     """The request is valid but the current state forbids it."""
@@ -219,6 +225,21 @@ class InvalidFeed(InvalidInput):
     """An import feed has invalid rows; details list them (line, field, message)."""
 
     code = "invalid_feed"
+
+
+# --- 1: environment (not the user's input) ------------------------------------------------
+class MissingExtra(CinemaError):
+    """An optional feature needs a package that is not installed (details give the hint)."""
+
+    code = "missing_extra"
+    exit_code = ExitCode.UNEXPECTED
+
+
+class DeliveryFailed(CinemaError):
+    """Some e-mails could not be sent; they stay in the outbox marked unsent."""
+
+    code = "delivery_failed"
+    exit_code = ExitCode.UNEXPECTED
 
 
 # --- 7: storage -------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from cinema_cli.domain.errors import (
     TooManySeats,
 )
 from cinema_cli.domain.models import (
-    AuditEntry,
     Booking,
     ClaimKind,
     IdempotencyRecord,
@@ -148,11 +147,9 @@ def _require_bookable(showing: Showing, now: datetime) -> None:
 def _audit(
     tx: Transaction, now: datetime, actor: str, action: Any, subject: str, **details: Any
 ) -> None:
-    tx.append_audit(
-        AuditEntry(
-            id=_new_id("a"), at=now, actor=actor, action=action, subject=subject, details=details
-        )
-    )
+    from cinema_cli.services.audit import record
+
+    record(tx, at=now, action=action, subject=subject, actor=actor, **details)
 
 
 # -- reserve -----------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cinema_cli.domain.models import Money, Movie, Showing, Theater
+from cinema_cli.domain.layout import Seat
+from cinema_cli.domain.models import City, Money, Movie, Showing, Theater
 
 
 def local_time(instant: datetime, theater: Theater) -> datetime:
@@ -59,3 +60,38 @@ def showing_view(
     if movie is not None:
         view["movie_title"] = movie.title
     return view
+
+
+def theater_view(theater: Theater, city: City | None = None) -> dict[str, Any]:
+    """A theater with its rooms (``cinema theaters``); ``city`` is the city id, as in SHOWING."""
+    return {
+        "id": theater.id,
+        "name": theater.name,
+        "city": theater.city_id,
+        "city_name": city.name if city else theater.city_id,
+        "address": theater.address,
+        "timezone": theater.timezone,
+        "currency": theater.currency,
+        "rooms": [
+            {"id": room.id, "name": room.name, "seats_total": room.seats_total}
+            for room in theater.rooms
+        ],
+    }
+
+
+def seat_view(seat: Seat, status: str, price: Money, *, mine: bool = False) -> dict[str, Any]:
+    """One seat of a seat map: ``{"id","row","number","category","status","price",...}``.
+
+    ``row_index`` (0 nearest the screen) and ``column`` (gaps counted) place it in the drawn layout.
+    """
+    return {
+        "id": seat.id,
+        "row": seat.row,
+        "number": seat.number,
+        "category": seat.category,
+        "status": status,
+        "price": f"{price.amount:.2f}",
+        "mine": mine,
+        "row_index": seat.row_index,
+        "column": seat.column,
+    }

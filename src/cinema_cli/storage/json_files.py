@@ -99,8 +99,8 @@ def _ids(doc_ids: Iterable[str]) -> list[int]:
 TinyDB.table_class = _StrIdTable
 
 
-def _shard(key: str, shards: int) -> str:
-    return f"{zlib.crc32(key.encode()) % shards:02d}"
+def _shard(key: str, shards: int) -> int:
+    return zlib.crc32(key.encode()) % shards
 
 
 def _instant(text: str) -> datetime:
@@ -361,6 +361,7 @@ class _JsonReader:
 
     _session: _Session
     root: Path
+    _shard_paths: dict[str, list[Path]]
 
     # paths ---------------------------------------------------------------------------------
     @property
@@ -377,10 +378,17 @@ class _JsonReader:
         return self.root / "seats" / theater_id / "summary.json"
 
     def _index(self, name: str, key: str) -> Path:
-        return self.root / "index" / name / f"{_shard(key, INDEX_SHARDS)}.json"
+        # Imports look up 100,000 keys: build each shard's Path once, not once per key.
+        shards = self._shard_paths.get(name)
+        if shards is None:
+            folder = self.root / "index" / name
+            shards = self._shard_paths[name] = [
+                folder / f"{n:02d}.json" for n in range(INDEX_SHARDS)
+            ]
+        return shards[_shard(key, INDEX_SHARDS)]
 
     def _audit_file(self, subject: str) -> Path:
-        return self.root / "audit" / f"{_shard(subject, AUDIT_SHARDS)}.json"
+        return self.root / "audit" / f"{_shard(subject, AUDIT_SHARDS):02d}.json"
 
     def _lookup(self, name: str, key: str) -> Any:
         return self._session.raw_table(self._index(name, key), "_default").get(key)
@@ -538,6 +546,7 @@ class _JsonTransaction(_JsonReader):
     def __init__(self, root: Path, session: _Session) -> None:
         self.root = root
         self._session = session
+        self._shard_paths = {}
 
     # helpers -------------------------------------------------------------------------------
     # Big tables (programmes, summaries, index shards, audit) are updated as plain dicts:
@@ -762,6 +771,7 @@ class JsonStorage(_JsonReader):
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
         self.root = Path(data_dir)
         self.url = f"json://{self.root.resolve()}"
+        self._shard_paths = {}
         self.lock_timeout = lock_timeout
         self._files = _Files(self.root)
         self._read_session: _Session | None = None

@@ -6,8 +6,26 @@ import typer
 
 
 def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import booking, browse, db
+    from cinema_cli.cli.commands import (
+        booking,
+        browse,
+        cancel,
+        checkin,
+        db,
+        demo,
+        imports,
+        keys,
+        log,
+        outbox,
+    )
 
+    demo.register(app)
     browse.register(app)
     booking.register(app)
+    checkin.register(app)
+    cancel.register(app)
+    imports.register(app)
+    keys.register(app)
+    log.register(app)
+    outbox.register(app)
     db.register(app)

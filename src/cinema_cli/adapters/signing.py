@@ -1,0 +1,298 @@
+"""Ed25519 ticket signing keys and the signed :class:`~cinema_cli.services.ports.TicketCodes`.
+
+Keys live in ``<data dir>/keys/`` (folder 0700, files 0600):
+
+- ``<key id>.pem`` — one private key each (PKCS#8 PEM, unencrypted: the folder's permissions
+  protect it, as for an SSH host key); the public key is derived from it.
+- ``index.json`` — ``{"version": 1, "active": KEY_ID, "keys": [{"key_id", "created_at"}]}``.
+
+The first key is created on first use. :meth:`KeyRing.rotate` adds a new active key and keeps
+the old ones, so codes signed earlier still verify (each code names its key id).
+Private keys are never printed or logged; only :meth:`KeyRing.public_pem` leaves this module.
+
+``cryptography`` is imported inside the functions that sign or verify, so commands that never
+touch a ticket code do not pay for loading it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
+from cinema_cli.domain.ticket_codes import (
+    MalformedCode,
+    TicketPayload,
+    ceil_minute,
+    floor_minute,
+    join_code,
+    key_id_of,
+    split_code,
+)
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+    from cinema_cli.services.ports import TicketClaims
+
+INDEX_VERSION = 1
+_INVALID = "this is not a valid ticket code"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What may be shown about a signing key (never the private part)."""
+
+    key_id: str
+    created_at: str
+    active: bool
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable by the owner only, atomically (temp file + rename)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.chmod(0o600)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def ensure_private_dir(folder: Path) -> Path:
+    """Create ``folder`` for the owner only (tightening it if it exists).
+
+    A missing parent (the data folder) is created owner-only too; one that exists is left as is.
+    """
+    if not folder.parent.exists():
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+class KeyRing:
+    """The signing keys of one data folder."""
+
+    def __init__(self, folder: Path, clock: Callable[[], datetime]) -> None:
+        self.folder = folder
+        self._clock = clock
+        self._private: dict[str, Ed25519PrivateKey] = {}
+
+    # -- index ---------------------------------------------------------------------------------
+    @property
+    def _index_path(self) -> Path:
+        return self.folder / "index.json"
+
+    def _read_index(self) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(self._index_path.read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            raise InvalidInput(
+                f"the key index {self._index_path} cannot be read: {error}", field="keys"
+            ) from None
+        if data.get("version") != INDEX_VERSION:
+            raise InvalidInput(
+                f"the key index {self._index_path} has an unknown version", field="keys"
+            )
+        return data
+
+    def _write_index(self, data: dict[str, Any]) -> None:
+        _write_private(self._index_path, json.dumps(data, indent=2).encode("utf-8") + b"\n")
+
+    def _lock(self) -> Any:
+        from filelock import FileLock
+
+        ensure_private_dir(self.folder)
+        return FileLock(self.folder / ".lock", timeout=30, mode=0o600)
+
+    def _new_key(self, known: set[str]) -> str:
+        """Create a private key file; returns its id (unique in this folder)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        while True:
+            private = Ed25519PrivateKey.generate()
+            raw = private.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            key_id = key_id_of(raw)
+            if key_id not in known:  # 1 in 4 billion; then simply make another key
+                break
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _write_private(self.folder / f"{key_id}.pem", pem)
+        self._private[key_id] = private
+        return key_id
+
+    def _ensure(self) -> dict[str, Any]:
+        index = self._read_index()
+        if index is not None:
+            return index
+        with self._lock():
+            index = self._read_index()  # another process may have won the race
+            if index is None:
+                key_id = self._new_key(set())
+                index = {
+                    "version": INDEX_VERSION,
+                    "active": key_id,
+                    "keys": [{"key_id": key_id, "created_at": self._now()}],
+                }
+                self._write_index(index)
+        return index
+
+    def _now(self) -> str:
+        return self._clock().isoformat().replace("+00:00", "Z")
+
+    # -- public API ----------------------------------------------------------------------------
+    def list_keys(self) -> list[KeyInfo]:
+        """Every key, oldest first (creates the first key when there is none)."""
+        index = self._ensure()
+        return [
+            KeyInfo(key["key_id"], key["created_at"], key["key_id"] == index["active"])
+            for key in index["keys"]
+        ]
+
+    def active_key_id(self) -> str:
+        return str(self._ensure()["active"])
+
+    def rotate(self) -> KeyInfo:
+        """Add a new key and make it the one that signs; old keys keep verifying."""
+        self._ensure()
+        with self._lock():
+            index = self._read_index()
+            assert index is not None  # _ensure wrote it and keys are never removed
+            key_id = self._new_key({key["key_id"] for key in index["keys"]})
+            created_at = self._now()
+            index["keys"].append({"key_id": key_id, "created_at": created_at})
+            index["active"] = key_id
+            self._write_index(index)
+        return KeyInfo(key_id, created_at, True)
+
+    def private_key(self, key_id: str) -> Ed25519PrivateKey:
+        if key_id not in self._private:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            if not any(info.key_id == key_id for info in self.list_keys()):
+                raise KeyNotFound(f"no signing key has id {key_id!r}", key_id=key_id)
+            try:
+                loaded = serialization.load_pem_private_key(
+                    (self.folder / f"{key_id}.pem").read_bytes(), password=None
+                )
+            except (OSError, ValueError):
+                raise InvalidInput(
+                    f"the signing key {key_id} in {self.folder} cannot be read", field="keys"
+                ) from None
+            if not isinstance(loaded, Ed25519PrivateKey):
+                raise InvalidInput(f"the signing key {key_id} is not Ed25519", field="keys")
+            self._private[key_id] = loaded
+        return self._private[key_id]
+
+    def public_key(self, key_id: str) -> Ed25519PublicKey:
+        return self.private_key(key_id).public_key()
+
+    def public_pem(self, key_id: str | None = None) -> str:
+        """The public key (SubjectPublicKeyInfo PEM) of ``key_id`` or of the active key."""
+        from cryptography.hazmat.primitives import serialization
+
+        public = self.public_key(key_id or self.active_key_id())
+        return public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+
+def _verify(code: str, find_key: Callable[[str], Ed25519PublicKey | None]) -> TicketPayload:
+    """Check a code's form and signature; every failure is the same vague InvalidTicket."""
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        payload, message, signature = split_code(code)
+    except MalformedCode:
+        raise InvalidTicket(_INVALID) from None
+    public = find_key(payload.key_id)
+    if public is None:
+        raise InvalidTicket(_INVALID)
+    try:
+        public.verify(signature, message)
+    except InvalidSignature:
+        raise InvalidTicket(_INVALID) from None
+    return payload
+
+
+class Ed25519TicketCodes:
+    """Signs ticket codes with the active key; verifies them with any key of the ring."""
+
+    def __init__(self, keyring: KeyRing) -> None:
+        self.keyring = keyring
+
+    def issue(self, claims: TicketClaims) -> str:
+        key_id = self.keyring.active_key_id()
+        payload = TicketPayload(
+            ticket_id=claims.ticket_id,
+            showing_id=claims.showing_id,
+            seat_id=claims.seat_id,
+            valid_from=floor_minute(claims.valid_from),
+            valid_until=ceil_minute(claims.valid_until),
+            key_id=key_id,
+        )
+        message = payload.message()
+        return join_code(message, self.keyring.private_key(key_id).sign(message))
+
+    def verify(self, code: str) -> TicketPayload:
+        """The payload of a genuine code; :class:`InvalidTicket` for anything else."""
+        known = {info.key_id for info in self.keyring.list_keys()}
+        return _verify(
+            code, lambda key_id: self.keyring.public_key(key_id) if key_id in known else None
+        )
+
+
+class PublicKeyVerifier:
+    """Verifies codes with exported public keys only (offline check-in at a door)."""
+
+    def __init__(self, pem: bytes) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        blocks = [block for block in pem.split(b"-----END PUBLIC KEY-----") if block.strip()]
+        for block in blocks:
+            try:
+                loaded = serialization.load_pem_public_key(block + b"-----END PUBLIC KEY-----\n")
+            except ValueError:
+                raise InvalidInput(
+                    "--public-key: not a PEM public key (export one with `cinema keys public`)",
+                    field="public_key",
+                ) from None
+            if not isinstance(loaded, Ed25519PublicKey):
+                raise InvalidInput("--public-key: not an Ed25519 public key", field="public_key")
+            raw = loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            self._keys[key_id_of(raw)] = loaded
+        if not self._keys:
+            raise InvalidInput("--public-key: the file holds no public key", field="public_key")
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
+
+    def verify(self, code: str) -> TicketPayload:
+        return _verify(code, self._keys.get)

@@ -1,0 +1,135 @@
+"""``cinema checkin``: admit a ticket at the door."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cinema_cli.cli.options import JsonFlag
+
+
+def _read_code(code: str | None, image: Path | None) -> str:
+    """The code from the argument, from stdin (``-``) or from a QR image."""
+    from cinema_cli.domain.errors import InvalidInput
+
+    if (code is None) == (image is None):
+        raise InvalidInput(
+            "give the ticket code as CODE (or - to read it from stdin), or a QR picture as --image",
+            field="code",
+        )
+    if image is not None:
+        from cinema_cli.adapters.scan import read_qr_codes
+
+        found = read_qr_codes(image)
+        if len(found) != 1:
+            raise InvalidInput(
+                f"--image: found {len(found)} QR codes in {image}, expected exactly one",
+                field="image",
+            )
+        return found[0]
+    assert code is not None
+    if code == "-":
+        # Scanners that type into a pipe end the code with a newline; nothing else is trimmed.
+        return sys.stdin.readline().rstrip("\r\n")
+    return code
+
+
+def checkin(
+    code: Annotated[
+        str | None,
+        typer.Argument(
+            help="The ticket code from the QR (quote it: it may hold spaces and $), "
+            "or - to read it from stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    image: Annotated[
+        Path | None,
+        typer.Option("--image", help="Read the code from a QR picture (needs cinema-cli[scan])."),
+    ] = None,
+    gate: Annotated[
+        str | None, typer.Option("--gate", help="Which door admits the ticket (shown on reuse).")
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Check signature and validity window only, with --public-key and no data folder. "
+            "Cannot see cancellations or earlier check-ins.",
+        ),
+    ] = False,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="PEM file from `cinema keys public` (with --offline)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify a ticket code and mark the ticket used (a second scan is refused with exit 4).
+
+    Examples: cinema checkin 'NCF...' --gate north;  cinema checkin --image ticket.png;
+    cinema checkin --offline --public-key door.pem 'NCF...'
+    """
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.cli.output import console, emit_json
+    from cinema_cli.domain.errors import InvalidInput
+
+    text = _read_code(code, image)
+    if offline or public_key is not None:
+        if public_key is None or not offline:
+            raise InvalidInput(
+                "--offline and --public-key go together: "
+                "cinema checkin --offline --public-key door.pem CODE",
+                field="public_key",
+            )
+        from cinema_cli.adapters.signing import PublicKeyVerifier
+        from cinema_cli.services.checkin import check_offline, offline_view
+
+        try:
+            pem = public_key.read_bytes()
+        except OSError as error:
+            raise InvalidInput(
+                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
+            ) from None
+        checked = check_offline(PublicKeyVerifier(pem), runtime().clock, text)
+        if as_json:
+            emit_json(offline_view(checked))
+            return
+        payload = checked.payload
+        out = console()
+        out.print(
+            f"ADMIT  seat {payload.seat_id}  ticket {payload.ticket_id}  "
+            f"showing {payload.showing_id}",
+            markup=False,
+        )
+        out.print(
+            "Offline check: signature and time are good; cancellations and earlier "
+            "check-ins cannot be seen without the data folder."
+        )
+        return
+
+    from cinema_cli.adapters.signing import Ed25519TicketCodes
+    from cinema_cli.services.checkin import check_in, checkin_view, starts_local
+
+    rt = runtime()
+    result = check_in(rt.storage, rt.clock, Ed25519TicketCodes(rt.keyring), text, gate=gate)
+    if as_json:
+        emit_json(checkin_view(result))
+        return
+    from rich.markup import escape
+
+    out = console()
+    title = result.movie.title if result.movie else result.showing.movie_id
+    out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
+    out.print(
+        f"{starts_local(result)}  room {result.showing.room_id}  ticket {result.ticket.id}"
+        + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
+        markup=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``cinema checkin``."""
+    app.command("checkin")(checkin)

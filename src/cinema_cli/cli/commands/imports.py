@@ -1,0 +1,324 @@
+"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cinema_cli.cli.options import JsonFlag
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from cinema_cli.services.imports import FeedFormat, ImportReport
+
+import_app = typer.Typer(
+    name="import",
+    help="Load feeds: theaters (rooms, seat layouts, movies) and showtimes. Safe to run from cron.",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(
+    name="export",
+    help="Write feeds that `cinema import` takes back.",
+    no_args_is_help=True,
+)
+
+FileArgument = Annotated[
+    str, typer.Argument(metavar="FILE|-", help="The feed file, or - for standard input.")
+]
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Check the feed and report what would change; write nothing."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _format(name: str, explicit: str | None, allowed: tuple[str, ...]) -> FeedFormat:
+    """The feed format, or a usage error (exit 2) naming --format."""
+    from cinema_cli.domain.errors import InvalidInput
+    from cinema_cli.services.imports import feed_format
+
+    try:
+        return feed_format(name, explicit, allowed=allowed)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
+
+
+@contextmanager
+def _opened(name: str) -> Iterator[IO[bytes]]:
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = Path(name).open("rb")  # noqa: SIM115 - closed below, after the import
+    except FileNotFoundError:
+        raise typer.BadParameter(f"{name} does not exist", param_hint="FILE") from None
+    except IsADirectoryError:
+        raise typer.BadParameter(f"{name} is a folder, not a feed", param_hint="FILE") from None
+    except PermissionError:
+        raise typer.BadParameter(
+            f"{name} cannot be read (permission denied)", param_hint="FILE"
+        ) from None
+    with stream:
+        yield stream
+
+
+@contextmanager
+def _progress(name: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr, only for a file on an interactive terminal."""
+    if quiet or name == "-" or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from cinema_cli.cli.output import console
+
+    total = Path(name).stat().st_size
+    with Progress(
+        TextColumn("Reading {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(Path(name).name, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _render(report: ImportReport, *, name: str, what: str) -> None:
+    from cinema_cli.cli.output import console
+
+    out = console()
+    verb = "Would import" if report.dry_run else "Imported"
+    out.print(
+        f"{verb} {what} from {name}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.cancelled} cancelled, "
+        f"{len(report.invalid)} invalid, {len(report.refused)} refused."
+    )
+    if report.dry_run:
+        out.print("Dry run: nothing was written.")
+    elif not report.written:
+        out.print("Nothing changed: nothing was written.")
+    for outcome in ("created", "updated", "cancelled"):
+        rows = report.first.get(outcome, [])
+        if rows:
+            shown = ", ".join(_sample(row) for row in rows)
+            more = getattr(report, outcome) - len(rows)
+            out.print(f"  {outcome}: {shown}{f' and {more} more' if more > 0 else ''}")
+    if report.invalid:
+        out.print(f"Invalid rows, skipped ({len(report.invalid)} problems):")
+        for problem in report.invalid[:20]:
+            out.print(f"  {problem}", markup=False)
+        if len(report.invalid) > 20:
+            out.print(f"  ... and {len(report.invalid) - 20} more (--json lists them all)")
+    if report.refused:
+        out.print("Refused, left as they were (tickets sold):")
+        for refusal in report.refused[:20]:
+            out.print(f"  {_refusal(refusal)}", markup=False)
+    if report.kept:
+        out.print("Not cancelled by --prune (tickets sold):")
+        for refusal in report.kept[:20]:
+            out.print(f"  {_refusal(refusal)}", markup=False)
+    for warning in report.warnings[:20]:
+        out.print(f"Warning: {warning}", markup=False)
+
+
+def _sample(row: dict[str, Any]) -> str:
+    label = row.get("showing_id") or f"{row.get('kind')} {row.get('id')}"
+    changed = f": {', '.join(row['changed'])}" if row.get("changed") and row.get("line") else ""
+    where = f" (line {row['line']}{changed})" if row.get("line") else ""
+    return f"{label}{where}"
+
+
+def _refusal(row: dict[str, Any]) -> str:
+    if "seats" in row:
+        return f"{row['room_id']}: showing {row['showing_id']}: seats {', '.join(row['seats'])}"
+    where = f"line {row['line']}: " if row.get("line") else ""
+    return f"{where}{row['showing_id']}: {row['reason']}"
+
+
+def _finish(report: ImportReport, *, as_json: bool, quiet: bool, name: str, what: str) -> None:
+    if as_json:
+        from cinema_cli.cli.output import emit_json
+
+        emit_json(report.as_dict())
+    elif not quiet:
+        _render(report, name=name, what=what)
+
+
+@import_app.command("showtimes")
+def import_showtimes(
+    file: FileArgument,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, json or jsonl. [default: from the extension; - is csv]"
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Unknown columns are errors, not warnings.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Write the valid rows; report invalid and refused ones and exit 0.",
+        ),
+    ] = False,
+    dry_run: DryRun = False,
+    prune: Annotated[
+        str | None,
+        typer.Option(
+            "--prune",
+            metavar="THEATER_ID",
+            help="Cancel this theater's showings on the feed's days that the feed leaves out "
+            "(never ones with tickets sold).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import showtimes from CSV, JSON or JSON Lines; re-running a feed changes nothing.
+
+    Example: cinema import showtimes fixtures/showtimes-example.csv --prune kino-mitte
+
+    Nothing is written when any row is invalid (exit 6) or would move a showing
+    with tickets sold (exit 4), unless --skip-invalid.
+    """
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.services import imports
+
+    fmt = _format(file, format, ("csv", "json", "jsonl"))
+    rt = runtime()
+    with _opened(file) as source, _progress(file, quiet) as progress:
+        report = imports.import_showtimes(
+            rt.storage,
+            rt.clock,
+            source,
+            fmt,
+            strict=strict,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+            prune_theater=prune,
+            feed_name=file,
+            progress=progress,
+        )
+    _finish(report, as_json=as_json, quiet=quiet, name=file, what="showtimes")
+
+
+@import_app.command("theaters")
+def import_theaters(
+    file: FileArgument,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="json or jsonl. [default: from the extension; - is json]"),
+    ] = None,
+    dry_run: DryRun = False,
+    as_json: JsonFlag = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import cities, theaters (rooms and seat layouts) and movies from JSON or JSON Lines.
+
+    Example: cinema import theaters fixtures/demo-theaters.json
+
+    A room's new layout may not drop seats sold for showings still to come (exit 4).
+    """
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.services import imports
+
+    fmt = _format(file, format, ("json", "jsonl"))
+    rt = runtime()
+    with _opened(file) as source:
+        report = imports.import_theaters(
+            rt.storage, rt.clock, source, fmt, dry_run=dry_run, feed_name=file
+        )
+    _finish(report, as_json=as_json, quiet=quiet, name=file, what="theaters")
+
+
+@export_app.command("showtimes")
+def export_showtimes(
+    theater: Annotated[
+        str | None, typer.Option("--theater", metavar="THEATER_ID", help="Only this theater.")
+    ] = None,
+    from_day: Annotated[
+        str | None,
+        typer.Option("--from", metavar="YYYY-MM-DD", help="First day (theater's local date)."),
+    ] = None,
+    to_day: Annotated[
+        str | None,
+        typer.Option("--to", metavar="YYYY-MM-DD", help="Last day, included (local date)."),
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, json or jsonl. [default: from --output, else csv]"),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (atomically) instead of stdout."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write scheduled showtimes as a feed that `cinema import showtimes` takes back unchanged.
+
+    Example: cinema export showtimes --theater kino-mitte --from 2026-11-01 -o programme.csv
+    """
+    first, last = _day(from_day), _day(to_day)
+    if first and last and last < first:
+        raise typer.BadParameter(f"{to_day} is before --from {from_day}", param_hint="--to")
+    if as_json and output is None:
+        raise typer.BadParameter("needs --output (stdout carries the feed)", param_hint="--json")
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.services import imports
+
+    if (
+        format is None
+        and output is not None
+        and output.suffix.lower() in (".json", ".jsonl", ".ndjson")
+    ):
+        fmt = _format(str(output), None, ("csv", "json", "jsonl"))
+    else:
+        fmt = _format("-", format or "csv", ("csv", "json", "jsonl"))
+    rt = runtime()
+    if output is None:
+        count = imports.export_showtimes(
+            rt.storage, sys.stdout.buffer, fmt, theater_id=theater, from_day=first, to_day=last
+        )
+        return
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("wb") as out:
+            count = imports.export_showtimes(
+                rt.storage, out, fmt, theater_id=theater, from_day=first, to_day=last
+            )
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    if as_json:
+        from cinema_cli.cli.output import emit_json
+
+        emit_json({"exported": count, "format": fmt, "output": str(output)})
+    else:
+        sys.stderr.write(f"Exported {count} showings to {output}.\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``import`` and ``export``."""
+    app.add_typer(import_app)
+    app.add_typer(export_app)

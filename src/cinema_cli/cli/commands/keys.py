@@ -1,0 +1,91 @@
+"""``cinema keys``: the public half of the ticket signing keys, and key rotation."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from cinema_cli.cli.options import JsonFlag
+
+keys_app = typer.Typer(
+    name="keys",
+    help="Ticket signing keys: print the public key for door scanners, rotate keys.",
+    no_args_is_help=True,
+)
+
+
+def _key_view(info: Any, pem: str) -> dict[str, Any]:
+    return {
+        "key_id": info.key_id,
+        "public_key_pem": pem,
+        "created_at": info.created_at,
+        "active": info.active,
+    }
+
+
+@keys_app.command("public")
+def public(
+    key_id: Annotated[
+        str | None,
+        typer.Option("--key-id", help="Print this key instead of the active one."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the public key (PEM) that verifies ticket codes; creates the first key if needed.
+
+    Example: cinema keys public > door.pem, then at the door:
+    cinema checkin --offline --public-key door.pem CODE
+    """
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.cli.output import emit_json
+    from cinema_cli.domain.errors import KeyNotFound
+
+    keyring = runtime().keyring
+    infos = keyring.list_keys()
+    if key_id is not None:
+        infos = [info for info in infos if info.key_id == key_id.lower()]
+        if not infos:
+            raise KeyNotFound(
+                f"--key-id: no signing key has id {key_id!r}",
+                key_id=key_id,
+                hint="list the keys with `cinema keys public --json`",
+            )
+    if as_json:
+        emit_json({"keys": [_key_view(info, keyring.public_pem(info.key_id)) for info in infos]})
+        return
+    chosen = infos[0] if key_id is not None else next(info for info in infos if info.active)
+    sys.stdout.write(keyring.public_pem(chosen.key_id))
+
+
+@keys_app.command("rotate")
+def rotate(as_json: JsonFlag = False) -> None:
+    """Make a new signing key active; tickets signed with older keys stay valid.
+
+    Example: cinema keys rotate, then hand the new `cinema keys public` to the doors.
+    """
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.cli.output import console, emit_json
+
+    keyring = runtime().keyring
+    new = keyring.rotate()
+    if as_json:
+        emit_json(
+            {
+                "active": new.key_id,
+                "keys": [
+                    _key_view(info, keyring.public_pem(info.key_id))
+                    for info in keyring.list_keys()
+                ],
+            }
+        )
+        return
+    out = console()
+    out.print(f"New signing key {new.key_id} is active; older keys still verify their tickets.")
+    out.print("Give door scanners the new public key: cinema keys public > door.pem")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``cinema keys``."""
+    app.add_typer(keys_app)

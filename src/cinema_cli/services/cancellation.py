@@ -1,0 +1,299 @@
+"""Cancellation and refund: give seats back before the deadline, and the money with them.
+
+The refund is requested inside the same storage transaction that cancels the tickets, so
+two overlapping ``cancel`` commands cannot both refund one ticket (the second one waits
+for the lock, then finds the ticket cancelled). The refund's ``reason`` is derived from the
+booking and the ticket ids, and the payment provider refunds at most once per reason: if
+the process dies after the refund but before the commit, running the command again gets
+the same refund back instead of a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from cinema_cli.config import Clock
+from cinema_cli.domain.errors import (
+    AlreadyCheckedIn,
+    BookingNotFound,
+    CancellationClosed,
+    InvalidInput,
+    ShowingNotFound,
+)
+from cinema_cli.domain.layout import normalize_seat_id
+from cinema_cli.domain.models import (
+    Booking,
+    BookingStatus,
+    Money,
+    Movie,
+    Refund,
+    Showing,
+    Theater,
+    Ticket,
+    TicketStatus,
+)
+from cinema_cli.services import audit
+from cinema_cli.services.ports import Charge, PaymentProvider
+from cinema_cli.services.views import local_time, money_view, showing_view
+from cinema_cli.storage.base import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationNotice:
+    """What the cancellation e-mail tells the buyer."""
+
+    booking: Booking
+    showing: Showing
+    theater: Theater | None
+    movie: Movie | None
+    cancelled: tuple[Ticket, ...]
+    refund: Refund | None
+
+
+class CancellationOutbox(Protocol):
+    """Writes (and, when configured, sends) the cancellation e-mail; returns the ``.eml``."""
+
+    def write_cancellation(self, notice: CancellationNotice) -> Path: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """The result of one ``cancel``: what changed now and the booking as it is after."""
+
+    booking: Booking
+    showing: Showing
+    theater: Theater | None
+    movie: Movie | None
+    cancelled: tuple[Ticket, ...]
+    """Tickets cancelled by this call (empty when there was nothing left to cancel)."""
+    already_cancelled: tuple[Ticket, ...]
+    refund: Refund | None
+    notice: Path | None
+
+
+def deadline(showing: Showing, cancel_minutes: int) -> datetime:
+    """Cancellation closes ``cancel_minutes`` before the showing starts."""
+    return showing.starts_at - timedelta(minutes=cancel_minutes)
+
+
+def refund_reason(booking_id: str, ticket_ids: Sequence[str]) -> str:
+    """The provider's idempotency reason for refunding exactly these tickets."""
+    return f"cancel:{booking_id}:{','.join(sorted(ticket_ids))}"
+
+
+def _refund_id(reason: str) -> str:
+    return "rf-" + hashlib.sha256(reason.encode()).hexdigest()[:12]
+
+
+def _utc(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def _select(booking: Booking, wanted: Sequence[str] | None) -> list[Ticket]:
+    """The tickets named by seat label or ticket id (all tickets when ``wanted`` is empty)."""
+    if not wanted:
+        return list(booking.tickets)
+    by_id = {ticket.id: ticket for ticket in booking.tickets}
+    by_seat = {ticket.seat_id: ticket for ticket in booking.tickets}
+    chosen: dict[str, Ticket] = {}
+    for raw in (part for item in wanted for part in item.split(",")):
+        text = raw.strip()
+        if not text:
+            continue
+        ticket = by_id.get(text)
+        if ticket is None:
+            try:
+                ticket = by_seat.get(normalize_seat_id(text))
+            except ValueError:
+                ticket = None
+        if ticket is None:
+            raise InvalidInput(
+                f"--tickets: {text!r} is not a seat or ticket of booking {booking.id} "
+                f"(its seats: {', '.join(booking.seats)})",
+                field="tickets",
+                seats=list(booking.seats),
+            )
+        chosen[ticket.id] = ticket
+    if not chosen:
+        raise InvalidInput("--tickets: name at least one seat, like C7", field="tickets")
+    return list(chosen.values())
+
+
+def cancel(
+    storage: Storage,
+    clock: Clock,
+    payments: PaymentProvider,
+    outbox: CancellationOutbox | None,
+    booking_id: str,
+    *,
+    tickets: Sequence[str] | None = None,
+    cancel_minutes: int = 60,
+    actor: str | None = None,
+) -> Cancellation:
+    """Cancel a booking's tickets (all, or those named) and refund them; idempotent.
+
+    Raises ``BookingNotFound``, ``CancellationClosed`` after the deadline, ``AlreadyCheckedIn``
+    for a ticket used at the door, ``InvalidInput`` for a seat not in the booking. Cancelling
+    tickets that are cancelled already changes nothing and refunds nothing.
+    """
+    booking_id = booking_id.strip()
+    with storage.transaction() as tx:
+        now = clock()
+        booking = tx.booking(booking_id)
+        if booking is None:
+            raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
+        showing = tx.showing(booking.showing_id)
+        if showing is None:
+            raise ShowingNotFound(f"booking {booking.id} names an unknown showing")
+        theater = tx.theater(showing.theater_id)
+        movie = tx.movie(showing.movie_id)
+        chosen = _select(booking, tickets)
+        already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
+        used = [t for t in chosen if t.status is TicketStatus.USED]
+        to_cancel = [t for t in chosen if t.status is TicketStatus.VALID]
+        if to_cancel:
+            closes = deadline(showing, cancel_minutes)
+            if now >= closes:
+                raise CancellationClosed(
+                    f"booking {booking.id} can no longer be cancelled: cancellation closed at "
+                    f"{_utc(closes)}, {cancel_minutes} minutes before the showing",
+                    booking_id=booking.id,
+                    deadline=_utc(closes),
+                )
+        if used:
+            first = used[0]
+            raise AlreadyCheckedIn(
+                f"seat {first.seat_id} was already used at the door; it cannot be cancelled",
+                ticket_id=first.id,
+                checked_in_at=_utc(first.checked_in_at) if first.checked_in_at else None,
+                gate=first.gate,
+            )
+        if not to_cancel:
+            return Cancellation(booking, showing, theater, movie, (), already, None, None)
+
+        amount = sum((t.price.amount for t in to_cancel), Decimal("0"))
+        refundable = booking.payment.amount.amount - booking.payment.refunded.amount
+        amount = min(amount, max(refundable, Decimal("0")))
+        currency = booking.payment.amount.currency
+        ids = [t.id for t in to_cancel]
+        reason = refund_reason(booking.id, ids)
+        refund: Refund | None = None
+        if amount > 0:
+            charge = Charge(
+                provider=booking.payment.provider,
+                reference=booking.payment.reference,
+                brand=booking.payment.brand,
+                last4=booking.payment.last4,
+                amount=booking.payment.amount,
+            )
+            money = Money(amount=amount, currency=currency)
+            reference = payments.refund(charge, money, reason=reason)
+            refund = Refund(
+                id=_refund_id(reason),
+                reference=reference,
+                amount=money,
+                ticket_ids=ids,
+                created_at=now,
+            )
+        cancelled = tuple(
+            replace(t, status=TicketStatus.CANCELLED, cancelled_at=now) for t in to_cancel
+        )
+        replaced = {t.id: t for t in cancelled}
+        new_tickets = [replaced.get(t.id, t) for t in booking.tickets]
+        remaining = sum(t.status is not TicketStatus.CANCELLED for t in new_tickets)
+        payment = booking.payment
+        if refund is not None:
+            payment = replace(
+                payment,
+                refunded=Money(
+                    amount=payment.refunded.amount + refund.amount.amount, currency=currency
+                ),
+            )
+        status = BookingStatus.PARTIALLY_CANCELLED if remaining else BookingStatus.CANCELLED
+        booking = replace(
+            booking,
+            tickets=new_tickets,
+            status=status,
+            payment=payment,
+            refunds=[*booking.refunds, *([refund] if refund else [])],
+        )
+        tx.release_tickets(showing.id, ids)
+        tx.put_booking(booking)
+        audit.record(
+            tx,
+            at=now,
+            action="cancel",
+            subject=booking.id,
+            actor=actor,
+            showing_id=showing.id,
+            ticket_ids=ids,
+            seats=[t.seat_id for t in cancelled],
+            status=str(booking.status),
+        )
+        if refund is not None:
+            audit.record(
+                tx,
+                at=now,
+                action="refund",
+                subject=booking.id,
+                actor=actor,
+                refund_id=refund.id,
+                refund_reference=refund.reference,
+                payment_reference=booking.payment.reference,
+                amount=money_view(refund.amount),
+                ticket_ids=ids,
+            )
+    notice = None
+    if outbox is not None:
+        notice = outbox.write_cancellation(
+            CancellationNotice(booking, showing, theater, movie, cancelled, refund)
+        )
+    return Cancellation(booking, showing, theater, movie, cancelled, already, refund, notice)
+
+
+def cancellation_view(result: Cancellation) -> dict[str, Any]:
+    """The documented ``cancel --json`` shape."""
+    booking = result.booking
+    if result.theater is not None:
+        showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
+    else:
+        showing = {"id": result.showing.id, "starts_at": _utc(result.showing.starts_at)}
+    refund = result.refund
+    return {
+        "booking_id": booking.id,
+        "status": str(booking.status),
+        "showing": showing,
+        "cancelled": [
+            {"ticket_id": t.id, "seat": t.seat_id, "price": money_view(t.price)}
+            for t in result.cancelled
+        ],
+        "already_cancelled": [t.seat_id for t in result.already_cancelled],
+        "refund": None
+        if refund is None
+        else {
+            "id": refund.id,
+            "reference": refund.reference,
+            "amount": money_view(refund.amount),
+            "ticket_ids": list(refund.ticket_ids),
+            "created_at": _utc(refund.created_at),
+        },
+        "refunded_total": money_view(booking.payment.refunded),
+        "tickets": [
+            {"ticket_id": t.id, "seat": t.seat_id, "status": str(t.status)} for t in booking.tickets
+        ],
+        "cancellation_eml": str(result.notice) if result.notice else None,
+    }
+
+
+def starts_local(result: Cancellation | CancellationNotice) -> str:
+    """The showing's start in the theater's zone, for people."""
+    if result.theater is None:
+        return _utc(result.showing.starts_at)
+    start = local_time(result.showing.starts_at, result.theater)
+    return f"{start:%a %d %b %Y, %H:%M} {start.tzname() or ''} ({result.theater.timezone})"

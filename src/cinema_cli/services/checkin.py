@@ -1,0 +1,214 @@
+"""Check-in at the door: verify a signed ticket code and mark the ticket used, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from cinema_cli.config import Clock
+from cinema_cli.domain.errors import (
+    AlreadyCheckedIn,
+    InvalidInput,
+    NotValidNow,
+    TicketNotFound,
+    TicketRevoked,
+)
+from cinema_cli.domain.models import (
+    Booking,
+    Movie,
+    Showing,
+    ShowingStatus,
+    Theater,
+    Ticket,
+    TicketStatus,
+)
+from cinema_cli.domain.ticket_codes import TicketPayload
+from cinema_cli.services import audit
+from cinema_cli.services.views import local_time, showing_view
+from cinema_cli.storage.base import Storage
+
+MAX_GATE_LENGTH = 40
+
+
+class TicketVerifier(Protocol):
+    """Checks a code's signature; returns what it vouches for or raises ``InvalidTicket``."""
+
+    def verify(self, code: str) -> TicketPayload: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """An admitted ticket, with what the door needs to show."""
+
+    ticket: Ticket
+    booking: Booking
+    showing: Showing
+    theater: Theater | None
+    movie: Movie | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCheck:
+    """A code that passed the offline checks (signature and window only)."""
+
+    payload: TicketPayload
+    checked_at: datetime
+
+
+def _utc(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def _check_window(payload: TicketPayload, now: datetime) -> None:
+    if not payload.is_valid_at(now):
+        when = "not yet valid" if now < payload.valid_from else "no longer valid"
+        raise NotValidNow(
+            f"ticket {payload.ticket_id} is {when}: it opens the door from "
+            f"{_utc(payload.valid_from)} until {_utc(payload.valid_until)}",
+            ticket_id=payload.ticket_id,
+            valid_from=_utc(payload.valid_from),
+            valid_until=_utc(payload.valid_until),
+        )
+
+
+def _check_gate(gate: str | None) -> str | None:
+    if gate is None:
+        return None
+    gate = gate.strip()
+    if not gate or len(gate) > MAX_GATE_LENGTH or not gate.isprintable():
+        raise InvalidInput(
+            f"--gate: give a short name (1 to {MAX_GATE_LENGTH} printable characters)", field="gate"
+        )
+    return gate
+
+
+def check_in(
+    storage: Storage,
+    clock: Clock,
+    verifier: TicketVerifier,
+    code: str,
+    *,
+    gate: str | None = None,
+    actor: str | None = None,
+) -> CheckIn:
+    """Admit the holder of ``code``: signature, validity window, not revoked, not used before.
+
+    The ticket is marked used in the same transaction that checks it, so two doors scanning
+    one code at the same moment admit it once.
+    """
+    gate = _check_gate(gate)
+    payload = verifier.verify(code)
+    now = clock()
+    _check_window(payload, now)
+    with storage.transaction() as tx:
+        stored = tx.ticket(payload.ticket_id)
+        booking = tx.booking(stored.booking_id) if stored is not None else None
+        if stored is None or booking is None:
+            raise TicketNotFound(
+                f"ticket {payload.ticket_id} is genuine but not in this data store",
+                ticket_id=payload.ticket_id,
+                hint="check --data-dir / --storage (or use --offline --public-key)",
+            )
+        ticket = next(t for t in booking.tickets if t.id == stored.id)
+        showing = tx.showing(ticket.showing_id)
+        if (
+            ticket.code != code
+            or ticket.showing_id != payload.showing_id
+            or ticket.seat_id != payload.seat_id
+        ):
+            raise TicketRevoked(
+                f"ticket {ticket.id}: this code was replaced by a newer one",
+                ticket_id=ticket.id,
+            )
+        if ticket.status is TicketStatus.CANCELLED:
+            raise TicketRevoked(
+                f"ticket {ticket.id} was cancelled"
+                + (f" at {_utc(ticket.cancelled_at)}" if ticket.cancelled_at else ""),
+                ticket_id=ticket.id,
+                cancelled_at=_utc(ticket.cancelled_at) if ticket.cancelled_at else None,
+            )
+        if showing is None or showing.status is ShowingStatus.CANCELLED:
+            raise TicketRevoked(
+                f"ticket {ticket.id}: its showing was cancelled", ticket_id=ticket.id
+            )
+        if ticket.status is TicketStatus.USED:
+            at = _utc(ticket.checked_in_at) if ticket.checked_in_at else None
+            raise AlreadyCheckedIn(
+                f"ticket {ticket.id} (seat {ticket.seat_id}) was already checked in"
+                + (f" at {at}" if at else "")
+                + (f" at gate {ticket.gate}" if ticket.gate else ""),
+                ticket_id=ticket.id,
+                checked_in_at=at,
+                gate=ticket.gate,
+            )
+        used = replace(ticket, status=TicketStatus.USED, checked_in_at=now, gate=gate)
+        booking = replace(
+            booking, tickets=[used if t.id == used.id else t for t in booking.tickets]
+        )
+        tx.put_booking(booking)
+        audit.record(
+            tx,
+            at=now,
+            action="checkin",
+            subject=booking.id,
+            actor=actor,
+            ticket_id=used.id,
+            showing_id=used.showing_id,
+            seat=used.seat_id,
+            gate=gate,
+        )
+        theater = tx.theater(showing.theater_id)
+        movie = tx.movie(showing.movie_id)
+    return CheckIn(ticket=used, booking=booking, showing=showing, theater=theater, movie=movie)
+
+
+def check_offline(verifier: TicketVerifier, clock: Clock, code: str) -> OfflineCheck:
+    """Signature and validity window only: no data store, so no revocations and no reuse check."""
+    payload = verifier.verify(code)
+    now = clock()
+    _check_window(payload, now)
+    return OfflineCheck(payload=payload, checked_at=now)
+
+
+def checkin_view(result: CheckIn) -> dict[str, Any]:
+    """``{"ticket_id","status":"admitted","seat","showing":{SHOWING},"checked_in_at","gate"}``."""
+    ticket = result.ticket
+    if result.theater is not None:
+        showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
+    else:
+        showing = {"id": result.showing.id, "starts_at": _utc(result.showing.starts_at)}
+    return {
+        "ticket_id": ticket.id,
+        "status": "admitted",
+        "seat": ticket.seat_id,
+        "booking_id": ticket.booking_id,
+        "showing": showing,
+        "checked_in_at": _utc(ticket.checked_in_at) if ticket.checked_in_at else None,
+        "gate": ticket.gate,
+    }
+
+
+def offline_view(result: OfflineCheck) -> dict[str, Any]:
+    """The offline shape: what the signature vouches for, and what it cannot know."""
+    payload = result.payload
+    return {
+        "ticket_id": payload.ticket_id,
+        "status": "admitted",
+        "seat": payload.seat_id,
+        "showing": {"id": payload.showing_id},
+        "checked_in_at": _utc(result.checked_at),
+        "gate": None,
+        "offline": True,
+        "key_id": payload.key_id,
+        "valid_from": _utc(payload.valid_from),
+        "valid_until": _utc(payload.valid_until),
+        "not_checked": ["cancelled", "already_used"],
+    }
+
+
+def starts_local(result: CheckIn) -> str:
+    """The showing's start in the theater's own time, for human output."""
+    if result.theater is None:
+        return _utc(result.showing.starts_at)
+    return local_time(result.showing.starts_at, result.theater).strftime("%a %d %b %H:%M")

@@ -1,0 +1,238 @@
+"""E-mail over SMTP, against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from typer.testing import CliRunner
+
+from catalog_builders import NOW
+from cinema_cli.adapters.delivery import parse_smtp_url
+from cinema_cli.cli.app import app
+from cinema_cli.domain.errors import InvalidInput
+from cinema_cli.storage.json_files import JsonStorage
+from ticket_support import stock
+
+runner = CliRunner()
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    stock(JsonStorage(folder))
+    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
+    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
+    return folder
+
+
+def run(*args: str, code: int = 0) -> Any:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result
+
+
+def buy() -> dict[str, Any]:
+    held = json.loads(run("reserve", "s1", "C3", "C4", "--json").stdout)
+    return json.loads(  # type: ignore[no-any-return]
+        run(
+            "buy",
+            held["reservation_id"],
+            "--session",
+            held["session_id"],
+            "--name",
+            "Ada Lovelace",
+            "--email",
+            "ada@example.org",
+            "--card",
+            "4242424242424242",
+            "--json",
+        ).stdout
+    )
+
+
+def test_the_confirmation_with_its_pdf_and_the_cancellation_arrive(
+    data: Path, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, port = smtp
+    monkeypatch.setenv("CINEMA_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    booking = buy()
+    [(sender, recipients, raw)] = inbox.messages
+    assert recipients == ["ada@example.org"] and sender == "tickets@cinema-cli.invalid"
+    message = message_from_bytes(raw, policy=policy.default)
+    assert booking["booking_id"] in message["Message-ID"]
+    [pdf] = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_content().startswith(b"%PDF")
+    # The message is also kept, and marked sent.
+    listed = json.loads(run("outbox", "list", "--json").stdout)["messages"]
+    assert [(m["status"], m["attempts"]) for m in listed] == [("sent", 1)]
+    assert Path(listed[0]["file"]) == Path(booking["confirmation_eml"])
+
+    run("cancel", booking["booking_id"], "--tickets", "C4")
+    assert len(inbox.messages) == 2
+    cancellation = message_from_bytes(inbox.messages[1][2], policy=policy.default)
+    assert cancellation["Subject"].strip() == "Cancelled: Metropolis, seats C4"
+    assert cancellation["In-Reply-To"] == message["Message-ID"]
+    assert "C4" in cancellation.get_body().get_content()
+
+    sent = json.loads(run("outbox", "send", "--json").stdout)
+    assert sent == {"sent": [], "failed": [], "already_sent": 2}
+    assert len(inbox.messages) == 2
+
+
+def test_when_the_server_is_down_mail_waits_and_outbox_send_retries(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens here yet
+    monkeypatch.setenv("CINEMA_SMTP_URL", f"smtp://127.0.0.1:{port}?timeout=5")
+    held = json.loads(run("reserve", "s1", "C3", "--json").stdout)
+    result = run(
+        "buy",
+        held["reservation_id"],
+        "--session",
+        held["session_id"],
+        "--name",
+        "Ada",
+        "--email",
+        "ada@example.org",
+        "--card",
+        "4242424242424242",
+        "--json",
+    )
+    assert json.loads(result.stdout)["status"] == "confirmed"  # the purchase stands
+    assert "outbox send" in result.stderr
+
+    [waiting] = json.loads(run("outbox", "list", "--json").stdout)["messages"]
+    assert waiting["status"] == "failed" and "cannot reach" in waiting["last_error"]
+
+    failed = run("outbox", "send", "--json", code=1)
+    error = json.loads(failed.stderr)["error"]
+    assert error["code"] == "delivery_failed" and len(error["details"]["failed"]) == 1
+    assert failed.stdout == ""
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        report = json.loads(run("outbox", "send", "--json").stdout)
+        assert [m["status"] for m in report["sent"]] == ["sent"]
+        assert report["sent"][0]["attempts"] == 3
+        assert len(inbox.messages) == 1
+        assert run("outbox", "send").stdout.startswith("0 sent, 1 sent before")
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+
+
+def test_login_with_credentials_from_the_url_and_never_print_the_password(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
+        assert isinstance(auth, LoginPassword)
+        logins.append((auth.login, auth.password))
+        return AuthResult(success=auth.password == b"s3cr%t")
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        monkeypatch.setenv(
+            "CINEMA_SMTP_URL", f"smtp://box%40office:s3cr%25t@127.0.0.1:{port}?from=door@ex.org"
+        )
+        booking = buy()
+        outputs = json.dumps(booking) + run("outbox", "list", "--json").stdout
+        outputs += run("outbox", "send").stdout
+        assert "s3cr" not in outputs
+    finally:
+        controller.stop()
+    assert logins == [(b"box@office", b"s3cr%t")]
+    [(sender, _, raw)] = inbox.messages
+    assert sender == "door@ex.org"
+    assert message_from_bytes(raw, policy=policy.default)["From"] == "door@ex.org"
+
+
+def test_outbox_send_without_an_smtp_url_says_what_to_set(data: Path) -> None:
+    result = run("outbox", "send", code=6)
+    assert "CINEMA_SMTP_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.org", ("mail.example.org", 25, False, False, None)),
+        ("smtp://mail.example.org?starttls=1", ("mail.example.org", 587, False, True, None)),
+        ("smtps://u:p%40ss@mail.example.org", ("mail.example.org", 465, True, False, "u")),
+        ("smtp://127.0.0.1:2525", ("127.0.0.1", 2525, False, False, None)),
+    ],
+)
+def test_smtp_urls(url: str, expected: tuple[Any, ...]) -> None:
+    s = parse_smtp_url(url)
+    assert (s.host, s.port, s.implicit_tls, s.starttls, s.username) == expected
+    assert "p@ss" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://x",
+        "smtp://",
+        "smtp://x:notaport",
+        "smtps://x?starttls=1",
+        "smtp://x?tls=1",
+        "smtp://x?timeout=abc",
+    ],
+)
+def test_bad_smtp_urls_name_the_variable(url: str) -> None:
+    with pytest.raises(InvalidInput, match="CINEMA_SMTP_URL"):
+        parse_smtp_url(url)
+
+
+def test_a_bad_smtp_url_with_a_password_does_not_echo_it() -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_smtp_url("smtp://user:hunter2@host?bogus=1")
+    assert "hunter2" not in error.value.message
