@@ -246,6 +246,6 @@ def test_search_and_seat_map_queries_use_indexes_on_sqlite(make_backend: Any) ->
 
     assert "showings_theater_start" in search
     assert "showings_movie_start" in by_movie
-    assert "sqlite_autoindex_seat_claims_1" in seats
-    assert "sqlite_autoindex_seat_claims_1" in taken
+    assert "USING PRIMARY KEY (showing_id=?)" in seats
+    assert "USING PRIMARY KEY (showing_id=?)" in taken
     assert "bookings_email" in email
