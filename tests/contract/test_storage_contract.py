@@ -144,6 +144,19 @@ def test_showings_time_range_includes_its_start_and_excludes_its_end(programme: 
     assert ids(programme.showings(ShowingQuery(starts_before=b.at(2)))) == ["s1"]
 
 
+def test_showings_time_range_accepts_any_zone_and_fractions_of_a_second(programme: Any) -> None:
+    from datetime import timedelta, timezone
+
+    tokyo = timezone(timedelta(hours=9))
+    window = ShowingQuery(
+        starts_from=b.at(2).astimezone(tokyo),
+        starts_before=(b.at(4) - timedelta(microseconds=1)).astimezone(tokyo),
+    )
+    assert ids(programme.showings(window)) == ["s2a", "s2b"]
+    just_after = ShowingQuery(starts_from=b.at(2) + timedelta(microseconds=1))
+    assert ids(programme.showings(just_after)) == ["s4"]
+
+
 # -- seats -----------------------------------------------------------------------------------------
 def test_claims_and_seat_counts(storage: Any) -> None:
     seed(storage, showings=2)
