@@ -172,21 +172,24 @@ class FakeTransaction(_FakeReader):
         now: datetime,
         replacing_reservation: str | None = None,
     ) -> None:
-        if replacing_reservation is not None:
-            for key, claim in list(self._state.claims.items()):
-                if (
-                    key[0] == showing_id
-                    and claim.reservation_id == replacing_reservation
-                    and claim.kind is ClaimKind.HOLD
-                ):
-                    del self._state.claims[key]
+        def replaced(claim: SeatClaim) -> bool:
+            return (
+                replacing_reservation is not None
+                and claim.reservation_id == replacing_reservation
+                and claim.kind is ClaimKind.HOLD
+            )
+
         taken = []
         for claim in claims:
             existing = self._state.claims.get((showing_id, claim.seat_id))
-            if existing is not None and existing.is_live(now):
+            if existing is not None and existing.is_live(now) and not replaced(existing):
                 taken.append(claim.seat_id)
         if taken:
+            # Checked before anything changes: a refused claim leaves every claim in place.
             raise SeatUnavailable(f"seats not available: {', '.join(taken)}", seats=taken)
+        for key, claim in list(self._state.claims.items()):
+            if key[0] == showing_id and replaced(claim):
+                del self._state.claims[key]
         for claim in claims:
             self._state.claims[(showing_id, claim.seat_id)] = claim
 

@@ -26,23 +26,29 @@ class CinemaGroup(TyperGroup):
     """
 
     def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
-        from cinema_cli.domain.errors import CinemaError
-
         argv = list(sys.argv[1:] if args is None else args)
         as_json = "--json" in argv
         debug = "--debug" in argv or os.environ.get("CINEMA_DEBUG", "") not in ("", "0")
+        # Not standalone: usage errors come back to us, so that --json can report them as JSON.
+        kwargs["standalone_mode"] = False
         try:
-            return super().main(argv, *pargs, **kwargs)
-        except (CinemaError, Exception) as error:
-            if isinstance(error, (SystemExit, KeyboardInterrupt)):
-                raise
-            from cinema_cli.cli.errors import report
+            result = super().main(argv, *pargs, **kwargs)
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            raise SystemExit(1) from None
+        except Exception as error:
+            from cinema_cli.cli.errors import report, report_usage
 
+            if hasattr(error, "format_message") and hasattr(error, "exit_code"):
+                report_usage(error, as_json=as_json)
             report(error, as_json=as_json, debug=debug)
         finally:
             from cinema_cli.cli.context import set_runtime
 
             set_runtime(None)
+        if isinstance(result, int) and result:  # typer.Exit(code) and Ctrl-C (130)
+            raise SystemExit(result)
+        return result
 
 
 app = typer.Typer(

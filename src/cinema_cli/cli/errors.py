@@ -17,6 +17,20 @@ def error_document(error: CinemaError) -> dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message, "details": error.details}}
 
 
+def report_usage(error: Any, *, as_json: bool) -> NoReturn:
+    """A command-line usage error (Typer's): exit 2, as JSON when ``--json`` was given."""
+    exit_code = int(getattr(error, "exit_code", ExitCode.USAGE))
+    if as_json:
+        import json
+
+        document = {"error": {"code": "usage", "message": error.format_message(), "details": {}}}
+        sys.stderr.write(json.dumps(document) + "\n")
+    else:
+        error.show(file=sys.stderr)
+    sys.stderr.flush()
+    raise SystemExit(exit_code)
+
+
 def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
     """Print ``error`` on stderr the documented way and exit with its code."""
     if debug:

@@ -268,6 +268,12 @@ class UnknownSchema(StorageError):
     code = "unknown_schema"
 
 
+class SchemaOutdated(StorageError):
+    """The database schema is older than this cinema-cli (``cinema db upgrade`` fixes it)."""
+
+    code = "schema_outdated"
+
+
 class StorageUnavailable(StorageError):
     """The database cannot be reached or the storage URL is wrong."""
 

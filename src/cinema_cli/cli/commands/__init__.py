@@ -11,6 +11,7 @@ def register_all(app: typer.Typer) -> None:
         browse,
         cancel,
         checkin,
+        db,
         demo,
         imports,
         keys,
@@ -27,3 +28,4 @@ def register_all(app: typer.Typer) -> None:
     keys.register(app)
     log.register(app)
     outbox.register(app)
+    db.register(app)

@@ -1,0 +1,227 @@
+"""Small builders for the records the contract suite stores (valid models, UTC times)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from cinema_cli.domain.models import (
+    AuditEntry,
+    Booking,
+    City,
+    ClaimKind,
+    IdempotencyRecord,
+    Money,
+    Movie,
+    Payment,
+    Refund,
+    Reservation,
+    Room,
+    SeatCategory,
+    SeatClaim,
+    Showing,
+    ShowingStatus,
+    Theater,
+    Ticket,
+    TicketStatus,
+    User,
+)
+
+NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+HOLD = timedelta(minutes=10)
+
+
+def at(hours: float = 0) -> datetime:
+    """An instant ``hours`` after :data:`NOW`."""
+    return NOW + timedelta(hours=hours)
+
+
+def city(city_id: str = "springfield", name: str = "Springfield") -> City:
+    return City(id=city_id, name=name, country="US")
+
+
+def theater(
+    theater_id: str = "rex", city_id: str = "springfield", name: str = "Rex", rooms: int = 2
+) -> Theater:
+    return Theater(
+        id=theater_id,
+        name=name,
+        city_id=city_id,
+        address="1 Main St",
+        timezone="America/New_York",
+        currency="USD",
+        rooms=[
+            Room(id=f"r{n}", name=f"Room {n}", layout=["A ssss.ss", "B ppppcw"])
+            for n in range(1, rooms + 1)
+        ],
+        cleaning_minutes=20,
+    )
+
+
+def movie(movie_id: str = "dune", title: str = "Dune") -> Movie:
+    return Movie(
+        id=movie_id,
+        title=title,
+        runtime_minutes=155,
+        rating="PG-13",
+        genres=["sci-fi", "drama"],
+        language="en",
+        year=2021,
+    )
+
+
+def showing(
+    showing_id: str = "sh1",
+    *,
+    theater_id: str = "rex",
+    movie_id: str = "dune",
+    starts: float = 2,
+    status: ShowingStatus = ShowingStatus.SCHEDULED,
+) -> Showing:
+    return Showing(
+        id=showing_id,
+        theater_id=theater_id,
+        room_id="r1",
+        movie_id=movie_id,
+        starts_at=at(starts),
+        ends_at=at(starts + 3),
+        prices={SeatCategory.STANDARD: Decimal("12.50"), SeatCategory.PREMIUM: Decimal("15.00")},
+        currency="USD",
+        format="IMAX",
+        language="en",
+        status=status,
+    )
+
+
+def hold(
+    seat: str,
+    reservation_id: str = "res1",
+    *,
+    showing_id: str = "sh1",
+    expires: datetime | None = None,
+    session: str = "sess1",
+) -> SeatClaim:
+    return SeatClaim(
+        showing_id=showing_id,
+        seat_id=seat,
+        kind=ClaimKind.HOLD,
+        reservation_id=reservation_id,
+        session_id=session,
+        expires_at=expires or NOW + HOLD,
+    )
+
+
+def reservation(
+    reservation_id: str = "res1",
+    seats: tuple[str, ...] = ("A1", "A2"),
+    *,
+    showing_id: str = "sh1",
+    expires: datetime | None = None,
+    session: str = "sess1",
+) -> Reservation:
+    return Reservation(
+        id=reservation_id,
+        session_id=session,
+        showing_id=showing_id,
+        movie_id="dune",
+        seats=list(seats),
+        created_at=NOW,
+        expires_at=expires or NOW + HOLD,
+        total=Money(amount=Decimal("12.50") * len(seats), currency="USD"),
+    )
+
+
+def ticket(
+    ticket_id: str,
+    seat: str,
+    booking_id: str = "bk1",
+    *,
+    showing_id: str = "sh1",
+    status: TicketStatus = TicketStatus.VALID,
+) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        booking_id=booking_id,
+        showing_id=showing_id,
+        seat_id=seat,
+        category=SeatCategory.STANDARD,
+        price=Money(amount=Decimal("12.50"), currency="USD"),
+        code=f"code-{ticket_id}",
+        status=status,
+        checked_in_at=NOW if status is TicketStatus.USED else None,
+        gate="north" if status is TicketStatus.USED else None,
+        cancelled_at=NOW if status is TicketStatus.CANCELLED else None,
+    )
+
+
+def booking(
+    booking_id: str = "bk1",
+    seats: tuple[str, ...] = ("A1", "A2"),
+    *,
+    email: str = "ann@example.com",
+    created: datetime = NOW,
+    showing_id: str = "sh1",
+    statuses: tuple[TicketStatus, ...] | None = None,
+    refunded: bool = False,
+) -> Booking:
+    statuses = statuses or tuple(TicketStatus.VALID for _ in seats)
+    tickets = [
+        ticket(f"{booking_id}-t{n}", seat, booking_id, showing_id=showing_id, status=status)
+        for n, (seat, status) in enumerate(zip(seats, statuses, strict=True))
+    ]
+    total = Money(amount=Decimal("12.50") * len(seats), currency="USD")
+    refunds = (
+        [
+            Refund(
+                id="rf1",
+                reference="ref-1",
+                amount=Money(amount=Decimal("12.50"), currency="USD"),
+                ticket_ids=[tickets[0].id],
+                created_at=NOW,
+            )
+        ]
+        if refunded
+        else []
+    )
+    return Booking(
+        id=booking_id,
+        user_id="u1",
+        email=email,
+        name="Ann Example",
+        showing_id=showing_id,
+        movie_id="dune",
+        reservation_id="res1",
+        seats=list(seats),
+        total=total,
+        payment=Payment(
+            provider="fake",
+            reference=f"pay-{booking_id}",
+            brand="visa",
+            last4="4242",
+            amount=total,
+            refunded=Money(amount=Decimal("12.50") if refunded else Decimal("0"), currency="USD"),
+        ),
+        tickets=tickets,
+        created_at=created,
+        idempotency_key=f"key-{booking_id}",
+        refunds=refunds,
+    )
+
+
+def user(user_id: str = "u1", email: str = "Ann@Example.com") -> User:
+    return User(id=user_id, email=email, name="Ann Example", created_at=NOW)
+
+
+def idempotency(key: str = "key-bk1", booking_id: str = "bk1") -> IdempotencyRecord:
+    return IdempotencyRecord(key=key, fingerprint="f" * 16, booking_id=booking_id, created_at=NOW)
+
+
+def audit(n: int, subject: str = "bk1") -> AuditEntry:
+    return AuditEntry(
+        id=f"a{n}",
+        at=at(n / 60),
+        actor="box-office",
+        action="purchase",
+        subject=subject,
+        details={"n": n, "seats": ["A1"]},
+    )

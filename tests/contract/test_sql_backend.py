@@ -1,0 +1,251 @@
+"""What only the SQL backend promises: the database itself guards the invariants,
+the schema is versioned, and failures are reported as storage errors (exit 7)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import contract_builders as b
+import pytest
+from contract_backends import Backend
+
+from cinema_cli.domain.errors import (
+    LockTimeout,
+    SchemaOutdated,
+    StorageUnavailable,
+    UnknownSchema,
+)
+from cinema_cli.storage import sql_schema
+from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.storage.sql import SqlStorage, sqlite_path
+
+RawSql = Callable[[str], list[Any]]
+
+
+@pytest.fixture
+def raw(sql_backend: Backend) -> Iterator[RawSql]:
+    """Run SQL straight on the backend's database (as psql or sqlite3 would), autocommit."""
+    if sql_backend.name == "sqlite":
+        conn: Any = sqlite3.connect(sqlite_path(sql_backend.url), isolation_level=None)
+    else:
+        import psycopg
+
+        schema = re.search(r"search_path%3D(\w+)", sql_backend.url)
+        assert schema is not None
+        server = sql_backend.url.split("://", 1)[1].split("?", 1)[0]
+        user, rest = server.split("@", 1)
+        host_port, database = rest.split("/", 1)
+        host, port = host_port.split(":")
+        conn = psycopg.connect(
+            host=host, port=int(port), dbname=database, user=user, autocommit=True,
+            options=f"-csearch_path={schema.group(1)}",
+        )  # fmt: skip
+
+    def run(statement: str) -> list[Any]:
+        cursor = conn.execute(statement)
+        return list(cursor.fetchall()) if cursor.description else []
+
+    yield run
+    conn.close()
+
+
+def seeded(backend: Backend) -> SqlStorage:
+    storage: SqlStorage = backend.open()
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_theater(b.theater())
+        tx.put_movies([b.movie()])
+        tx.put_showings([b.showing()])
+        tx.claim_seats("sh1", [b.hold("A1")], now=b.NOW)
+    return storage
+
+
+def refused(raw: RawSql, statement: str) -> str:
+    """The database's own refusal of ``statement`` (fails the test when it is accepted)."""
+    with pytest.raises(Exception) as error:
+        raw(statement)
+    return str(error.value)
+
+
+# -- the database guards the invariants ------------------------------------------------------------
+def test_the_database_refuses_a_second_claim_on_a_seat(sql_backend: Backend, raw: RawSql) -> None:
+    seeded(sql_backend)
+
+    message = refused(
+        raw,
+        "INSERT INTO seat_claims (showing_id, seat_id, kind, reservation_id, expires_at) "
+        "VALUES ('sh1', 'A1', 'hold', 'intruder', '2099-01-01T00:00:00+00:00')",
+    )
+
+    assert re.search(r"UNIQUE|unique|duplicate key", message)
+    assert raw("SELECT reservation_id FROM seat_claims WHERE seat_id = 'A1'") == [("res1",)]
+
+
+def test_the_database_refuses_negative_amounts_and_unknown_claim_kinds(
+    sql_backend: Backend, raw: RawSql
+) -> None:
+    seeded(sql_backend)
+
+    negative = refused(
+        raw,
+        "INSERT INTO reservations (id, session_id, showing_id, movie_id, seats, created_at, "
+        "expires_at, total_amount, currency) VALUES ('r9', 's', 'sh1', 'dune', '[]', "
+        "'2026-01-01T00:00:00+00:00', '2026-01-01T00:10:00+00:00', -1, 'USD')",
+    )
+    strange = refused(
+        raw,
+        "INSERT INTO seat_claims (showing_id, seat_id, kind) VALUES ('sh1', 'A9', 'borrowed')",
+    )
+
+    assert "check" in negative.lower()
+    assert "check" in strange.lower()
+
+
+def test_the_database_refuses_claims_on_showings_that_do_not_exist(
+    sql_backend: Backend, raw: RawSql
+) -> None:
+    seeded(sql_backend)
+    if sql_backend.name == "sqlite":
+        raw("PRAGMA foreign_keys = ON")
+
+    message = refused(
+        raw, "INSERT INTO seat_claims (showing_id, seat_id, kind) VALUES ('nope', 'A1', 'sold')"
+    )
+
+    assert "foreign key" in message.lower()
+
+
+# -- schema versions -------------------------------------------------------------------------------
+def test_a_fresh_database_gets_the_schema_on_first_use(sql_backend: Backend, raw: RawSql) -> None:
+    storage = sql_backend.open()
+
+    assert storage.cities() == []
+    assert storage.schema_version() == sql_schema.code_version()
+    assert raw("SELECT version FROM cinema_schema") == [(1,)]
+
+
+def test_upgrading_twice_changes_nothing(sql_backend: Backend) -> None:
+    storage = seeded(sql_backend)
+
+    assert storage.upgrade() == (1, 1)
+    assert storage.showing("sh1") == b.showing()
+
+
+def test_a_newer_schema_is_refused(sql_backend: Backend, raw: RawSql) -> None:
+    seeded(sql_backend)
+    raw("INSERT INTO cinema_schema (version, applied_at) VALUES (99, 'later')")
+
+    with pytest.raises(UnknownSchema, match="schema version 99"):
+        sql_backend.open().cities()
+
+
+def test_an_older_schema_is_refused_until_upgraded(
+    sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded(sql_backend)
+    monkeypatch.setattr(
+        sql_schema,
+        "MIGRATIONS",
+        [*sql_schema.MIGRATIONS, "CREATE INDEX showings_format ON showings (format)"],
+    )
+
+    with pytest.raises(SchemaOutdated) as outdated:
+        sql_backend.open().cities()
+    assert "db upgrade" in outdated.value.details["hint"]
+
+    assert sql_backend.open().upgrade() == (1, 2)
+    assert sql_backend.open().showing("sh1") == b.showing()
+
+
+def test_a_database_with_someone_elses_tables_is_left_alone(
+    sql_backend: Backend, raw: RawSql
+) -> None:
+    raw("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+
+    with pytest.raises(UnknownSchema, match="did not create"):
+        sql_backend.open().cities()
+    assert raw("SELECT count(*) FROM invoices") == [(0,)]
+
+
+# -- failures are storage errors -------------------------------------------------------------------
+def test_waiting_too_long_for_the_lock_is_a_lock_timeout(sql_backend: Backend, raw: RawSql) -> None:
+    seeded(sql_backend)
+    impatient = SqlStorage(sql_backend.url, lock_timeout=0.2)
+    sql_backend.opened.append(impatient)
+    impatient.cities()  # connected, schema checked
+    if sql_backend.name == "sqlite":
+        raw("BEGIN IMMEDIATE")
+        blocking = "COMMIT"
+    else:
+        raw("BEGIN")
+        raw("SELECT * FROM showings WHERE id = 'sh1' FOR UPDATE")
+        blocking = "COMMIT"
+
+    try:
+        with pytest.raises(LockTimeout), impatient.transaction() as tx:
+            tx.showing("sh1")
+            tx.put_movies([b.movie("alien", "Alien")])
+    finally:
+        raw(blocking)
+
+    assert impatient.movie("alien") is None
+
+
+def test_a_server_that_does_not_answer_is_storage_unavailable_without_the_password() -> None:
+    storage = SqlStorage("postgresql+psycopg://ann:s3cret@127.0.0.1:1/cinema", lock_timeout=1)
+
+    with pytest.raises(StorageUnavailable) as error:
+        storage.cities()
+
+    assert "127.0.0.1" in error.value.message
+    assert "s3cret" not in error.value.message
+    assert "s3cret" not in repr(error.value.details)
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_storage_unavailable(tmp_path: Any) -> None:
+    storage = SqlStorage(f"sqlite:///{tmp_path}/nowhere/cinema.db")
+
+    with pytest.raises(StorageUnavailable, match="does not exist"):
+        storage.cities()
+
+
+def test_sqlite_urls_name_relative_and_absolute_files() -> None:
+    assert sqlite_path("sqlite:///cinema.db") == "cinema.db"
+    assert sqlite_path("sqlite:////var/lib/cinema.db") == "/var/lib/cinema.db"
+    assert sqlite_path("sqlite+pysqlite:///data/c.db?mode=rw") == "data/c.db"
+    assert sqlite_path("sqlite://") == ":memory:"
+
+
+# -- indexes ---------------------------------------------------------------------------------------
+def test_search_and_seat_map_queries_use_indexes_on_sqlite(make_backend: Any) -> None:
+    backend = make_backend("sqlite")
+    storage = seeded(backend)
+    storage.showings(ShowingQuery())  # make sure the schema exists
+    conn = sqlite3.connect(sqlite_path(backend.url))
+
+    def plan(sql: str) -> str:
+        return " | ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+
+    search = plan(
+        "SELECT id FROM showings WHERE theater_id IN ('rex', 'abc') "
+        "AND starts_at >= '2026-11-24' AND starts_at < '2026-11-25' ORDER BY starts_at, id"
+    )
+    by_movie = plan(
+        "SELECT id FROM showings WHERE movie_id IN ('dune') AND starts_at >= '2026-11-24'"
+    )
+    seats = plan("SELECT seat_id FROM seat_claims WHERE showing_id = 'sh1'")
+    taken = plan(
+        "SELECT showing_id, count(*) FROM seat_claims WHERE showing_id IN ('sh1', 'sh2') "
+        "AND (kind = 'sold' OR expires_at > '2026') GROUP BY showing_id"
+    )
+    email = plan("SELECT id FROM bookings WHERE email_key = 'a@b.c' ORDER BY created_at DESC")
+    conn.close()
+
+    assert "showings_theater_start" in search
+    assert "showings_movie_start" in by_movie
+    assert "USING PRIMARY KEY (showing_id=?)" in seats
+    assert "USING PRIMARY KEY (showing_id=?)" in taken
+    assert "bookings_email" in email

@@ -1,0 +1,543 @@
+"""The storage contract: every backend behaves the same (fake, json, sqlite, postgresql)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import contract_builders as b
+import pytest
+from contract_backends import BACKENDS, Backend
+
+from cinema_cli.domain.errors import HoldExpired, SeatUnavailable
+from cinema_cli.domain.models import ClaimKind, ShowingStatus, TicketStatus
+from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+
+
+def seed(storage: Any, *, showings: int = 1) -> None:
+    """A city, a theater with two rooms, a movie and ``showings`` showings (sh1, sh2...)."""
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_theater(b.theater())
+        tx.put_movies([b.movie()])
+        tx.put_showings([b.showing(f"sh{n}", starts=n) for n in range(1, showings + 1)])
+
+
+def hold_seats(
+    storage: Any, seats: tuple[str, ...], reservation_id: str = "res1", **kw: Any
+) -> None:
+    with storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold(s, reservation_id, **kw) for s in seats], now=b.NOW)
+        tx.put_reservation(b.reservation(reservation_id, seats, **kw))
+
+
+def claim_map(storage: Any, showing_id: str = "sh1") -> dict[str, tuple[str, str | None]]:
+    return {c.seat_id: (str(c.kind), c.reservation_id) for c in storage.claims(showing_id)}
+
+
+# -- catalog ---------------------------------------------------------------------------------------
+def test_catalog_round_trips(storage: Any) -> None:
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_city(b.city("shelbyville", "Shelbyville"))
+        tx.put_theater(b.theater())
+        tx.put_theater(b.theater("odeon", "shelbyville", "Odeon", rooms=1))
+        tx.put_theater(b.theater("abc", "springfield", "ABC", rooms=3))
+        tx.put_movies([b.movie(), b.movie("alien", "Alien")])
+        tx.put_showings([b.showing()])
+
+    assert storage.cities() == [b.city("shelbyville", "Shelbyville"), b.city()]
+    assert storage.theaters() == [
+        b.theater("odeon", "shelbyville", "Odeon", rooms=1),
+        b.theater("abc", "springfield", "ABC", rooms=3),
+        b.theater(),
+    ]
+    assert storage.theaters("springfield") == [
+        b.theater("abc", "springfield", "ABC", rooms=3),
+        b.theater(),
+    ]
+    assert storage.theaters("nowhere") == []
+    assert storage.theater("rex") == b.theater()
+    assert [room.id for room in storage.theater("abc").rooms] == ["r1", "r2", "r3"]
+    assert storage.theater("missing") is None
+    assert storage.movies() == [b.movie("alien", "Alien"), b.movie()]
+    assert storage.movie("dune") == b.movie()
+    assert storage.movie("missing") is None
+    assert storage.showing("sh1") == b.showing()
+    assert storage.showing("missing") is None
+
+
+def test_putting_a_theater_again_replaces_it_with_its_rooms(storage: Any) -> None:
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_theater(b.theater(rooms=3))
+    with storage.transaction() as tx:
+        tx.put_theater(b.theater(name="Rex Deluxe", rooms=1))
+
+    assert storage.theaters() == [b.theater(name="Rex Deluxe", rooms=1)]
+
+
+def test_putting_showings_again_replaces_them_by_id(storage: Any) -> None:
+    seed(storage, showings=2)
+    with storage.transaction() as tx:
+        tx.put_showings([b.showing("sh1", starts=1, status=ShowingStatus.CANCELLED)])
+
+    assert storage.showing("sh1").status is ShowingStatus.CANCELLED
+    assert storage.showing("sh2") == b.showing("sh2", starts=2)
+
+
+def test_bulk_showings_land_together(storage: Any) -> None:
+    seed(storage, showings=0)
+    with storage.transaction() as tx:
+        tx.put_showings(b.showing(f"bulk{n:05}", starts=n / 100) for n in range(3000))
+
+    assert len(storage.showings(ShowingQuery())) == 3000
+
+
+# -- search ----------------------------------------------------------------------------------------
+@pytest.fixture
+def programme(storage: Any) -> Any:
+    """Two theaters, two movies, showings at hours 1..4 (one cancelled, two at the same time)."""
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_theater(b.theater())
+        tx.put_theater(b.theater("abc", name="ABC"))
+        tx.put_movies([b.movie(), b.movie("alien", "Alien")])
+        tx.put_showings(
+            [
+                b.showing("s4", starts=4),
+                b.showing("s2b", starts=2, theater_id="abc", movie_id="alien"),
+                b.showing("s2a", starts=2),
+                b.showing("s1", starts=1, movie_id="alien"),
+                b.showing("s3", starts=3, status=ShowingStatus.CANCELLED),
+            ]
+        )
+    return storage
+
+
+def ids(showings: list[Any]) -> list[str]:
+    return [s.id for s in showings]
+
+
+def test_showings_are_ordered_by_start_then_id_and_skip_cancelled(programme: Any) -> None:
+    assert ids(programme.showings(ShowingQuery())) == ["s1", "s2a", "s2b", "s4"]
+    assert ids(programme.showings(ShowingQuery(include_cancelled=True))) == [
+        "s1", "s2a", "s2b", "s3", "s4",
+    ]  # fmt: skip
+
+
+def test_showings_filter_by_movie_and_theater(programme: Any) -> None:
+    assert ids(programme.showings(ShowingQuery(movie_ids=frozenset({"alien"})))) == ["s1", "s2b"]
+    assert ids(programme.showings(ShowingQuery(theater_ids=frozenset({"abc"})))) == ["s2b"]
+    both = ShowingQuery(movie_ids=frozenset({"alien"}), theater_ids=frozenset({"rex"}))
+    assert ids(programme.showings(both)) == ["s1"]
+    assert programme.showings(ShowingQuery(movie_ids=frozenset())) == []
+    assert programme.showings(ShowingQuery(theater_ids=frozenset({"nowhere"}))) == []
+
+
+def test_showings_time_range_includes_its_start_and_excludes_its_end(programme: Any) -> None:
+    window = ShowingQuery(starts_from=b.at(2), starts_before=b.at(4), include_cancelled=True)
+    assert ids(programme.showings(window)) == ["s2a", "s2b", "s3"]
+    assert ids(programme.showings(ShowingQuery(starts_from=b.at(4)))) == ["s4"]
+    assert ids(programme.showings(ShowingQuery(starts_before=b.at(2)))) == ["s1"]
+
+
+def test_showings_time_range_accepts_any_zone_and_fractions_of_a_second(programme: Any) -> None:
+    from datetime import timedelta, timezone
+
+    tokyo = timezone(timedelta(hours=9))
+    window = ShowingQuery(
+        starts_from=b.at(2).astimezone(tokyo),
+        starts_before=(b.at(4) - timedelta(microseconds=1)).astimezone(tokyo),
+    )
+    assert ids(programme.showings(window)) == ["s2a", "s2b"]
+    just_after = ShowingQuery(starts_from=b.at(2) + timedelta(microseconds=1))
+    assert ids(programme.showings(just_after)) == ["s4"]
+
+
+# -- seats -----------------------------------------------------------------------------------------
+def test_claims_and_seat_counts(storage: Any) -> None:
+    seed(storage, showings=2)
+    hold_seats(storage, ("A1", "A2"))
+    with storage.transaction() as tx:
+        tx.claim_seats(
+            "sh1", [b.hold("A3", "old", expires=b.NOW)], now=b.NOW - b.HOLD
+        )  # dies at NOW
+
+    claims = {c.seat_id: c for c in storage.claims("sh1")}
+    assert set(claims) == {"A1", "A2", "A3"}
+    assert claims["A1"] == b.hold("A1")
+    assert storage.claims("sh2") == []
+    assert storage.seats_taken(["sh1", "sh2", "nope"], b.NOW) == {"sh1": 2, "sh2": 0, "nope": 0}
+    assert storage.seats_taken(["sh1"], b.NOW - b.HOLD) == {"sh1": 3}
+    assert storage.seats_taken(["sh1"], b.NOW + b.HOLD) == {"sh1": 0}
+    assert storage.sold_counts(["sh1", "sh2"]) == {"sh1": 0, "sh2": 0}
+
+
+def test_a_live_hold_is_not_taken_and_nothing_of_the_request_lands(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A2",), "other", session="sess2")
+
+    with pytest.raises(SeatUnavailable) as refused, storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A1"), b.hold("A2"), b.hold("A3")], now=b.NOW)
+
+    assert refused.value.details["seats"] == ["A2"]
+    assert claim_map(storage) == {"A2": ("hold", "other")}
+
+
+def test_a_refused_claim_changes_nothing_even_when_the_unit_of_work_goes_on(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    hold_seats(storage, ("B1",), "other", session="sess2")
+
+    with storage.transaction() as tx:
+        with pytest.raises(SeatUnavailable):
+            tx.claim_seats(
+                "sh1", [b.hold("A3"), b.hold("B1")], now=b.NOW, replacing_reservation="res1"
+            )
+        tx.append_audit(b.audit(1))
+
+    assert claim_map(storage) == {
+        "A1": ("hold", "res1"), "A2": ("hold", "res1"), "B1": ("hold", "other"),
+    }  # fmt: skip
+    assert [e.id for e in storage.audit()] == ["a1"]
+
+
+def test_a_dead_hold_makes_way_for_a_new_claim(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"), "old", expires=b.NOW)  # dead exactly at NOW
+
+    with storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A2", "new"), b.hold("A3", "new")], now=b.NOW)
+
+    assert claim_map(storage) == {
+        "A1": ("hold", "old"), "A2": ("hold", "new"), "A3": ("hold", "new"),
+    }  # fmt: skip
+
+
+def test_a_hold_one_instant_before_expiry_is_still_live(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1",), "old", expires=b.NOW + b.HOLD)
+
+    with pytest.raises(SeatUnavailable), storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A1", "new")], now=b.NOW + b.HOLD - b.HOLD / 600)
+
+    assert claim_map(storage) == {"A1": ("hold", "old")}
+
+
+def test_a_session_can_replace_its_own_reservation(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+
+    with storage.transaction() as tx:
+        tx.claim_seats(
+            "sh1", [b.hold("A2", "res2"), b.hold("A3", "res2")], now=b.NOW,
+            replacing_reservation="res1",
+        )  # fmt: skip
+
+    assert claim_map(storage) == {"A2": ("hold", "res2"), "A3": ("hold", "res2")}
+
+
+def test_selling_live_holds_makes_sales_and_drops_the_reservation(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    booking = b.booking()
+
+    with storage.transaction() as tx:
+        reservation = tx.reservation("res1")
+        tx.sell_seats(reservation, booking.tickets, now=b.NOW + b.HOLD / 2)
+        tx.put_booking(booking)
+
+    claims = {c.seat_id: c for c in storage.claims("sh1")}
+    assert {seat: c.kind for seat, c in claims.items()} == {
+        "A1": ClaimKind.SOLD,
+        "A2": ClaimKind.SOLD,
+    }
+    assert claims["A1"].ticket_id == "bk1-t0" and claims["A1"].booking_id == "bk1"
+    assert claims["A1"].reservation_id is None and claims["A1"].expires_at is None
+    assert storage.reservation("res1") is None
+    assert storage.sold_counts(["sh1"]) == {"sh1": 2}
+    assert storage.seats_taken(["sh1"], b.NOW + 100 * b.HOLD) == {"sh1": 2}
+
+
+def test_selling_an_expired_hold_fails_and_changes_nothing(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    before = claim_map(storage)
+
+    with storage.transaction() as tx, pytest.raises(HoldExpired):
+        tx.sell_seats(tx.reservation("res1"), b.booking().tickets, now=b.NOW + b.HOLD)
+
+    assert claim_map(storage) == before
+    assert storage.reservation("res1") == b.reservation()
+
+
+def test_selling_fails_when_someone_else_took_over_a_dead_hold(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    late = b.NOW + 2 * b.HOLD
+    with storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A2", "res2", expires=late + b.HOLD)], now=late)
+
+    with pytest.raises(HoldExpired), storage.transaction() as tx:
+        tx.sell_seats(tx.reservation("res1"), b.booking().tickets, now=b.NOW)
+
+    assert claim_map(storage) == {"A1": ("hold", "res1"), "A2": ("hold", "res2")}
+
+
+def test_released_tickets_free_their_seats(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    booking = b.booking()
+    with storage.transaction() as tx:
+        tx.sell_seats(tx.reservation("res1"), booking.tickets, now=b.NOW)
+        tx.put_booking(booking)
+
+    with storage.transaction() as tx:
+        tx.release_tickets("sh1", ["bk1-t0"])
+
+    assert claim_map(storage) == {"A2": ("sold", None)}
+    with storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A1", "res2")], now=b.NOW)
+    assert claim_map(storage)["A1"] == ("hold", "res2")
+
+
+def test_releasing_a_reservation_drops_its_holds_only(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    hold_seats(storage, ("B1",), "other", session="sess2")
+
+    with storage.transaction() as tx:
+        tx.release_reservation(b.reservation())
+
+    assert storage.reservation("res1") is None
+    assert storage.reservation("other") == b.reservation("other", ("B1",), session="sess2")
+    assert claim_map(storage) == {"B1": ("hold", "other")}
+
+
+# -- bookings --------------------------------------------------------------------------------------
+def test_bookings_round_trip_with_tickets_payment_and_refunds(storage: Any) -> None:
+    seed(storage)
+    booking = b.booking(
+        statuses=(TicketStatus.CANCELLED, TicketStatus.USED), refunded=True, seats=("A1", "A2")
+    )
+    with storage.transaction() as tx:
+        tx.put_booking(booking)
+
+    assert storage.booking("bk1") == booking
+    assert storage.booking("missing") is None
+    assert storage.ticket("bk1-t1") == booking.tickets[1]
+    assert storage.ticket("missing") is None
+
+
+def test_sold_counts_leave_out_cancelled_tickets(storage: Any) -> None:
+    seed(storage)
+    hold_seats(storage, ("A1", "A2"))
+    with storage.transaction() as tx:
+        tx.sell_seats(tx.reservation("res1"), b.booking().tickets, now=b.NOW)
+        tx.put_booking(b.booking())
+    assert storage.sold_counts(["sh1", "sh2"]) == {"sh1": 2, "sh2": 0}
+
+    with storage.transaction() as tx:
+        tx.put_booking(b.booking(statuses=(TicketStatus.CANCELLED, TicketStatus.USED)))
+        tx.release_tickets("sh1", ["bk1-t0"])
+
+    assert storage.sold_counts(["sh1"]) == {"sh1": 1}
+
+
+def test_putting_a_booking_again_updates_its_tickets(storage: Any) -> None:
+    seed(storage)
+    with storage.transaction() as tx:
+        tx.put_booking(b.booking())
+    used = b.booking(statuses=(TicketStatus.USED, TicketStatus.VALID))
+
+    with storage.transaction() as tx:
+        tx.put_booking(used)
+
+    assert storage.ticket("bk1-t0").status is TicketStatus.USED
+    assert storage.booking("bk1") == used
+
+
+def test_bookings_by_email_are_newest_first_and_ignore_case(storage: Any) -> None:
+    seed(storage)
+    with storage.transaction() as tx:
+        tx.put_booking(b.booking("bk1", ("A1",), created=b.at(1)))
+        tx.put_booking(b.booking("bk3", ("A3",), created=b.at(3), email="ANN@example.com"))
+        tx.put_booking(b.booking("bk2", ("A2",), created=b.at(2)))
+        tx.put_booking(b.booking("bk4", ("A4",), created=b.at(4), email="bob@example.com"))
+
+    assert [x.id for x in storage.bookings_by_email("Ann@Example.COM")] == ["bk3", "bk2", "bk1"]
+    assert storage.bookings_by_email("nobody@example.com") == []
+
+
+def test_users_are_found_by_email_whatever_its_case(storage: Any) -> None:
+    with storage.transaction() as tx:
+        tx.put_user(b.user())
+
+    assert storage.user_by_email("ann@EXAMPLE.com") == b.user()
+    assert storage.user_by_email("bob@example.com") is None
+
+
+def test_idempotency_records_are_kept_by_key(storage: Any) -> None:
+    with storage.transaction() as tx:
+        tx.put_idempotency(b.idempotency())
+
+    assert storage.idempotency("key-bk1") == b.idempotency()
+    assert storage.idempotency("other") is None
+
+
+def test_audit_is_oldest_first_and_limit_keeps_the_latest(storage: Any) -> None:
+    with storage.transaction() as tx:
+        for n in range(1, 6):
+            tx.append_audit(b.audit(n, subject="bk1" if n % 2 else "bk2"))
+
+    assert [e.id for e in storage.audit()] == ["a1", "a2", "a3", "a4", "a5"]
+    assert [e.id for e in storage.audit(limit=2)] == ["a4", "a5"]
+    assert [e.id for e in storage.audit("bk1")] == ["a1", "a3", "a5"]
+    assert [e.id for e in storage.audit("bk1", limit=2)] == ["a3", "a5"]
+    assert storage.audit()[0] == b.audit(1)
+
+
+# -- units of work ---------------------------------------------------------------------------------
+def test_an_exception_inside_a_unit_of_work_writes_nothing(storage: Any) -> None:
+    seed(storage)
+
+    with pytest.raises(RuntimeError), storage.transaction() as tx:
+        tx.put_movies([b.movie("alien", "Alien")])
+        tx.claim_seats("sh1", [b.hold("A1")], now=b.NOW)
+        tx.put_booking(b.booking())
+        tx.append_audit(b.audit(1))
+        raise RuntimeError("the card reader fell over")
+
+    assert storage.movie("alien") is None
+    assert storage.claims("sh1") == []
+    assert storage.booking("bk1") is None
+    assert storage.audit() == []
+
+
+def test_a_unit_of_work_reads_its_own_writes(storage: Any) -> None:
+    seed(storage)
+    with storage.transaction() as tx:
+        tx.claim_seats("sh1", [b.hold("A1")], now=b.NOW)
+        tx.put_reservation(b.reservation(seats=("A1",)))
+        assert [c.seat_id for c in tx.claims("sh1")] == ["A1"]
+        assert tx.reservation("res1") == b.reservation(seats=("A1",))
+        assert tx.seats_taken(["sh1"], b.NOW) == {"sh1": 1}
+
+
+def test_another_storage_object_sees_what_was_committed(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    seed(first)
+    hold_seats(first, ("A1",))
+
+    assert second.showing("sh1") == b.showing("sh1", starts=1)
+    assert claim_map(second) == {"A1": ("hold", "res1")}
+
+
+# -- dump and load ---------------------------------------------------------------------------------
+def fill(storage: Any) -> None:
+    """One of everything (and some more)."""
+    seed(storage, showings=3)
+    hold_seats(storage, ("A1", "A2"))
+    hold_seats(storage, ("B1",), "res2", session="sess2")
+    with storage.transaction() as tx:
+        tx.put_city(b.city("shelbyville", "Shelbyville"))
+        tx.sell_seats(tx.reservation("res2"), [b.ticket("bk9-t0", "B1", "bk9")], now=b.NOW)
+        tx.put_booking(b.booking("bk9", ("B1",)))
+        tx.put_booking(
+            b.booking("bk1", ("C1", "C2"), statuses=(TicketStatus.CANCELLED, TicketStatus.USED),
+                      refunded=True)
+        )  # fmt: skip
+        tx.put_user(b.user())
+        tx.put_idempotency(b.idempotency())
+        for n in range(3):
+            tx.append_audit(b.audit(n))
+
+
+def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
+    """Dumped records per kind, as models (so that ``12.5`` equals ``12.50``), in a set order."""
+    from cinema_cli.storage.records import from_record
+    from cinema_cli.storage.sql import _MODELS
+
+    by_kind: dict[str, list[Any]] = {kind: [] for kind in RECORD_KINDS}
+    for kind, data in records:
+        by_kind[kind].append(from_record(_MODELS[kind], data))
+    for kind, items in by_kind.items():
+        if kind != "audit":  # the audit keeps its own order
+            items.sort(key=repr)
+    return by_kind
+
+
+def test_dump_yields_kinds_in_order(storage: Any) -> None:
+    fill(storage)
+    kinds = [kind for kind, _ in storage.dump()]
+
+    assert kinds == sorted(kinds, key=RECORD_KINDS.index)
+    assert Counter(kinds) == {
+        "city": 2, "theater": 1, "movie": 1, "showing": 3, "reservation": 1, "claim": 3,
+        "user": 1, "booking": 2, "idempotency": 1, "audit": 3,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "target_name", [p if isinstance(p, str) else p.values[0] for p in BACKENDS]
+)
+def test_dump_and_load_carry_everything_between_backends(
+    backend: Backend, target_name: str, make_backend: Callable[[str], Backend]
+) -> None:
+    source = backend.open()
+    fill(source)
+    records = list(source.dump())
+    target = make_backend(target_name).open()
+
+    counts = target.load(iter(records))
+
+    assert counts == Counter(kind for kind, _ in records)
+    assert normalized(list(target.dump())) == normalized(records)
+    assert target.booking("bk1") == source.booking("bk1")
+    assert target.claims("sh1") == source.claims("sh1")
+    assert [e.id for e in target.audit()] == ["a0", "a1", "a2"]
+
+
+# -- concurrency -----------------------------------------------------------------------------------
+def test_sixteen_sessions_racing_for_the_same_seats_leave_exactly_one_winner(
+    backend: Backend,
+) -> None:
+    seed(backend.open())
+    racers = 16
+    storages = [backend.open() for _ in range(racers)]
+    start = threading.Barrier(racers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(n: int) -> None:
+        storage = storages[n]
+        start.wait()
+        try:
+            with storage.transaction() as tx:
+                tx.claim_seats(
+                    "sh1",
+                    [b.hold(seat, f"res{n}", session=f"s{n}") for seat in ("B3", "B1", "B2")],
+                    now=b.NOW,
+                )
+                tx.put_reservation(b.reservation(f"res{n}", ("B1", "B2", "B3"), session=f"s{n}"))
+            outcome = f"won res{n}"
+        except SeatUnavailable as error:
+            outcome = f"refused {sorted(error.details['seats'])}"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    winners = [o for o in outcomes if o.startswith("won")]
+    assert len(outcomes) == racers
+    assert len(winners) == 1
+    assert outcomes.count("refused ['B1', 'B2', 'B3']") == racers - 1
+    winner = winners[0].removeprefix("won ")
+    assert claim_map(backend.open()) == dict.fromkeys(("B1", "B2", "B3"), ("hold", winner))
