@@ -529,11 +529,26 @@ def load_into_backend(backend: str, data_dir: Path,
 
 
 # --- the command ----------------------------------------------------------------------------------
+def _storage_fingerprint() -> str:
+    """A hash of the code that decides how data is laid out on disk: a store built by an
+    older layout must not be measured as if it were the current one."""
+    import hashlib
+
+    import cinema_cli
+
+    package = Path(cinema_cli.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("storage/*.py"), package / "domain" / "models.py"]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _stamp(scale: Scale, seed: int, backend: str) -> dict[str, Any]:
     from cinema_cli.domain.models import SCHEMA_VERSION
 
     return {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale.name,
-            "backend": backend, "schema_version": SCHEMA_VERSION}
+            "backend": backend, "schema_version": SCHEMA_VERSION,
+            "storage_code": _storage_fingerprint() if backend != "none" else None}
 
 
 def _read_json(path: Path) -> Any:
