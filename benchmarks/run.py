@@ -72,13 +72,30 @@ class Figure:
         return statistics.median(self.runs_ms) if self.runs_ms else None
 
     def ratio(self, floor: float | None) -> float | None:
-        """Median over the floor: the floor paired with this command's runs when there is one,
-        else the run's overall floor."""
+        """Median over the floor: the lower of the floor paired with this command's runs and
+        the run's overall floor. Pairing protects against load that slows both; taking the
+        lower keeps it from flattering a writer whose previous run's disk flush slows the
+        floor timed right after it (seen with SQLite: paired floors of 90 ms against 60)."""
         median = self.median
-        paired = statistics.median(self.floor_runs_ms) if self.floor_runs_ms else floor
-        if median is None or not paired or not self.ratio_shown:
+        candidates = [f for f in (floor, statistics.median(self.floor_runs_ms)
+                                  if self.floor_runs_ms else None) if f]
+        if median is None or not candidates or not self.ratio_shown:
             return None
-        return median / paired
+        return median / min(candidates)
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Figure:
+        """Rebuild a figure from a results file (``--report``)."""
+        known = {"name", "label", "status", "runs_ms", "median_ms", "min_ms", "max_ms",
+                 "ratio_to_floor", "paired_floor_ms", "target", "value", "passed", "note"}
+        figure = cls(row["name"], row["label"], status=row["status"],
+                     runs_ms=list(row["runs_ms"]), note=row["note"],
+                     floor_runs_ms=list(row.get("paired_floor_ms", [])),
+                     extra={k: v for k, v in row.items() if k not in known})
+        if row["name"] == "contention":
+            figure.ratio_shown = False
+            figure.target, figure.value, figure.passed = row["target"], row["value"], row["passed"]
+        return figure
 
     def as_json(self, floor: float | None) -> dict[str, Any]:
         median = self.median
@@ -525,6 +542,19 @@ def compare(old_path: Path, new: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def report(path: Path) -> int:
+    """Re-judge and print the table of a results file with the current rules."""
+    results = orjson.loads(path.read_bytes())
+    figures = [Figure.from_json(row) for row in results["results"] if "_vs_" not in row["name"]]
+    table_rows = figures + judge(figures)
+    floor = results["floor_ms"]
+    print(f"## cinema-cli benchmark: scale {results['scale']}, {results['backend']} backend "
+          f"({results['commit']}, {results['cpus']} CPUs, Python {results['python']}), "
+          f"from {path}\n")
+    print(markdown(table_rows, floor))
+    return 0
+
+
 # --- main -----------------------------------------------------------------------------------------
 def _commit() -> str:
     try:
@@ -589,7 +619,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the dataset")
     parser.add_argument("--results", type=Path, help="where to write the JSON results")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
+    parser.add_argument("--report", type=Path,
+                        help="print the table of an earlier results JSON (no measuring)")
     args = parser.parse_args(argv)
+    if args.report:
+        return report(args.report)
     if args.runs + 1 > 38:
         parser.error("--runs at most 37 (the dataset keeps 80 fresh showings for reserve and buy)")
 
