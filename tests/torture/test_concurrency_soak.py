@@ -66,7 +66,7 @@ def test_sixteen_processes_at_once_keep_every_invariant(
     kinds = Counter(words[0] for words in acks)
     assert kinds["hold"] > 0 and kinds["sell"] > 0, kinds  # the soak did real work
     tally.add(
-        "concurrency soak",
+        f"concurrency soak ({url.split(':')[0]})",
         processes=WORKERS,
         operations_tried=sum(kinds.values()),
         holds=kinds["hold"],
