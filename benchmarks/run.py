@@ -395,10 +395,10 @@ def _claims_on(b: Bench, showing: str) -> list[str] | None:
 
 
 def bench_contention(b: Bench) -> None:
-    label = "contention: 16 processes x 20 reserve, one showing"
+    workers, each = b.args.contention_workers, b.args.contention_each
+    label = f"contention: {workers} processes x {each} reserve, one showing"
     if not b.needs("contention", label, "reserve"):
         return
-    workers, each = b.args.contention_workers, b.args.contention_each
     single_showing, shared_showing = b.manifest["contention_showings"]
     print(f"  {label} ...", file=sys.stderr, flush=True)
     alone_s, _ = _contend(b, single_showing, 1, each)
