@@ -458,12 +458,11 @@ def fill(storage: Any) -> None:
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
     """Dumped records per kind, as models (so that ``12.5`` equals ``12.50``), in a set order."""
-    from cinema_cli.storage.records import from_record
-    from cinema_cli.storage.sql import _MODELS
+    from cinema_cli.storage.records import RECORD_TYPES, from_record
 
     by_kind: dict[str, list[Any]] = {kind: [] for kind in RECORD_KINDS}
     for kind, data in records:
-        by_kind[kind].append(from_record(_MODELS[kind], data))
+        by_kind[kind].append(from_record(RECORD_TYPES[kind], data))
     for kind, items in by_kind.items():
         if kind != "audit":  # the audit keeps its own order
             items.sort(key=repr)

@@ -72,7 +72,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
-from cinema_cli.storage.records import RecordError, from_record, to_record
+from cinema_cli.storage.records import RECORD_TYPES, RecordError, from_record, to_record
 
 INDEX_SHARDS = 32
 AUDIT_SHARDS = 32
@@ -856,24 +856,12 @@ class JsonStorage(_JsonReader):
             yield "audit", _dump(entry)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
-        models: dict[str, Any] = {
-            "city": City,
-            "theater": Theater,
-            "movie": Movie,
-            "showing": Showing,
-            "reservation": Reservation,
-            "claim": SeatClaim,
-            "user": User,
-            "booking": Booking,
-            "idempotency": IdempotencyRecord,
-            "audit": AuditEntry,
-        }
         counts = dict.fromkeys(RECORD_KINDS, 0)
         showings: list[Showing] = []
         touched: dict[str, tuple[str, Path]] = {}
         with self.transaction() as tx:
             for kind, data in records:
-                item = _load(models[kind], data)
+                item = _load(RECORD_TYPES[kind], data)
                 counts[kind] += 1
                 if kind == "showing":
                     showings.append(item)
