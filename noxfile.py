@@ -27,3 +27,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy (strict) over src."""
     session.install("-e", ".[test,scan]", "mypy>=1.11")
     session.run("mypy", "src")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the targets: `nox -s bench -- --scale M --backend json`.
+
+    Builds (or reuses) the dataset, times whole `cinema` processes and the peers, prints a
+    markdown table and writes benchmarks/out/results-<scale>-<backend>.json.
+    sqlite-utils is the import peer: a bench-only dependency, installed here only.
+    """
+    session.install("-e", ".", "sqlite-utils>=3.36")
+    session.run("python", "benchmarks/run.py", *session.posargs)
