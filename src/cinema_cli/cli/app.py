@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +19,61 @@ from typer.core import TyperGroup
 from cinema_cli import __version__
 
 
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root's commands by name; a command is built the first time it is looked up."""
+
+    def __init__(self) -> None:
+        from cinema_cli.cli.commands import COMMANDS
+
+        self._modules = COMMANDS
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            module_name = self._modules[name]  # KeyError for unknown commands, as a dict would
+            self._built.update(_build_module(module_name))
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("commands cannot be removed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+def _build_module(module_name: str) -> dict[str, Any]:
+    """Build the Click commands of one module of ``cli.commands`` (and only that one)."""
+    import importlib
+
+    module = importlib.import_module(f"cinema_cli.cli.commands.{module_name}")
+    holder = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    holder.callback()(lambda: None)  # a callback makes Typer build a group we can pick from
+    module.register(holder)
+    group = typer.main.get_command(holder)
+    return dict(getattr(group, "commands", {}))
+
+
 class CinemaGroup(TyperGroup):
     """The root command; maps every error to its documented message and exit code.
 
-    Overriding ``main`` covers real runs and Typer's test runner alike.
+    Overriding ``main`` covers real runs and Typer's test runner alike. Commands are
+    built lazily (see :mod:`cinema_cli.cli.commands`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
 
     def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -108,16 +158,6 @@ def main(
     from cinema_cli.config import Settings
 
     set_runtime(Runtime(Settings.from_env(data_dir=data_dir, storage_url=storage, debug=debug)))
-
-
-def _register() -> None:
-    """Attach every command module; each keeps its heavy imports inside its commands."""
-    from cinema_cli.cli.commands import register_all
-
-    register_all(app)
-
-
-_register()
 
 
 def run(argv: list[str] | None = None) -> None:

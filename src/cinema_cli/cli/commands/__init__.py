@@ -1,31 +1,30 @@
-"""One module per command group; :func:`register_all` attaches them to the app."""
+"""One module per command group, loaded only when one of its commands runs.
+
+:data:`COMMANDS` maps each top-level command to the module that registers it
+(``register(app)``), in the order ``cinema --help`` lists them. Building every
+command's parameters on each start-up would cost more than any command's own
+work; the root group (``cli.app.CinemaGroup``) builds just the one invoked.
+``tests/test_cli_app.py`` checks that this table matches what the modules register.
+"""
 
 from __future__ import annotations
 
-import typer
-
-
-def register_all(app: typer.Typer) -> None:
-    from cinema_cli.cli.commands import (
-        booking,
-        browse,
-        cancel,
-        checkin,
-        db,
-        demo,
-        imports,
-        keys,
-        log,
-        outbox,
-    )
-
-    demo.register(app)
-    browse.register(app)
-    booking.register(app)
-    checkin.register(app)
-    cancel.register(app)
-    imports.register(app)
-    keys.register(app)
-    log.register(app)
-    outbox.register(app)
-    db.register(app)
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "theaters": "browse",
+    "search": "browse",
+    "showtimes": "browse",
+    "seats": "browse",
+    "reserve": "booking",
+    "buy": "booking",
+    "booking": "booking",
+    "bookings": "booking",
+    "checkin": "checkin",
+    "cancel": "cancel",
+    "log": "log",
+    "import": "imports",
+    "export": "imports",
+    "keys": "keys",
+    "outbox": "outbox",
+    "db": "db",
+}
