@@ -249,3 +249,12 @@ def test_search_and_seat_map_queries_use_indexes_on_sqlite(make_backend: Any) ->
     assert "USING PRIMARY KEY (showing_id=?)" in seats
     assert "USING PRIMARY KEY (showing_id=?)" in taken
     assert "bookings_email" in email
+
+
+def test_a_new_sqlite_database_is_private_to_its_owner(tmp_path: Any) -> None:
+    path = tmp_path / "cinema.db"
+    storage = SqlStorage(f"sqlite:///{path}", lock_timeout=5)
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+    storage.close()
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -28,6 +28,7 @@ Concurrency, briefly (details in ``docs/sql.md``):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -228,6 +229,10 @@ class _SqliteDatabase(_Database):
                     f"cannot open SQLite database {path}: folder {folder} does not exist",
                     url=url,
                 )
+            # SQLite creates the file (and its -wal and -shm files, which copy its mode) with
+            # the umask's mode; bookings and e-mail addresses are for the owner's eyes only.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             # isolation_level=None: we write BEGIN/COMMIT ourselves; timeout = busy wait.
             self._conn = sqlite3.connect(
