@@ -299,3 +299,10 @@ def test_outbox_list_shows_unsent_mail_without_smtp(data: Path) -> None:
     buy_two()
     [message] = cli("outbox", "list", "--json")["messages"]
     assert message["status"] == "unsent" and message["to"] == "Ada Lovelace <ada@example.org>"
+
+
+def test_a_refused_code_on_a_fresh_data_folder_creates_nothing(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    result = CliRunner().invoke(app, ["--data-dir", str(fresh), "checkin", "NOT-A-CODE", "--json"])
+    assert result.exit_code == 6
+    assert not fresh.exists()
