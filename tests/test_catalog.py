@@ -591,3 +591,23 @@ def test_a_date_finds_exactly_the_showings_on_that_local_day(
     expected = {s.id for s in showings if s.starts_at.astimezone(ZoneInfo(zone)).date() == day}
     assert found == expected
     assert offset != 0 or "s0" in found
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("12.5", "EUR", "12.50"),
+        ("1800", "JPY", "1800"),
+        ("1.25", "KWD", "1.250"),
+        ("0", "USD", "0.00"),
+    ],
+)
+def test_amounts_are_shown_with_their_currency_s_decimals(
+    amount: str, currency: str, shown: str
+) -> None:
+    from decimal import Decimal
+
+    from cinema_cli.domain.models import Money, format_amount
+
+    assert format_amount(Decimal(amount), currency) == shown
+    assert str(Money(Decimal(amount), currency)) == f"{shown} {currency}"

@@ -156,7 +156,7 @@ def _ticket_page(
         ("Room", document.room_name),
         ("Starts", local_start(document)),
         ("Seat", f"{line.seat_id} ({line.category})"),
-        ("Price", f"{line.price.amount:.2f} {line.price.currency}"),
+        ("Price", str(line.price)),
         ("Name", document.name),
         ("Booking", document.booking_id),
         ("Ticket", line.ticket_id),

@@ -42,6 +42,22 @@ class SeatCategory(StrEnum):
     COMPANION = "companion"
 
 
+_MINOR_UNITS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
+         "XAF", "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}  # fmt: skip
+"""ISO 4217 currencies whose minor unit is not the usual hundredth."""
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """An amount with its currency's decimals: ``12.50`` EUR, ``1800`` JPY, ``1.250`` KWD."""
+    return f"{amount:.{_MINOR_UNITS.get(currency, 2)}f}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in one currency."""
@@ -50,7 +66,7 @@ class Money:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.amount:.2f} {self.currency}"
+        return f"{format_amount(self.amount, self.currency)} {self.currency}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cinema_cli.domain.layout import Seat
-from cinema_cli.domain.models import City, Money, Movie, Showing, Theater
+from cinema_cli.domain.models import City, Money, Movie, Showing, Theater, format_amount
 
 
 def local_time(instant: datetime, theater: Theater) -> datetime:
@@ -20,7 +20,7 @@ def local_time(instant: datetime, theater: Theater) -> datetime:
 
 
 def money_view(money: Money) -> dict[str, str]:
-    return {"amount": f"{money.amount:.2f}", "currency": money.currency}
+    return {"amount": format_amount(money.amount, money.currency), "currency": money.currency}
 
 
 def movie_view(movie: Movie) -> dict[str, Any]:
@@ -54,7 +54,10 @@ def showing_view(
         "status": str(showing.status),
         "seats_total": seats_total,
         "seats_available": max(seats_total - seats_taken, 0),
-        "prices": {str(category): f"{amount:.2f}" for category, amount in showing.prices.items()},
+        "prices": {
+            str(category): format_amount(amount, showing.currency)
+            for category, amount in showing.prices.items()
+        },
         "currency": showing.currency,
     }
     if movie is not None:
@@ -90,7 +93,7 @@ def seat_view(seat: Seat, status: str, price: Money, *, mine: bool = False) -> d
         "number": seat.number,
         "category": seat.category,
         "status": status,
-        "price": f"{price.amount:.2f}",
+        "price": format_amount(price.amount, price.currency),
         "mine": mine,
         "row_index": seat.row_index,
         "column": seat.column,
