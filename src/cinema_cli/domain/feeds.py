@@ -785,13 +785,16 @@ def plan_showtimes(
     plan = ShowtimePlan(invalid=list(invalid))
     fields_of: dict[str, tuple[object, ...]] = {}
     stored_fields: dict[str, tuple[object, ...]] = {}
+    same: set[str] = set()
     moving: set[str] = set()
     for item in accepted:
         old = stored.get(item.showing.id)
         if old is not None:  # a new showing has nothing to compare with
             new = fields_of[old.id] = showing_fields(item.showing)
             before = stored_fields[old.id] = showing_fields(old)
-            if before[:_MOVING] != new[:_MOVING]:
+            if before == new:
+                same.add(old.id)  # the common case of a nightly re-run
+            elif before[:_MOVING] != new[:_MOVING]:
                 moving.add(old.id)
 
     prune_candidates: list[Showing] = []
@@ -840,22 +843,22 @@ def plan_showtimes(
         if live[index] is None:
             continue
         showing_id = item.showing.id
+        if showing_id in same:
+            plan.unchanged.append(Change(item.line, item.record, showing_id))
+            continue
         old_fields = stored_fields.get(showing_id)
         if old_fields is None:
             plan.created.append(Change(item.line, item.record, showing_id))
-            plan.to_put.append(item.showing)
         else:
-            new_fields = fields_of[showing_id]
-            if new_fields != old_fields:
-                changed = tuple(
-                    name
-                    for name, new, old in zip(FEED_FIELDS, new_fields, old_fields, strict=True)
-                    if new != old
+            changed = tuple(
+                name
+                for name, new, old in zip(
+                    FEED_FIELDS, fields_of[showing_id], old_fields, strict=True
                 )
-                plan.updated.append(Change(item.line, item.record, showing_id, changed))
-                plan.to_put.append(item.showing)
-            else:
-                plan.unchanged.append(Change(item.line, item.record, showing_id))
+                if new != old
+            )
+            plan.updated.append(Change(item.line, item.record, showing_id, changed))
+        plan.to_put.append(item.showing)
     for showing in cancelling.values():
         plan.cancelled.append(Change(None, None, showing.id, ("status",)))
         plan.to_put.append(replace(showing, status=ShowingStatus.CANCELLED))

@@ -75,8 +75,7 @@ def rotate(as_json: JsonFlag = False) -> None:
             {
                 "active": new.key_id,
                 "keys": [
-                    _key_view(info, keyring.public_pem(info.key_id))
-                    for info in keyring.list_keys()
+                    _key_view(info, keyring.public_pem(info.key_id)) for info in keyring.list_keys()
                 ],
             }
         )
