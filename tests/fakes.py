@@ -33,20 +33,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
-from cinema_cli.storage.records import from_record, to_record
-
-_MODELS: dict[str, Any] = {
-    "city": City,
-    "theater": Theater,
-    "movie": Movie,
-    "showing": Showing,
-    "reservation": Reservation,
-    "claim": SeatClaim,
-    "user": User,
-    "booking": Booking,
-    "idempotency": IdempotencyRecord,
-    "audit": AuditEntry,
-}
+from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
 
 
 @dataclass
@@ -285,7 +272,7 @@ class FakeStorage(_FakeReader):
         counts = dict.fromkeys(RECORD_KINDS, 0)
         with self.transaction() as tx:
             for kind, data in records:
-                item = from_record(_MODELS[kind], data)
+                item = from_record(RECORD_TYPES[kind], data)
                 counts[kind] += 1
                 match kind:
                     case "city":

@@ -26,16 +26,14 @@ def system_clock() -> datetime:
 
 
 def default_data_dir() -> Path:
-    """``$XDG_DATA_HOME/cinema-cli`` or the platform's user data folder."""
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg) / "cinema-cli"
-    import typer
+    """The platform's user data folder: ``$XDG_DATA_HOME/cinema-cli`` (``~/.local/share``)
+    on Linux, ``~/Library/Application Support/cinema-cli`` on macOS."""
+    from platformdirs import user_data_path
 
-    return Path(typer.get_app_dir("cinema-cli"))
+    return user_data_path("cinema-cli", appauthor=False)
 
 
-def _env_number(name: str, default: float, *, minimum: float) -> float:
+def _env_number(name: str, default: float, *, minimum: float, maximum: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -43,8 +41,10 @@ def _env_number(name: str, default: float, *, minimum: float) -> float:
         value = float(raw)
     except ValueError:
         raise InvalidInput(f"{name}: {raw!r} is not a number", field=name) from None
-    if value < minimum:
-        raise InvalidInput(f"{name}: must be at least {minimum:g}, got {raw}", field=name)
+    if not minimum <= value <= maximum:
+        raise InvalidInput(
+            f"{name}: must be between {minimum:g} and {maximum:g}, got {raw}", field=name
+        )
     return value
 
 
@@ -92,9 +92,11 @@ class Settings:
                 or default_data_dir()
             ).expanduser(),
             storage_url=storage_url or env.get("CINEMA_STORAGE") or "json",
-            hold_seconds=int(_env_number("CINEMA_HOLD_SECONDS", 600, minimum=1)),
-            lock_timeout=_env_number("CINEMA_LOCK_TIMEOUT", 10.0, minimum=0),
-            cancel_minutes=int(_env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0)),
+            hold_seconds=int(_env_number("CINEMA_HOLD_SECONDS", 600, minimum=1, maximum=86_400)),
+            lock_timeout=_env_number("CINEMA_LOCK_TIMEOUT", 10.0, minimum=0, maximum=3_600),
+            cancel_minutes=int(
+                _env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0, maximum=525_600)
+            ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),

@@ -144,6 +144,19 @@ def test_showings_time_range_includes_its_start_and_excludes_its_end(programme: 
     assert ids(programme.showings(ShowingQuery(starts_before=b.at(2)))) == ["s1"]
 
 
+def test_showings_time_range_accepts_any_zone_and_fractions_of_a_second(programme: Any) -> None:
+    from datetime import timedelta, timezone
+
+    tokyo = timezone(timedelta(hours=9))
+    window = ShowingQuery(
+        starts_from=b.at(2).astimezone(tokyo),
+        starts_before=(b.at(4) - timedelta(microseconds=1)).astimezone(tokyo),
+    )
+    assert ids(programme.showings(window)) == ["s2a", "s2b"]
+    just_after = ShowingQuery(starts_from=b.at(2) + timedelta(microseconds=1))
+    assert ids(programme.showings(just_after)) == ["s4"]
+
+
 def test_showings_by_ids_finds_stored_showings_of_any_theater_or_status(programme: Any) -> None:
     found = programme.showings_by_ids(["s2b", "s3", "missing", "s1", "s2b"])
     assert found == {
@@ -466,12 +479,11 @@ def fill(storage: Any) -> None:
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
     """Dumped records per kind, as models (so that ``12.5`` equals ``12.50``), in a set order."""
-    from cinema_cli.storage.records import from_record
-    from cinema_cli.storage.sql import _MODELS
+    from cinema_cli.storage.records import RECORD_TYPES, from_record
 
     by_kind: dict[str, list[Any]] = {kind: [] for kind in RECORD_KINDS}
     for kind, data in records:
-        by_kind[kind].append(from_record(_MODELS[kind], data))
+        by_kind[kind].append(from_record(RECORD_TYPES[kind], data))
     for kind, items in by_kind.items():
         if kind != "audit":  # the audit keeps its own order
             items.sort(key=repr)

@@ -25,7 +25,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
+from cinema_cli.domain.errors import (
+    CorruptData,
+    InvalidInput,
+    InvalidTicket,
+    KeyNotFound,
+    UnknownSchema,
+)
 from cinema_cli.domain.ticket_codes import (
     MalformedCode,
     TicketPayload,
@@ -104,12 +110,14 @@ class KeyRing:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
-            raise InvalidInput(
-                f"the key index {self._index_path} cannot be read: {error}", field="keys"
+            raise CorruptData(
+                f"the key index {self._index_path} cannot be read: {error}; it was left as it was",
+                path=str(self._index_path),
             ) from None
-        if data.get("version") != INDEX_VERSION:
-            raise InvalidInput(
-                f"the key index {self._index_path} has an unknown version", field="keys"
+        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+            raise UnknownSchema(
+                f"the key index {self._index_path} has an unknown version",
+                path=str(self._index_path),
             )
         return data
 
@@ -200,11 +208,15 @@ class KeyRing:
                     (self.folder / f"{key_id}.pem").read_bytes(), password=None
                 )
             except (OSError, ValueError):
-                raise InvalidInput(
-                    f"the signing key {key_id} in {self.folder} cannot be read", field="keys"
+                raise CorruptData(
+                    f"the signing key {key_id} in {self.folder} cannot be read",
+                    path=str(self.folder / f"{key_id}.pem"),
                 ) from None
             if not isinstance(loaded, Ed25519PrivateKey):
-                raise InvalidInput(f"the signing key {key_id} is not Ed25519", field="keys")
+                raise CorruptData(
+                    f"the signing key {key_id} is not Ed25519",
+                    path=str(self.folder / f"{key_id}.pem"),
+                )
             self._private[key_id] = loaded
         return self._private[key_id]
 

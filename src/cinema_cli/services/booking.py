@@ -249,7 +249,8 @@ def reserve(
             movie_id=showing.movie_id,
             seats=[seat.id for seat in chosen],
             created_at=now,
-            expires_at=now + timedelta(seconds=hold_seconds),
+            # Whole seconds: people read this time, and scripts compare it.
+            expires_at=now.replace(microsecond=0) + timedelta(seconds=hold_seconds),
             total=total_price(prices, showing.currency),
         )
         replaced = sorted(mine)
@@ -450,7 +451,8 @@ def _live_reservation(
         )
     if not reservation.is_live(now):
         raise HoldExpired(
-            f"reservation {reservation_id} expired at {reservation.expires_at.isoformat()}",
+            f"reservation {reservation_id} expired at "
+            f"{reservation.expires_at.replace(microsecond=0).isoformat()} (UTC)",
             reservation_id=reservation_id,
             expired_at=reservation.expires_at.isoformat(),
             hint="reserve the seats again",
@@ -697,6 +699,7 @@ def booking_view(
         "seats": list(booking.seats),
         "total": money_view(booking.total),
         "payment": {"brand": booking.payment.brand, "last4": booking.payment.last4},
+        "refunded": money_view(booking.payment.refunded),
         "tickets": [
             {
                 "ticket_id": ticket.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cinema_cli.domain.errors import StorageUnavailable
+from cinema_cli.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from cinema_cli.storage.base import Storage
@@ -30,15 +30,14 @@ def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Sto
 
         folder = url.removeprefix("json://")
         if not folder:
-            raise StorageUnavailable(
-                f"storage URL {url!r} names no folder (json:///path/to/folder)"
-            )
+            raise InvalidInput(f"storage URL {url!r} names no folder (json:///path/to/folder)")
         return JsonStorage(Path(folder), lock_timeout=lock_timeout)
     if url.startswith(("sqlite:", "postgresql")):
         from cinema_cli.storage.sql import SqlStorage
 
         return SqlStorage(url, lock_timeout=lock_timeout)
-    raise StorageUnavailable(
-        f"unknown storage {url!r}: use json, json:///folder, sqlite:///file.db "
-        "or postgresql+psycopg://user@host/db"
+    raise InvalidInput(
+        f"--storage / CINEMA_STORAGE: unknown storage {url!r}; use json, json:///folder, "
+        "sqlite:///file.db or postgresql+psycopg://user@host/db",
+        field="storage",
     )

@@ -104,7 +104,7 @@ class Reader(Protocol):
         ...
 
     def sold_counts(self, showing_ids: Iterable[str]) -> dict[str, int]:
-        """For each showing, how many valid or used tickets exist (0 when none)."""
+        """For each showing, how many seats are sold: valid or used tickets (0 when none)."""
         ...
 
     # -- bookings ------------------------------------------------------------------------------

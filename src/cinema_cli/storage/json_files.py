@@ -38,7 +38,7 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -72,7 +72,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
-from cinema_cli.storage.records import RecordError, from_record, to_record
+from cinema_cli.storage.records import RECORD_TYPES, RecordError, from_record, to_record
 
 INDEX_SHARDS = 32
 AUDIT_SHARDS = 32
@@ -107,13 +107,16 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _utc_text(instant: datetime) -> str:
-    """The stored form of an instant: sortable ISO 8601 in UTC, like pydantic's JSON dump."""
-    return (
-        instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if instant.microsecond == 0
-        else (instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-    )
+def _bound_text(instant: datetime) -> str:
+    """A query bound in the stored form of start times (whole seconds, UTC).
+
+    Rounding up keeps both ``>= from`` and ``< before`` exact for whole-second start
+    times, which is what imports and the demo store.
+    """
+    utc = instant.astimezone(UTC)
+    if utc.microsecond:
+        utc = utc.replace(microsecond=0) + timedelta(seconds=1)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _dump = to_record
@@ -422,8 +425,8 @@ class _JsonReader:
         theater_ids = (
             sorted(query.theater_ids) if query.theater_ids is not None else self._theater_ids()
         )
-        start = _utc_text(query.starts_from) if query.starts_from else None
-        stop = _utc_text(query.starts_before) if query.starts_before else None
+        start = _bound_text(query.starts_from) if query.starts_from else None
+        stop = _bound_text(query.starts_before) if query.starts_before else None
         movies = query.movie_ids
         # Filter the stored dicts first: validating 30,000 showings would cost far more.
         matches: list[dict[str, Any]] = []
@@ -877,24 +880,12 @@ class JsonStorage(_JsonReader):
             yield "audit", _dump(entry)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
-        models: dict[str, Any] = {
-            "city": City,
-            "theater": Theater,
-            "movie": Movie,
-            "showing": Showing,
-            "reservation": Reservation,
-            "claim": SeatClaim,
-            "user": User,
-            "booking": Booking,
-            "idempotency": IdempotencyRecord,
-            "audit": AuditEntry,
-        }
         counts = dict.fromkeys(RECORD_KINDS, 0)
         showings: list[Showing] = []
         touched: dict[str, tuple[str, Path]] = {}
         with self.transaction() as tx:
             for kind, data in records:
-                item = _load(models[kind], data)
+                item = _load(RECORD_TYPES[kind], data)
                 counts[kind] += 1
                 if kind == "showing":
                     showings.append(item)

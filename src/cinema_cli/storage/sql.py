@@ -73,6 +73,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage import sql_schema
 from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.storage.records import RECORD_TYPES
 
 Row = Sequence[Any]
 Params = dict[str, Any]
@@ -1248,20 +1249,6 @@ class SqlTransaction(_SqlReader):
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
 
 
-_MODELS: dict[str, Any] = {
-    "city": City,
-    "theater": Theater,
-    "movie": Movie,
-    "showing": Showing,
-    "reservation": Reservation,
-    "claim": SeatClaim,
-    "user": User,
-    "booking": Booking,
-    "idempotency": IdempotencyRecord,
-    "audit": AuditEntry,
-}
-
-
 # -------------------------------------------------------------------------------------------------
 # The backend
 # -------------------------------------------------------------------------------------------------
@@ -1489,7 +1476,7 @@ class SqlStorage(_SqlReader):
             kind_now = ""
             batch: list[Any] = []
             for kind, data in records:
-                model = _MODELS.get(kind)
+                model = RECORD_TYPES.get(kind)
                 if model is None:
                     raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
                 if kind != kind_now or len(batch) >= _BATCH:

@@ -82,7 +82,7 @@ def reserve(
     out.print(f"Reservation: {view['reservation_id']}")
     note = "  (new session: pass it to buy)" if result.new_session else ""
     out.print(f"Session:     {view['session_id']}{note}")
-    out.print(f"Held until:  {view['expires_at']}")
+    out.print(f"Held until:  {_local_label(view['expires_at'], result.context.theater.timezone)}")
     if result.replaced:
         out.print(f"Replaced this session's earlier hold {result.replaced}.")
     out.print(
@@ -250,6 +250,15 @@ def _details_view(details: BookingDetails) -> dict[str, Any]:
     )
 
 
+def _local_label(iso: str, zone: str) -> str:
+    """``2026-11-24T19:00:00-05:00`` -> ``Tue 24 Nov 2026 19:00 EST (America/New_York)``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone))
+    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname()} ({zone})"
+
+
 def _print_booking(view: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -259,14 +268,17 @@ def _print_booking(view: dict[str, Any]) -> None:
     showing = view["showing"]
     out.print(f"[bold]Booking {view['booking_id']}[/bold] ({view['status']})")
     out.print(f"Movie:        {view['movie']['title']}")
-    out.print(f"Starts:       {showing['starts_at']} ({showing['timezone']})")
+    out.print(f"Starts:       {_local_label(showing['starts_at'], showing['timezone'])}")
     out.print(f"Theater:      {showing['theater']['name']}, room {showing['room']['name']}")
     out.print(f"Buyer:        {view['user']['name']} <{view['user']['email']}>")
     out.print(
         f"Total:        {view['total']['amount']} {view['total']['currency']} "
         f"({view['payment']['brand']} •••• {view['payment']['last4']})"
     )
-    table = Table("Seat", "Category", "Price", "Status", "Ticket", "Code", box=None)
+    refunded = view.get("refunded")
+    if refunded and refunded["amount"] not in ("0", "0.00"):
+        out.print(f"Refunded:     {refunded['amount']} {refunded['currency']}")
+    table = Table("Seat", "Category", "Price", "Status", "Ticket", box=None)
     for ticket in view["tickets"]:
         table.add_row(
             ticket["seat"],
@@ -274,9 +286,15 @@ def _print_booking(view: dict[str, Any]) -> None:
             ticket["price"]["amount"],
             ticket["status"],
             ticket["ticket_id"],
-            ticket["code"],
         )
     out.print(table)
+    # Codes are long and may hold spaces (base45): print them whole, never wrapped or cut,
+    # so that they can be copied to `cinema checkin`.
+    out.file.flush()
+    sys.stdout.write("\nTicket codes (for `cinema checkin 'CODE'`):\n")
+    for ticket in view["tickets"]:
+        sys.stdout.write(f"  {ticket['seat']}: {ticket['code']}\n")
+    sys.stdout.flush()
 
 
 def register(app: typer.Typer) -> None:
