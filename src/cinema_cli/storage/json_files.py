@@ -451,7 +451,7 @@ class _JsonReader:
 
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
         # Imports ask for 100,000 ids, most of them new: keep each index shard and
-        # programme at hand instead of going through _lookup (a Path hash per id).
+        # programme at hand instead of going through _lookup (Path-keyed look-ups per id).
         found: dict[str, Showing] = {}
         shards: dict[int, dict[str, Any]] = {}
         programmes: dict[str, dict[str, Any]] = {}
