@@ -86,6 +86,10 @@ class _FakeReader:
     def showing(self, showing_id: str) -> Showing | None:
         return self._state.showings.get(showing_id)
 
+    def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
+        stored = self._state.showings
+        return {sid: stored[sid] for sid in showing_ids if sid in stored}
+
     def claims(self, showing_id: str) -> list[SeatClaim]:
         return [c for (sid, _), c in self._state.claims.items() if sid == showing_id]
 

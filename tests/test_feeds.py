@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -18,12 +20,15 @@ from cinema_cli.domain.feeds import (
     COLUMNS,
     Catalog,
     LocalTimeError,
+    RowChecker,
     RowInvalid,
+    ShowtimeRow,
     check_row,
     parse_amount,
     resolve_row,
     to_instant,
 )
+from cinema_cli.domain.models import SeatCategory
 from cinema_cli.domain.schemas import Amount, Currency, Id
 from cinema_cli.services.imports import export_showtimes, import_showtimes
 from cinema_cli.storage.base import ShowingQuery
@@ -63,6 +68,105 @@ def test_any_record_is_a_row_or_a_list_of_named_problems(values: dict[str, objec
         AMOUNT.validate_python(amount)
     if row.currency is not None:
         CURRENCY.validate_python(row.currency)
+
+
+def outcome(check: Callable[..., ShowtimeRow], values: dict[str, object], **options: Any) -> object:
+    """A checked row, or the problems that made it invalid (comparable either way)."""
+    try:
+        return check(values, **options)
+    except RowInvalid as invalid:
+        return invalid.problems
+
+
+# Few distinct cells, valid and not, so that one checker meets each of them again and again.
+repeated_cells = st.one_of(
+    st.sampled_from(
+        [
+            *("", " ", "t1", " t1 ", "bad id!", "9.50", "9.5", "-1", "1.234", "x", "0", "2D"),
+            *("2026-03-10 19:00", "2026-02-30 19:00", "2026-03-10", "EUR", "eur", "120"),
+            "Drama; Comedy",
+        ]
+    ),
+    st.sampled_from([0, 1, True, False, 1.0, 120, Decimal("9.5")]),  # True == 1 == 1.0
+    cells,
+)
+
+
+@FAST
+@given(st.lists(st.dictionaries(st.sampled_from([*COLUMNS, "junk"]), repeated_cells), max_size=8))
+def test_one_checker_for_a_whole_feed_gives_what_each_record_checked_alone_gives(
+    records: list[dict[str, object]],
+) -> None:
+    checker = RowChecker()
+    strict = RowChecker(strict=True)
+    for line, values in enumerate(records, start=2):
+        alone = outcome(check_row, values, line=line)
+        assert outcome(checker.check, values, line=line) == alone
+        alone_strict = outcome(check_row, values, line=line, strict=True)
+        assert outcome(strict.check, values, line=line) == alone_strict
+
+
+@FAST
+@given(
+    st.lists(st.sampled_from([*COLUMNS, "junk"]), min_size=1, unique=True).flatmap(
+        lambda header: st.tuples(
+            st.just(header),
+            st.lists(st.fixed_dictionaries(dict.fromkeys(header, repeated_cells)), max_size=6),
+        )
+    )
+)
+def test_a_checker_told_the_csv_header_checks_rows_as_if_it_had_every_column(
+    header_and_rows: tuple[list[str], list[dict[str, object]]],
+) -> None:
+    header, rows = header_and_rows
+    checker = RowChecker(columns=header)
+    for line, values in enumerate(rows, start=2):
+        assert outcome(checker.check, values, line=line) == outcome(check_row, values, line=line)
+
+
+def test_every_column_lands_in_its_own_field() -> None:
+    values = {
+        "showing_id": "s1",
+        "theater_id": "t1",
+        "room_id": "r1",
+        "movie_id": "m1",
+        "starts_at": "2026-03-10 19:00",
+        "price": "9.50",
+        "ends_at": "2026-03-10 21:00",
+        "price_premium": "12",
+        "price_wheelchair": "5",
+        "price_companion": "0",
+        "currency": "EUR",
+        "format": "3D",
+        "language": "de",
+        "movie_title": "Dune",
+        "runtime_minutes": "155",
+        "rating": "PG-13",
+        "genres": "Sci-Fi;Drama",
+    }
+    assert set(values) == set(COLUMNS)
+    for checker in (RowChecker(), RowChecker(columns=values)):
+        row = checker.check(values, line=2)
+        assert (row.showing_id, row.theater_id, row.room_id, row.movie_id) == (
+            "s1",
+            "t1",
+            "r1",
+            "m1",
+        )
+        assert (row.starts_at, row.starts_at_text) == (
+            datetime(2026, 3, 10, 19),
+            "2026-03-10 19:00",
+        )
+        assert (row.ends_at, row.ends_at_text) == (datetime(2026, 3, 10, 21), "2026-03-10 21:00")
+        assert row.price == Decimal("9.50")
+        assert row.extra_prices == {
+            SeatCategory.PREMIUM: Decimal("12.00"),
+            SeatCategory.WHEELCHAIR: Decimal("5.00"),
+            SeatCategory.COMPANION: Decimal("0.00"),
+        }
+        assert (row.currency, row.format, row.language) == ("EUR", "3D", "de")
+        assert (row.movie_title, row.runtime_minutes, row.rating) == ("Dune", 155, "PG-13")
+        assert row.genres == ["Sci-Fi", "Drama"]
 
 
 @FAST

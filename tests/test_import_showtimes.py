@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ from cinema_cli.domain.models import SeatCategory, ShowingStatus
 from cinema_cli.services.imports import ImportReport, export_showtimes, import_showtimes
 from cinema_cli.storage.base import ShowingQuery
 from fakes import FakeStorage, FakeTransaction
-from imports_catalog import NOW, SHORT, catalog_storage, put, sell, showing
+from imports_catalog import NOW, SHORT, THEATER, catalog_storage, put, sell, showing
 
 HEADER = "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
 
@@ -447,6 +449,97 @@ def test_tickets_sold_while_the_feed_was_read_are_seen_under_the_lock() -> None:
         run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 20:00,11.00"))
     assert programme(storage)["s1"].starts_at == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
     assert storage.sold_counts(["s1"]) == {"s1": 1}  # the booking is still there
+
+
+class StoresWhileReading(FakeStorage):
+    """A store where another import lands a showing between this import's read and its lock."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[FakeTransaction]:
+        if getattr(self, "armed", False):
+            self.armed = False
+            put(self, showing("other", "2026-03-10T18:00:00+00:00"))
+        with super().transaction() as tx:
+            yield tx
+
+
+def test_a_showing_stored_while_the_feed_was_read_is_seen_under_the_lock() -> None:
+    storage = StoresWhileReading()
+    storage.load(catalog_storage().dump())
+    storage.armed = True
+    with pytest.raises(InvalidFeed) as caught:
+        run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:30,11.00"))
+    assert [(p["line"], p["field"]) for p in caught.value.details["invalid"]] == [(2, "starts_at")]
+    assert set(programme(storage)) == {"other"}
+
+
+def two_theaters() -> FakeStorage:
+    storage = catalog_storage()
+    with storage.transaction() as tx:
+        tx.put_theater(replace(THEATER, id="berlin-2", name="Kino Zwei"))
+    return storage
+
+
+def test_a_feed_for_one_theater_finds_its_showing_stored_under_another() -> None:
+    storage = two_theaters()
+    put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))  # in berlin-1
+    report = run(storage, feed("s1,berlin-2,r1,m-dune,2026-03-10 19:00,11.00"))
+    assert (report.created, report.updated) == (0, 1)
+    assert report.first["updated"][0]["changed"] == ["theater_id"]
+    assert programme(storage)["s1"].theater_id == "berlin-2"
+
+
+def test_moving_a_showing_with_tickets_sold_to_another_theater_is_refused() -> None:
+    storage = two_theaters()
+    put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
+    sell(storage, "s1", ["A1"])
+    with pytest.raises(SeatsInUse) as caught:
+        run(storage, feed("s1,berlin-2,r1,m-dune,2026-03-10 19:00,11.00"))
+    assert caught.value.details["refused"][0]["reason"] == (
+        "1 tickets sold; the feed changes theater_id"
+    )
+    assert programme(storage)["s1"].theater_id == "berlin-1"
+
+
+class RecordsQueries(FakeStorage):
+    """A fake that remembers which theaters' programmes were asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[frozenset[str] | None] = []
+
+    def showings(self, query: ShowingQuery) -> list[Any]:
+        self.asked.append(query.theater_ids)
+        return super().showings(query)
+
+
+def test_an_import_reads_only_the_programmes_of_the_theaters_it_names() -> None:
+    storage = RecordsQueries()
+    storage.load(two_theaters().dump())
+    put(storage, showing("elsewhere", "2026-03-10T18:00:00+00:00", theater_id="berlin-2"))
+    report = run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00"))
+    assert report.created == 1
+    assert storage.asked == [frozenset({"berlin-1"})]  # (the fake's transaction is not spied on)
+    report = run(
+        storage, feed("s2,berlin-1,r2,m-dune,2026-03-10 19:00,11.00"), prune_theater="berlin-2"
+    )
+    assert storage.asked[-1] == frozenset({"berlin-1", "berlin-2"})
+    assert report.cancelled == 0  # berlin-2 has no valid rows: nothing to prune by
+
+
+def test_the_garbage_collector_runs_again_after_an_import_even_a_refused_one() -> None:
+    storage = catalog_storage()
+    run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00"))
+    assert gc.isenabled()
+    with pytest.raises(InvalidFeed):
+        run(storage, feed("s2,berlin-1,r1,m-dune,2026-02-30 19:00,11.00"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00"))
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
 
 
 # --- prune ---------------------------------------------------------------------------------------

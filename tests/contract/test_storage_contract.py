@@ -157,6 +157,27 @@ def test_showings_time_range_accepts_any_zone_and_fractions_of_a_second(programm
     assert ids(programme.showings(just_after)) == ["s4"]
 
 
+def test_showings_by_ids_finds_stored_showings_of_any_theater_or_status(programme: Any) -> None:
+    found = programme.showings_by_ids(["s2b", "s3", "missing", "s1", "s2b"])
+    assert found == {
+        "s1": b.showing("s1", starts=1, movie_id="alien"),
+        "s2b": b.showing("s2b", starts=2, theater_id="abc", movie_id="alien"),
+        "s3": b.showing("s3", starts=3, status=ShowingStatus.CANCELLED),
+    }
+    assert programme.showings_by_ids([]) == {}
+    assert programme.showings_by_ids(iter(["s4"])) == {"s4": b.showing("s4", starts=4)}
+
+
+def test_showings_by_ids_takes_thousands_and_sees_the_unit_of_works_writes(storage: Any) -> None:
+    seed(storage, showings=0)
+    with storage.transaction() as tx:
+        tx.put_showings(b.showing(f"bulk{n:05}", starts=n / 100) for n in range(1200))
+        asked = [f"bulk{n:05}" for n in range(0, 2400, 2)]  # every other id; half are unknown
+        found = tx.showings_by_ids(asked)
+        assert sorted(found) == [f"bulk{n:05}" for n in range(0, 1200, 2)]
+        assert found["bulk00100"] == b.showing("bulk00100", starts=1)
+
+
 # -- seats -----------------------------------------------------------------------------------------
 def test_claims_and_seat_counts(storage: Any) -> None:
     seed(storage, showings=2)

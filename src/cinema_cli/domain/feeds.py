@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cinema_cli.domain.models import Movie, SeatCategory, Showing, ShowingStatus, Theater
@@ -289,7 +290,9 @@ _CHECKS: tuple[tuple[str, Callable[[object], Any]], ...] = (
     ("starts_at", parse_local_datetime),
     ("price", parse_amount),
     ("ends_at", parse_local_datetime),
-    *((column, parse_amount) for column in PRICE_COLUMNS),
+    ("price_premium", parse_amount),
+    ("price_wheelchair", parse_amount),
+    ("price_companion", parse_amount),
     ("currency", _currency),
     ("format", lambda v: _short(v, 16)),
     ("language", lambda v: _short(v, 35)),
@@ -298,7 +301,124 @@ _CHECKS: tuple[tuple[str, Callable[[object], Any]], ...] = (
     ("rating", lambda v: _short(v, 16)),
     ("genres", _genres),
 )
-"""Every column's check, in report order (a table, not closures: this runs 100,000 times)."""
+"""Every column's check, in report order (a table, not closures: this runs 100,000 times).
+
+:meth:`RowChecker.check` unpacks the results in this order."""
+
+
+_MISSING = object()
+
+
+class RowChecker:
+    """Checks showtime records one by one, remembering what each distinct cell gave.
+
+    A nightly feed repeats the same theater, room, movie, price and start time cells
+    thousands of times, and a cell's check depends on nothing but its text; so each
+    distinct text is checked once per feed and its result reused (results are
+    immutable values, except a genres list, which nothing mutates). Cells that are
+    unique per row (``showing_id``) and values that are not text (JSON numbers,
+    booleans, lists: ``True == 1`` must not share a result with ``1``) are always
+    checked afresh. The memory is bounded by the feed's own distinct cells.
+    """
+
+    def __init__(self, *, strict: bool = False, columns: Iterable[str] | None = None) -> None:
+        self.strict = strict
+        present = KNOWN_COLUMNS if columns is None else frozenset(columns) | _REQUIRED
+        # Only the columns a feed has are checked (a CSV row holds exactly its header's
+        # columns; the others would be empty cells anyway); results keep their places.
+        self._table: tuple[
+            tuple[int, str, Callable[[object], Any], dict[str, Any] | None, bool], ...
+        ] = tuple(
+            (place, name, check, None if name == "showing_id" else {}, name in _REQUIRED)
+            for place, (name, check) in enumerate(_CHECKS)
+            if name in present
+        )
+
+    def check(
+        self, values: Mapping[str, object], *, line: int | None = None, record: str | None = None
+    ) -> ShowtimeRow:
+        """Check one record; see :func:`check_row`."""
+        problems: list[FeedProblem] = []
+        found: list[Any] = [None] * len(_CHECKS)
+        get = values.get
+        for place, name, check, memo, required in self._table:
+            value = get(name)
+            if value is None or value == "":
+                result = None  # the common empty cell: no call needed
+            elif memo is not None and type(value) is str:
+                result = memo.get(value, _MISSING)
+                if result is _MISSING:
+                    try:
+                        result = check(value)
+                    except _Bad as bad:
+                        problems.append(FeedProblem(line, name, str(bad), record))
+                        continue
+                    memo[value] = result
+            else:
+                try:
+                    result = check(value)
+                except _Bad as bad:
+                    problems.append(FeedProblem(line, name, str(bad), record))
+                    continue
+            if result is None and required:
+                message = "is missing" if name not in values else "is empty"
+                problems.append(FeedProblem(line, name, message, record))
+            found[place] = result
+        if self.strict:
+            for name, value in values.items():
+                if name not in KNOWN_COLUMNS and value not in (None, ""):
+                    problems.append(
+                        FeedProblem(line, name, "is not a known column (--strict)", record)
+                    )
+        if problems:
+            raise RowInvalid(problems)
+        (
+            showing_id,
+            theater_id,
+            room_id,
+            movie_id,
+            starts,
+            price,
+            ends,
+            premium,
+            wheelchair,
+            companion,
+            currency,
+            format_,
+            language,
+            movie_title,
+            runtime_minutes,
+            rating,
+            genres,
+        ) = found
+        extra_prices: dict[SeatCategory, Decimal] = {}
+        if premium is not None:
+            extra_prices[SeatCategory.PREMIUM] = premium
+        if wheelchair is not None:
+            extra_prices[SeatCategory.WHEELCHAIR] = wheelchair
+        if companion is not None:
+            extra_prices[SeatCategory.COMPANION] = companion
+        return ShowtimeRow(
+            line,
+            record,
+            showing_id,
+            theater_id,
+            room_id,
+            movie_id,
+            starts[0],
+            starts[1],
+            price,
+            ends[0] if ends else None,
+            ends[1] if ends else "",
+            extra_prices,
+            currency,
+            format_,
+            language,
+            movie_title,
+            runtime_minutes,
+            rating,
+            genres,
+        )
 
 
 def check_row(
@@ -312,58 +432,9 @@ def check_row(
 
     Raises :class:`RowInvalid` listing every bad field at once. Unknown columns
     with a value make the row invalid only when ``strict``; callers warn otherwise.
+    A whole feed goes through one :class:`RowChecker` instead (same checks, faster).
     """
-    problems: list[FeedProblem] = []
-    found: dict[str, Any] = {}
-    get = values.get
-    for name, check in _CHECKS:
-        value = get(name)
-        if value is None or value == "":
-            result = None  # the common empty cell: no call needed
-        else:
-            try:
-                result = check(value)
-            except _Bad as bad:
-                problems.append(FeedProblem(line, name, str(bad), record))
-                continue
-        if result is None and name in _REQUIRED:
-            message = "is missing" if name not in values else "is empty"
-            problems.append(FeedProblem(line, name, message, record))
-        found[name] = result
-    if strict:
-        for name, value in values.items():
-            if name not in KNOWN_COLUMNS and value not in (None, ""):
-                problems.append(FeedProblem(line, name, "is not a known column (--strict)", record))
-    if problems:
-        raise RowInvalid(problems)
-    starts = found["starts_at"]
-    ends = found["ends_at"]
-    extra_prices = {
-        category: found[column]
-        for column, category in PRICE_COLUMNS.items()
-        if found[column] is not None
-    }
-    return ShowtimeRow(
-        line,
-        record,
-        found["showing_id"],
-        found["theater_id"],
-        found["room_id"],
-        found["movie_id"],
-        starts[0],
-        starts[1],
-        found["price"],
-        ends[0] if ends else None,
-        ends[1] if ends else "",
-        extra_prices,
-        found["currency"],
-        found["format"],
-        found["language"],
-        found["movie_title"],
-        found["runtime_minutes"],
-        found["rating"],
-        found["genres"],
-    )
+    return RowChecker(strict=strict).check(values, line=line, record=record)
 
 
 # --- local time ----------------------------------------------------------------------------------
@@ -399,7 +470,11 @@ def to_instant(moment: datetime, zone: ZoneInfo) -> datetime:
 # --- from row to showing -------------------------------------------------------------------------
 @dataclass
 class Catalog:
-    """The theaters and movies a feed refers to, plus movies the feed itself creates."""
+    """The theaters and movies a feed refers to, plus movies the feed itself creates.
+
+    It also remembers what a feed repeats (zones, room ids, instants), so resolving
+    100,000 rows does each conversion once per distinct value.
+    """
 
     theaters: dict[str, Theater]
     movies: dict[str, Movie]
@@ -407,6 +482,9 @@ class Catalog:
     warnings: list[str] = field(default_factory=list)
     _zones: dict[str, ZoneInfo] = field(default_factory=dict)
     _rooms: dict[str, frozenset[str]] = field(default_factory=dict)
+    _utc: dict[datetime, datetime] = field(default_factory=dict)
+    _local: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
+    _minutes: dict[int, timedelta] = field(default_factory=dict)
 
     def zone(self, theater: Theater) -> ZoneInfo:
         zone = self._zones.get(theater.id)
@@ -422,6 +500,25 @@ class Catalog:
         if rooms is None:
             rooms = self._rooms[theater.id] = frozenset(room.id for room in theater.rooms)
         return room_id in rooms
+
+    def instant(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """:func:`to_instant`, remembered (equal aware times are one instant whatever the zone)."""
+        if moment.tzinfo is not None:
+            found = self._utc.get(moment)
+            if found is None:
+                found = self._utc[moment] = moment.astimezone(UTC)
+            return found
+        key = (zone.key, moment)
+        found = self._local.get(key)
+        if found is None:
+            found = self._local[key] = to_instant(moment, zone)  # may raise LocalTimeError
+        return found
+
+    def runtime(self, minutes: int) -> timedelta:
+        span = self._minutes.get(minutes)
+        if span is None:
+            span = self._minutes[minutes] = timedelta(minutes=minutes)
+        return span
 
 
 def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
@@ -461,26 +558,28 @@ def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
                 title=row.movie_title or "",
                 runtime_minutes=row.runtime_minutes or 1,
                 rating=row.rating or "",
-                genres=row.genres or [],
+                genres=list(row.genres) if row.genres else [],  # the checker shares its lists
                 language=row.language or "",
                 year=None,
             )
-    else:
+    elif (row.movie_title is not None and row.movie_title != movie.title) or (
+        row.runtime_minutes is not None and row.runtime_minutes != movie.runtime_minutes
+    ):
         _warn_movie_differs(row, movie, catalog)
     zone = catalog.zone(theater)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     try:
-        starts_at = to_instant(row.starts_at, zone)
+        starts_at = catalog.instant(row.starts_at, zone)
     except LocalTimeError as error:
         problems.append(row.problem("starts_at", f"{quoted(row.starts_at_text)} {error}"))
     if row.ends_at is not None:
         try:
-            ends_at = to_instant(row.ends_at, zone)
+            ends_at = catalog.instant(row.ends_at, zone)
         except LocalTimeError as error:
             problems.append(row.problem("ends_at", f"{quoted(row.ends_at_text)} {error}"))
-    if starts_at is not None and ends_at is None and movie is not None and row.ends_at is None:
-        ends_at = starts_at + timedelta(minutes=row.runtime_minutes or movie.runtime_minutes)
+    elif starts_at is not None and movie is not None:
+        ends_at = starts_at + catalog.runtime(row.runtime_minutes or movie.runtime_minutes)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         problems.append(
             row.problem("ends_at", f"{quoted(row.ends_at_text)} is not after starts_at")
@@ -491,18 +590,19 @@ def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
     if row.movie_id not in catalog.movies and row.movie_id not in catalog.new_movies:
         catalog.new_movies[row.movie_id] = movie
     prices = {SeatCategory.STANDARD: row.price, **row.extra_prices}
+    # Positional: a frozen dataclass's keyword __init__ is measurably slower at 100,000 rows.
     return Showing(
-        id=row.showing_id,
-        theater_id=row.theater_id,
-        room_id=row.room_id,
-        movie_id=row.movie_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        prices=prices,
-        currency=row.currency or theater.currency,
-        format=row.format or "2D",
-        language=row.language or "",
-        status=ShowingStatus.SCHEDULED,
+        row.showing_id,
+        row.theater_id,
+        row.room_id,
+        row.movie_id,
+        starts_at,
+        ends_at,
+        prices,
+        row.currency or theater.currency,
+        row.format or "2D",
+        row.language or "",
+        ShowingStatus.SCHEDULED,
     )
 
 
@@ -567,17 +667,20 @@ _MOVING = len(MOVING_FIELDS)  # the first fields of FEED_FIELDS
 
 
 # --- the plan ------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A feed row that resolved to a showing."""
+class Accepted(NamedTuple):
+    """A feed row that resolved to a showing (a named tuple: one per row)."""
 
     line: int | None
     record: str | None
     showing: Showing
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
+    """One showing the import creates, updates, leaves unchanged or cancels.
+
+    A named tuple: an import of 100,000 rows makes 100,000 of them.
+    """
+
     line: int | None
     record: str | None
     showing_id: str
@@ -644,15 +747,22 @@ class ShowtimePlan:
         return bool(self.to_put or self.new_movies)
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """A showing's hold on a room: from its start until its end plus cleaning."""
+class _Slot(NamedTuple):
+    """A showing's hold on a room: from its start until its end plus cleaning.
+
+    A named tuple rather than a dataclass: an import builds one per showing in
+    every room it touches (130,000 at scale M), and tuples are cheap to make.
+    """
 
     start: datetime
     busy_until: datetime
     showing_id: str
-    index: int | None
+    row: int | None
     """Position in the accepted rows, or None for a stored showing the feed leaves alone."""
+
+
+_SLOT_ORDER = itemgetter(0, 1, 2)
+"""Slots in time order (start, busy until, id); ``row`` never takes part."""
 
 
 def plan_showtimes(
@@ -675,15 +785,17 @@ def plan_showtimes(
     plan = ShowtimePlan(invalid=list(invalid))
     fields_of: dict[str, tuple[object, ...]] = {}
     stored_fields: dict[str, tuple[object, ...]] = {}
+    same: set[str] = set()
     moving: set[str] = set()
     for item in accepted:
-        new = showing_fields(item.showing)
-        fields_of[item.showing.id] = new
         old = stored.get(item.showing.id)
-        if old is not None:
-            before = stored_fields[item.showing.id] = showing_fields(old)
-            if before[:_MOVING] != new[:_MOVING]:
-                moving.add(item.showing.id)
+        if old is not None:  # a new showing has nothing to compare with
+            new = fields_of[old.id] = showing_fields(item.showing)
+            before = stored_fields[old.id] = showing_fields(old)
+            if before == new:
+                same.add(old.id)  # the common case of a nightly re-run
+            elif before[:_MOVING] != new[:_MOVING]:
+                moving.add(old.id)
 
     prune_candidates: list[Showing] = []
     if prune is not None:
@@ -693,7 +805,7 @@ def plan_showtimes(
 
     # Rows that would move a showing with tickets sold are refused; it stays where it is.
     live: list[Accepted | None] = list(accepted)
-    for index, item in enumerate(accepted):
+    for index, item in enumerate(accepted if moving else ()):
         showing_id = item.showing.id
         if showing_id in moving and sold.get(showing_id, 0) > 0:
             before, after = stored_fields[showing_id], fields_of[showing_id]
@@ -731,22 +843,22 @@ def plan_showtimes(
         if live[index] is None:
             continue
         showing_id = item.showing.id
+        if showing_id in same:
+            plan.unchanged.append(Change(item.line, item.record, showing_id))
+            continue
         old_fields = stored_fields.get(showing_id)
         if old_fields is None:
             plan.created.append(Change(item.line, item.record, showing_id))
-            plan.to_put.append(item.showing)
         else:
-            new_fields = fields_of[showing_id]
-            if new_fields != old_fields:
-                changed = tuple(
-                    name
-                    for name, new, old in zip(FEED_FIELDS, new_fields, old_fields, strict=True)
-                    if new != old
+            changed = tuple(
+                name
+                for name, new, old in zip(
+                    FEED_FIELDS, fields_of[showing_id], old_fields, strict=True
                 )
-                plan.updated.append(Change(item.line, item.record, showing_id, changed))
-                plan.to_put.append(item.showing)
-            else:
-                plan.unchanged.append(Change(item.line, item.record, showing_id))
+                if new != old
+            )
+            plan.updated.append(Change(item.line, item.record, showing_id, changed))
+        plan.to_put.append(item.showing)
     for showing in cancelling.values():
         plan.cancelled.append(Change(None, None, showing.id, ("status",)))
         plan.to_put.append(replace(showing, status=ShowingStatus.CANCELLED))
@@ -811,8 +923,9 @@ def _reject_overlaps(
 
     def slot(showing: Showing, index: int | None) -> _Slot:
         # Aware datetimes sort as instants whatever their zone: no conversion needed.
-        busy_until = showing.ends_at + cleaning[showing.theater_id]
-        return _Slot(showing.starts_at, busy_until, showing.id, index)
+        return _Slot(
+            showing.starts_at, showing.ends_at + cleaning[showing.theater_id], showing.id, index
+        )
 
     rooms_to_check: set[tuple[str, str]] = set()
     for index, item in enumerate(live):
@@ -824,7 +937,7 @@ def _reject_overlaps(
         if (
             showing.id in fed_ids
             or showing.id in cancelling
-            or str(showing.status) != ShowingStatus.SCHEDULED
+            or showing.status != ShowingStatus.SCHEDULED
             or showing.theater_id not in catalog.theaters
         ):
             continue
@@ -832,7 +945,7 @@ def _reject_overlaps(
 
     while rooms_to_check:
         key = rooms_to_check.pop()
-        slots = sorted(by_room[key], key=lambda s: (s.start, s.busy_until, s.showing_id))
+        slots = sorted(by_room[key], key=_SLOT_ORDER)
         holder: _Slot | None = None
         for current in slots:
             if holder is None or current.start >= holder.busy_until:
@@ -840,15 +953,15 @@ def _reject_overlaps(
                     current if holder is None or current.busy_until > holder.busy_until else holder
                 )
                 continue
-            if current.index is None and holder.index is None:
+            if current.row is None and holder.row is None:
                 # Two stored showings clashed before this import: not this feed's fault.
                 holder = current if current.busy_until > holder.busy_until else holder
                 continue
-            loser, other = (current, holder) if current.index is not None else (holder, current)
+            loser, other = (current, holder) if current.row is not None else (holder, current)
             if (
-                current.index is not None
-                and holder.index is not None
-                and _line_key(live[holder.index]) > _line_key(live[current.index])
+                current.row is not None
+                and holder.row is not None
+                and _line_key(live[holder.row]) > _line_key(live[current.row])
             ):
                 loser, other = holder, current
             _reject(loser, other, live, by_room, key, stored, rooms_to_check, catalog, plan, slot)
@@ -873,13 +986,13 @@ def _reject(
     plan: ShowtimePlan,
     slot: Callable[[Showing, int | None], _Slot],
 ) -> None:
-    assert loser.index is not None
-    item = live[loser.index]
+    assert loser.row is not None
+    item = live[loser.row]
     assert item is not None
     theater = catalog.theaters[key[0]]
     zone = catalog.zone(theater)
-    if other.index is not None:
-        other_item = live[other.index]
+    if other.row is not None:
+        other_item = live[other.row]
         assert other_item is not None
         where = (
             f"line {other_item.line}" if other_item.line is not None else (other_item.record or "")
@@ -898,7 +1011,7 @@ def _reject(
             item.record,
         )
     )
-    live[loser.index] = None
+    live[loser.row] = None
     by_room[key] = [s for s in by_room[key] if s is not loser]
     previous = stored.get(loser.showing_id)
     if (

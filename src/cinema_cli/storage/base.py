@@ -89,6 +89,11 @@ class Reader(Protocol):
 
     def showing(self, showing_id: str) -> Showing | None: ...
 
+    def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
+        """The stored showings with these ids (cancelled ones too), by id; unknown ids are left
+        out. The bulk form of :meth:`showing`: imports look up 100,000 ids at once."""
+        ...
+
     # -- seats ---------------------------------------------------------------------------------
     def claims(self, showing_id: str) -> list[SeatClaim]:
         """Every claim stored for the showing, dead holds included (callers judge with ``now``)."""

@@ -449,6 +449,30 @@ class _JsonReader:
         row = self._session.raw_table(self._programme(theater_id), "showings").get(showing_id)
         return None if row is None else _load(Showing, row)
 
+    def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
+        # Imports ask for 100,000 ids, most of them new: keep each index shard and
+        # programme at hand instead of going through _lookup (Path-keyed look-ups per id).
+        found: dict[str, Showing] = {}
+        shards: dict[int, dict[str, Any]] = {}
+        programmes: dict[str, dict[str, Any]] = {}
+        for showing_id in showing_ids:
+            number = _shard(showing_id, INDEX_SHARDS)
+            index = shards.get(number)
+            if index is None:
+                path = self._index("showings", showing_id)
+                index = shards[number] = self._session.raw_table(path, "_default")
+            theater_id = index.get(showing_id)
+            if theater_id is None:
+                continue
+            programme = programmes.get(theater_id)
+            if programme is None:
+                path = self._programme(theater_id)
+                programme = programmes[theater_id] = self._session.raw_table(path, "showings")
+            row = programme.get(showing_id)
+            if row is not None:
+                found[showing_id] = _load(Showing, row)
+        return found
+
     # seats ---------------------------------------------------------------------------------
     def _showing_file(self, showing_id: str) -> Path | None:
         theater_id = self._lookup("showings", showing_id)

@@ -901,6 +901,16 @@ class _SqlReader:
         )
         return self._codec().showing(found[0]) if found else None
 
+    def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
+        codec = self._codec()
+        found: dict[str, Showing] = {}
+        for chunk in _chunks(list(dict.fromkeys(showing_ids))):
+            fragment, params = _in_list("s", chunk)
+            sql = f"SELECT {_SHOWING_COLS} FROM showings WHERE id IN ({fragment}){self._lock()}"
+            for r in self._rows(sql, params):
+                found[r[0]] = codec.showing(r)
+        return found
+
     # -- seats -----------------------------------------------------------------------------------
     def claims(self, showing_id: str) -> list[SeatClaim]:
         codec = self._codec()
