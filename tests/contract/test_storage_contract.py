@@ -88,6 +88,23 @@ def test_putting_showings_again_replaces_them_by_id(storage: Any) -> None:
     assert storage.showing("sh2") == b.showing("sh2", starts=2)
 
 
+def test_a_showing_moved_to_another_theater_exists_once_and_keeps_its_holds(
+    storage: Any,
+) -> None:
+    seed(storage, showings=1)
+    hold_seats(storage, ("A1", "A2"))
+    with storage.transaction() as tx:
+        tx.put_theater(b.theater("abc", name="ABC"))
+        tx.put_showings([b.showing("sh1", starts=1, theater_id="abc")])
+
+    assert ids(storage.showings(ShowingQuery())) == ["sh1"]
+    assert storage.showing("sh1").theater_id == "abc"
+    assert storage.showings(ShowingQuery(theater_ids=frozenset({"rex"}))) == []
+    assert set(claim_map(storage)) == {"A1", "A2"}
+    assert storage.reservation("res1") is not None
+    assert storage.seats_taken(["sh1"], b.NOW) == {"sh1": 2}
+
+
 def test_bulk_showings_land_together(storage: Any) -> None:
     seed(storage, showings=0)
     with storage.transaction() as tx:

@@ -57,5 +57,3 @@ def backend_url(request: pytest.FixtureRequest) -> Callable[[Path], str]:
         return f"sqlite:///{data_dir / 'cinema.db'}"
 
     return url
-
-

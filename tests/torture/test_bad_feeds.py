@@ -26,27 +26,68 @@ from workload import NOW, ROOM, THEATER, stock
 from cinema_cli.cli.app import app
 
 DOCUMENTED_EXIT_CODES = {0, 2, 3, 4, 5, 6, 7}
-HEADER = ["showing_id", "theater_id", "room_id", "movie_id", "starts_at", "price",
-          "movie_title", "runtime_minutes", "price_premium", "format"]
+HEADER = [
+    "showing_id",
+    "theater_id",
+    "room_id",
+    "movie_id",
+    "starts_at",
+    "price",
+    "movie_title",
+    "runtime_minutes",
+    "price_premium",
+    "format",
+]
 
 texts = st.text(max_size=30)
-huge = st.builds(lambda piece, times: piece * times, st.sampled_from(["x", "é", "💺", "a,b"]),
-                 st.integers(10_000, 200_000))
+huge = st.builds(
+    lambda piece, times: piece * times,
+    st.sampled_from(["x", "é", "💺", "a,b"]),
+    st.integers(10_000, 200_000),
+)
 ids = st.one_of(st.from_regex(r"\A[a-z][a-z0-9-]{0,12}\Z"), texts, huge)
 starts = st.one_of(
-    st.datetimes(min_value=NOW.replace(tzinfo=None), max_value=NOW.replace(
-        tzinfo=None, year=2031)).map(lambda d: d.isoformat(timespec="minutes")),
-    st.sampled_from([
-        "2026-02-30 19:00", "2030-13-01T10:00", "0001-01-01T00:00", "9999-12-31T23:59",
-        "2030-03-31T02:30", "2030-10-27T02:30", "1969-12-31T23:59:59Z", "yesterday",
-        "2030-01-20T10:00:00+25:00", "2030-01-20T10:00:00.123456789Z", "",
-    ]),
+    st.datetimes(
+        min_value=NOW.replace(tzinfo=None), max_value=NOW.replace(tzinfo=None, year=2031)
+    ).map(lambda d: d.isoformat(timespec="minutes")),
+    st.sampled_from(
+        [
+            "2026-02-30 19:00",
+            "2030-13-01T10:00",
+            "0001-01-01T00:00",
+            "9999-12-31T23:59",
+            "2030-03-31T02:30",
+            "2030-10-27T02:30",
+            "1969-12-31T23:59:59Z",
+            "yesterday",
+            "2030-01-20T10:00:00+25:00",
+            "2030-01-20T10:00:00.123456789Z",
+            "",
+        ]
+    ),
     texts,
 )
 prices = st.one_of(
     st.decimals(min_value=0, max_value=500, places=2).map(str),
-    st.sampled_from(["NaN", "nan", "inf", "-Infinity", "-1", "-0.01", "1e309", "1e-400",
-                     "999999999999999999", "12,50", "€12", "0x10", "", " 12.5 ", "12.505"]),
+    st.sampled_from(
+        [
+            "NaN",
+            "nan",
+            "inf",
+            "-Infinity",
+            "-1",
+            "-0.01",
+            "1e309",
+            "1e-400",
+            "999999999999999999",
+            "12,50",
+            "€12",
+            "0x10",
+            "",
+            " 12.5 ",
+            "12.505",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     texts,
 )
@@ -98,17 +139,34 @@ theater_feeds = st.one_of(
         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
         max_leaves=20,
     ).map(orjson.dumps),
-    st.fixed_dictionaries({
-        "theaters": st.lists(st.fixed_dictionaries({
-            "id": ids, "name": texts, "city_id": st.one_of(st.just("torture-city"), ids),
-            "timezone": st.sampled_from(["Europe/Berlin", "Mars/Olympus", "", "UTC"]),
-            "currency": st.sampled_from(["EUR", "eur", "EURO", ""]),
-            "rooms": st.lists(st.fixed_dictionaries({
-                "id": ids, "name": texts,
-                "layout": st.lists(st.one_of(st.just("A ssss.ssss"), texts), max_size=5),
-            }), max_size=2),
-        }), max_size=2),
-    }).map(orjson.dumps),
+    st.fixed_dictionaries(
+        {
+            "theaters": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "id": ids,
+                        "name": texts,
+                        "city_id": st.one_of(st.just("torture-city"), ids),
+                        "timezone": st.sampled_from(["Europe/Berlin", "Mars/Olympus", "", "UTC"]),
+                        "currency": st.sampled_from(["EUR", "eur", "EURO", ""]),
+                        "rooms": st.lists(
+                            st.fixed_dictionaries(
+                                {
+                                    "id": ids,
+                                    "name": texts,
+                                    "layout": st.lists(
+                                        st.one_of(st.just("A ssss.ssss"), texts), max_size=5
+                                    ),
+                                }
+                            ),
+                            max_size=2,
+                        ),
+                    }
+                ),
+                max_size=2,
+            ),
+        }
+    ).map(orjson.dumps),
 )
 
 
@@ -128,8 +186,9 @@ def _check(result_exit: int, output: str, before: dict[str, bytes], data: Path) 
 
 
 @pytest.mark.slow
-def test_hostile_showtimes_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 tally: Tally) -> None:
+def test_hostile_showtimes_feeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tally: Tally
+) -> None:
     data = tmp_path / "data"
     stock(f"json://{data}", data).close()
     monkeypatch.chdir(tmp_path)
@@ -137,11 +196,21 @@ def test_hostile_showtimes_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     env = {"CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
     counts = {"feeds": 0, "refused": 0, "accepted": 0}
 
-    @settings(max_examples=120, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                     HealthCheck.data_too_large, HealthCheck.large_base_example])
-    @given(feed=showtime_feeds(), flags=st.sampled_from([[], ["--skip-invalid"], ["--strict"],
-                                                          ["--dry-run"], ["--json"]]))
+    @settings(
+        max_examples=120,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+    @given(
+        feed=showtime_feeds(),
+        flags=st.sampled_from([[], ["--skip-invalid"], ["--strict"], ["--dry-run"], ["--json"]]),
+    )
     def attempt(feed: tuple[bytes, str], flags: list[str]) -> None:
         content, extension = feed
         path = tmp_path / f"feed.{extension}"
@@ -157,12 +226,17 @@ def test_hostile_showtimes_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     attempt()
     audit_store(f"json://{data}", data)
-    tally.add("bad input", feeds_tried=counts["feeds"], feeds_refused=counts["refused"],
-              written_on_refusal=0)
+    tally.add(
+        "bad input",
+        feeds_tried=counts["feeds"],
+        feeds_refused=counts["refused"],
+        written_on_refusal=0,
+    )
 
 
-def test_hostile_theaters_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                tally: Tally) -> None:
+def test_hostile_theaters_feeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tally: Tally
+) -> None:
     data = tmp_path / "data"
     stock(f"json://{data}", data).close()
     monkeypatch.chdir(tmp_path)
@@ -170,9 +244,17 @@ def test_hostile_theaters_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     env = {"CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
     tried = 0
 
-    @settings(max_examples=80, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                     HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @settings(
+        max_examples=80,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
     @given(content=theater_feeds)
     def attempt(content: bytes) -> None:
         nonlocal tried

@@ -31,12 +31,48 @@ from cinema_cli.cli.app import app
 DOCUMENTED_EXIT_CODES = {0, 2, 3, 4, 5, 6, 7}
 
 HOSTILE = [
-    "", " ", "-", "--", "0", "-1", "1e308", "NaN", "inf", "-0.001", "999999999999999999999",
-    "2026-13-45", "0000-00-00", "9999-12-31", "1969-12-31", "25:99", "24:00", "today",
-    "../../../etc/passwd", "/dev/null", "C7", "A0", "ZZZ999", "c07", "show-0", "torture-hall",
-    "torture-movie", "torture-city", "Torture City", "4242424242424242", "4000000000000002",
-    "not-an-email", "a@b", "é", "💺🎬", "\x00", "\x1b[31mred", "x" * 5000, "9" * 400,
-    "--json", "--help-me", "'; DROP TABLE showings; --",
+    "",
+    " ",
+    "-",
+    "--",
+    "0",
+    "-1",
+    "1e308",
+    "NaN",
+    "inf",
+    "-0.001",
+    "999999999999999999999",
+    "2026-13-45",
+    "0000-00-00",
+    "9999-12-31",
+    "1969-12-31",
+    "25:99",
+    "24:00",
+    "today",
+    "../../../etc/passwd",
+    "/dev/null",
+    "C7",
+    "A0",
+    "ZZZ999",
+    "c07",
+    "show-0",
+    "torture-hall",
+    "torture-movie",
+    "torture-city",
+    "Torture City",
+    "4242424242424242",
+    "4000000000000002",
+    "not-an-email",
+    "a@b",
+    "é",
+    "💺🎬",
+    "\x00",
+    "\x1b[31mred",
+    "x" * 5000,
+    "9" * 400,
+    "--json",
+    "--help-me",
+    "'; DROP TABLE showings; --",
 ]
 VALUES = st.one_of(
     st.sampled_from(HOSTILE),
@@ -101,13 +137,20 @@ def test_hostile_arguments_get_a_documented_exit_code_and_change_nothing_when_re
 ) -> None:
     monkeypatch.chdir(tmp_path)  # relative paths a fuzzer invents land in the test's folder
     runner = CliRunner()
-    env = {"CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1",
-           "CINEMA_LOCK_TIMEOUT": "5"}
+    env = {
+        "CINEMA_DATA_DIR": str(stocked),
+        "CINEMA_NOW": NOW.isoformat(),
+        "NO_COLOR": "1",
+        "CINEMA_LOCK_TIMEOUT": "5",
+    }
     tried = 0
 
-    @settings(max_examples=40, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(arguments=_arguments(COMMANDS[path]), as_json=st.booleans())
     def attempt(arguments: list[str], as_json: bool) -> None:
         nonlocal tried
@@ -127,20 +170,36 @@ def test_hostile_arguments_get_a_documented_exit_code_and_change_nothing_when_re
     tally.add("bad input", command_lines_tried=tried, commands=1)
 
 
-def test_the_real_process_never_prints_a_traceback(tmp_path: Path, stocked: Path,
-                                                    tally: Tally) -> None:
+def test_the_real_process_never_prints_a_traceback(
+    tmp_path: Path, stocked: Path, tally: Tally
+) -> None:
     """The same promise through ``python -m cinema_cli`` (the entry point, stdin closed)."""
-    env = {**os.environ, "CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(),
-           "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "CINEMA_DATA_DIR": str(stocked),
+        "CINEMA_NOW": NOW.isoformat(),
+        "NO_COLOR": "1",
+    }
     lines = [
-        ["--no-such-option"], ["no-such-command"], ["--json", "x" * 5000], ["--storage", "bogus:"],
-        ["--storage", "json://"], ["--data-dir", "/dev/null", "--version"], ["\udcff"],
+        ["--no-such-option"],
+        ["no-such-command"],
+        ["--json", "x" * 5000],
+        ["--storage", "bogus:"],
+        ["--storage", "json://"],
+        ["--data-dir", "/dev/null", "--version"],
+        ["\udcff"],
         *([*path, "--json", "\x1b[2J", "-1"] for path in sorted(COMMANDS) if path),
     ]
     for argv in lines:
-        done = subprocess.run([sys.executable, "-m", "cinema_cli", *argv], env=env,
-                              capture_output=True, stdin=subprocess.DEVNULL, cwd=tmp_path,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "cinema_cli", *argv],
+            env=env,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
         stderr = done.stderr.decode("utf-8", "replace")
         assert done.returncode in DOCUMENTED_EXIT_CODES, (argv, done.returncode, stderr[-800:])
         assert "Traceback" not in stderr, (argv, stderr[-800:])
@@ -152,29 +211,47 @@ def ticket_code(stocked: Path) -> str:
     """A genuine signed code, bought through the CLI in the fuzzed store."""
     runner = CliRunner()
     env = {"CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
-    held = runner.invoke(app, ["reserve", "show-3", "--count", "1", "--session", "fuzz",
-                               "--json"], env=env)
+    held = runner.invoke(
+        app, ["reserve", "show-3", "--count", "1", "--session", "fuzz", "--json"], env=env
+    )
     assert held.exit_code == 0, held.output
     reservation = orjson.loads(held.stdout)["reservation_id"]
-    bought = runner.invoke(app, ["buy", reservation, "--session", "fuzz", "--name", "Fuzz",
-                                 "--email", "fuzz@example.com", "--card", "4242424242424242",
-                                 "--json"], env=env)
+    bought = runner.invoke(
+        app,
+        [
+            "buy",
+            reservation,
+            "--session",
+            "fuzz",
+            "--name",
+            "Fuzz",
+            "--email",
+            "fuzz@example.com",
+            "--card",
+            "4242424242424242",
+            "--json",
+        ],
+        env=env,
+    )
     assert bought.exit_code == 0, bought.output
     code: str = orjson.loads(bought.stdout)["tickets"][0]["code"]
     return code
 
 
 def test_altered_ticket_codes_are_refused_and_change_nothing(
-    stocked: Path, ticket_code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    tally: Tally
+    stocked: Path, ticket_code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tally: Tally
 ) -> None:
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     env = {"CINEMA_DATA_DIR": str(stocked), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
     tried = 0
 
-    @settings(max_examples=150, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(data=st.data())
     def attempt(data: st.DataObject) -> None:
         nonlocal tried

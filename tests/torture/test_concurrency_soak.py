@@ -34,7 +34,9 @@ def test_sixteen_processes_at_once_keep_every_invariant(
     workers = [
         subprocess.Popen(
             [sys.executable, str(WORKLOAD), "soak", url, str(data), str(w), str(SECONDS)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for w in range(WORKERS)
     ]
@@ -51,9 +53,10 @@ def test_sixteen_processes_at_once_keep_every_invariant(
     for words in acks:
         match words:
             case ["hold", reservation_id, _, _]:
-                assert reservation_id in audit.reservations or booking_id_for(
-                    reservation_id
-                ) in audit.bookings, f"acknowledged hold {reservation_id} lost"
+                assert (
+                    reservation_id in audit.reservations
+                    or booking_id_for(reservation_id) in audit.bookings
+                ), f"acknowledged hold {reservation_id} lost"
             case ["sell", _, booking_id]:
                 assert booking_id in audit.bookings, f"acknowledged booking {booking_id} lost"
             case ["cancel", _, ticket_id]:

@@ -63,7 +63,9 @@ def test_a_writer_killed_at_random_moments_loses_no_acknowledged_operation(
         cycles += 1
         writer = subprocess.Popen(
             [sys.executable, str(WORKLOAD), "crash", url, str(data), str(start), str(TOTAL)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "ready", writer.stderr
@@ -144,8 +146,13 @@ def test_cinema_processes_killed_mid_command_lose_no_acknowledged_operation(
     data = tmp_path / "data"
     url = f"json://{data}"
     stock(url, data).close()
-    env = {**os.environ, "CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(),
-           "NO_COLOR": "1", "CINEMA_LOCK_TIMEOUT": "30"}
+    env = {
+        **os.environ,
+        "CINEMA_DATA_DIR": str(data),
+        "CINEMA_NOW": NOW.isoformat(),
+        "NO_COLOR": "1",
+        "CINEMA_LOCK_TIMEOUT": "30",
+    }
     rng = Random(7)
     acked: dict[str, list[str]] = {}
     feeds: dict[int, tuple[set[str], bool]] = {}
@@ -165,7 +172,10 @@ def test_cinema_processes_killed_mid_command_lose_no_acknowledged_operation(
             delay = rng.uniform(0.0, 0.8)
         process = subprocess.Popen(
             [sys.executable, "-m", "cinema_cli", *argv],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
@@ -187,6 +197,10 @@ def test_cinema_processes_killed_mid_command_lose_no_acknowledged_operation(
             present = len(showings & audit.showings)
             assert present in (0, IMPORT_ROWS), f"import {number} half applied ({present})"
             assert present == IMPORT_ROWS or not done, f"acknowledged import {number} lost"
-    tally.add("crash safety (json, whole cinema processes)",
-              cli_processes=CLI_RESERVATIONS + CLI_IMPORTS, cli_kills_survived=kills,
-              cli_acknowledged=len(acked) + sum(done for _, done in feeds.values()), lost=0)
+    tally.add(
+        "crash safety (json, whole cinema processes)",
+        cli_processes=CLI_RESERVATIONS + CLI_IMPORTS,
+        cli_kills_survived=kills,
+        cli_acknowledged=len(acked) + sum(done for _, done in feeds.values()),
+        lost=0,
+    )

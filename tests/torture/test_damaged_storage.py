@@ -119,12 +119,24 @@ def _files(folder: Path) -> dict[str, bytes | None]:
 
 
 def _cinema(data: Path, argv: list[str], *, prelude: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(),
-           "NO_COLOR": "1", "CINEMA_LOCK_TIMEOUT": "5"}
+    env = {
+        **os.environ,
+        "CINEMA_DATA_DIR": str(data),
+        "CINEMA_NOW": NOW.isoformat(),
+        "NO_COLOR": "1",
+        "CINEMA_LOCK_TIMEOUT": "5",
+    }
     env.pop("CINEMA_STORAGE", None)
     code = f"{prelude}\nfrom cinema_cli.__main__ import main\nmain()"
-    return subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +199,10 @@ os.write = _full
 
 @pytest.mark.parametrize(
     "argv",
-    [["reserve", "show-0", "C7", "--session", "full"],
-     ["reserve", "show-1", "--count", "2", "--session", "full"]],
+    [
+        ["reserve", "show-0", "C7", "--session", "full"],
+        ["reserve", "show-1", "--count", "2", "--session", "full"],
+    ],
     ids=["reserve seat", "reserve count"],
 )
 def test_a_full_disk_stops_a_write_with_exit_7_and_changes_nothing(
@@ -230,8 +244,10 @@ if importlib.util.find_spec("cinema_cli.storage.sql") is not None:
         database = data / "cinema.db"
         DAMAGES[damage](database)
         before = _snapshot(data)
-        argv = {"seats": ["seats", "show-0"],
-                "reserve": ["reserve", "show-0", "C7", "--session", "damaged"]}[command]
+        argv = {
+            "seats": ["seats", "show-0"],
+            "reserve": ["reserve", "show-0", "C7", "--session", "damaged"],
+        }[command]
         done = _cinema(data, ["--storage", f"sqlite:///{database}", *argv])
         assert done.returncode == 7, (done.returncode, done.stderr[-800:])
         assert "Traceback" not in done.stderr

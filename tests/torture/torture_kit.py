@@ -64,8 +64,11 @@ def audit_store(url: str, data_dir: Path) -> StoreAudit:
         )
         sold_twice = {seat: n for seat, n in live.items() if n > 1}
         assert not sold_twice, f"seats sold twice: {sold_twice}"
-        sold = {(c["showing_id"], c["seat_id"]): c["ticket_id"] for c in audit.claims
-                if c["kind"] == "sold"}
+        sold = {
+            (c["showing_id"], c["seat_id"]): c["ticket_id"]
+            for c in audit.claims
+            if c["kind"] == "sold"
+        }
         tickets = audit.tickets()
         for seat, ticket_id in sold.items():
             ticket = tickets.get(ticket_id)

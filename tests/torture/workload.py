@@ -61,8 +61,12 @@ def city() -> City:
 
 def theater() -> Theater:
     return Theater(
-        id=THEATER, name="Torture Hall", city_id="torture-city", timezone="Europe/Berlin",
-        currency="EUR", rooms=[Room(id=ROOM, name="Big", layout=LAYOUT)],
+        id=THEATER,
+        name="Torture Hall",
+        city_id="torture-city",
+        timezone="Europe/Berlin",
+        currency="EUR",
+        rooms=[Room(id=ROOM, name="Big", layout=LAYOUT)],
     )
 
 
@@ -73,8 +77,13 @@ def movie() -> Movie:
 def showing(showing_id: str, slot: int) -> Showing:
     starts = NOW + timedelta(days=1, hours=3 * slot)
     return Showing(
-        id=showing_id, theater_id=THEATER, room_id=ROOM, movie_id=MOVIE, starts_at=starts,
-        ends_at=starts + timedelta(minutes=105), prices={SeatCategory.STANDARD: PRICE},
+        id=showing_id,
+        theater_id=THEATER,
+        room_id=ROOM,
+        movie_id=MOVIE,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=105),
+        prices={SeatCategory.STANDARD: PRICE},
         currency="EUR",
     )
 
@@ -97,18 +106,31 @@ def hold(tx: Any, reservation_id: str, showing_id: str, seats: list[str]) -> Non
     tx.claim_seats(
         showing_id,
         [
-            SeatClaim(showing_id=showing_id, seat_id=seat, kind=ClaimKind.HOLD,
-                      reservation_id=reservation_id, session_id=session, expires_at=expires)
+            SeatClaim(
+                showing_id=showing_id,
+                seat_id=seat,
+                kind=ClaimKind.HOLD,
+                reservation_id=reservation_id,
+                session_id=session,
+                expires_at=expires,
+            )
             for seat in seats
         ],
         now=NOW,
         replacing_reservation=reservation_id,
     )
-    tx.put_reservation(Reservation(
-        id=reservation_id, session_id=session, showing_id=showing_id, movie_id=MOVIE,
-        seats=seats, created_at=NOW, expires_at=expires,
-        total=Money(amount=PRICE * len(seats), currency="EUR"),
-    ))
+    tx.put_reservation(
+        Reservation(
+            id=reservation_id,
+            session_id=session,
+            showing_id=showing_id,
+            movie_id=MOVIE,
+            seats=seats,
+            created_at=NOW,
+            expires_at=expires,
+            total=Money(amount=PRICE * len(seats), currency="EUR"),
+        )
+    )
 
 
 def booking_id_for(reservation_id: str) -> str:
@@ -120,20 +142,38 @@ def sell(tx: Any, reservation: Reservation) -> Booking:
     booking_id = booking_id_for(reservation.id)
     email = f"{reservation.session_id}@example.com"
     tickets = [
-        Ticket(id=f"tk-{reservation.id}-{seat}", booking_id=booking_id,
-               showing_id=reservation.showing_id, seat_id=seat, category=SeatCategory.STANDARD,
-               price=Money(amount=PRICE, currency="EUR"), code=f"code-{reservation.id}-{seat}")
+        Ticket(
+            id=f"tk-{reservation.id}-{seat}",
+            booking_id=booking_id,
+            showing_id=reservation.showing_id,
+            seat_id=seat,
+            category=SeatCategory.STANDARD,
+            price=Money(amount=PRICE, currency="EUR"),
+            code=f"code-{reservation.id}-{seat}",
+        )
         for seat in reservation.seats
     ]
     tx.sell_seats(reservation, tickets, now=NOW)
     booking = Booking(
-        id=booking_id, user_id=f"user-{reservation.session_id}", email=email,
-        name="Torture Guest", showing_id=reservation.showing_id, movie_id=MOVIE,
-        reservation_id=reservation.id, seats=list(reservation.seats), total=reservation.total,
-        payment=Payment(provider="test", reference=f"pay-{booking_id}", brand="visa",
-                        last4="4242", amount=reservation.total,
-                        refunded=Money(amount=Decimal(0), currency="EUR")),
-        tickets=tickets, created_at=NOW,
+        id=booking_id,
+        user_id=f"user-{reservation.session_id}",
+        email=email,
+        name="Torture Guest",
+        showing_id=reservation.showing_id,
+        movie_id=MOVIE,
+        reservation_id=reservation.id,
+        seats=list(reservation.seats),
+        total=reservation.total,
+        payment=Payment(
+            provider="test",
+            reference=f"pay-{booking_id}",
+            brand="visa",
+            last4="4242",
+            amount=reservation.total,
+            refunded=Money(amount=Decimal(0), currency="EUR"),
+        ),
+        tickets=tickets,
+        created_at=NOW,
     )
     tx.put_user(User(id=booking.user_id, email=email, name="Torture Guest", created_at=NOW))
     tx.put_booking(booking)
@@ -142,8 +182,7 @@ def sell(tx: Any, reservation: Reservation) -> Booking:
 
 def cancel_ticket(tx: Any, booking: Booking, ticket_id: str) -> None:
     tickets = [
-        replace(t, status=TicketStatus.CANCELLED, cancelled_at=NOW)
-        if t.id == ticket_id else t
+        replace(t, status=TicketStatus.CANCELLED, cancelled_at=NOW) if t.id == ticket_id else t
         for t in booking.tickets
     ]
     live = [t for t in tickets if t.status is not TicketStatus.CANCELLED]
@@ -155,7 +194,8 @@ def cancel_ticket(tx: Any, booking: Booking, ticket_id: str) -> None:
 def check_in(tx: Any, booking: Booking, ticket_id: str) -> None:
     tickets = [
         replace(t, status=TicketStatus.USED, checked_in_at=NOW, gate="A")
-        if t.id == ticket_id else t
+        if t.id == ticket_id
+        else t
         for t in booking.tickets
     ]
     tx.put_booking(replace(booking, tickets=tickets))

@@ -661,9 +661,24 @@ class _JsonTransaction(_JsonReader):
             current = self._session.raw_table(shard, "_default")
             moved = {k: v for k, v in entries.items() if current.get(k) != v}
             if moved:
+                for showing_id, theater_id in moved.items():
+                    if current.get(showing_id) is not None:
+                        self._move_showing(showing_id, current[showing_id], theater_id)
                 tables = dict(self._session.read(shard) or {})
                 tables["_default"] = {**current, **moved}
                 self._session.write(shard, tables)
+
+    def _move_showing(self, showing_id: str, old_theater: str, new_theater: str) -> None:
+        """A showing now at another theater: its programme entry and seat file move with it."""
+        self._remove(self._programme(old_theater), "showings", [showing_id])
+        old_seats = self._seats_file(old_theater, showing_id)
+        tables = self._session.read(old_seats)
+        if tables:
+            new_seats = self._seats_file(new_theater, showing_id)
+            self._session.write(new_seats, tables)
+            self._session.write(old_seats, {})  # left empty: a commit replaces files, never deletes
+            self._remove(self._summary(old_theater), "_default", [showing_id])
+            self._refresh_summary(new_theater, showing_id, new_seats)
 
     # seats ---------------------------------------------------------------------------------
     def claim_seats(
