@@ -81,6 +81,13 @@ class CinemaGroup(TyperGroup):
         debug = "--debug" in argv or os.environ.get("CINEMA_DEBUG", "") not in ("", "0")
         # Not standalone: usage errors come back to us, so that --json can report them as JSON.
         kwargs["standalone_mode"] = False
+        if any("\x00" in arg for arg in argv):
+            # A real argv cannot hold NUL (C strings); callers in-process can, and paths choke on it.
+            from cinema_cli.cli.errors import report_usage
+
+            report_usage(
+                typer.BadParameter("arguments cannot contain NUL characters"), as_json=as_json
+            )
         try:
             result = super().main(argv, *pargs, **kwargs)
         except typer.Abort:
