@@ -82,7 +82,7 @@ class CinemaGroup(TyperGroup):
         # Not standalone: usage errors come back to us, so that --json can report them as JSON.
         kwargs["standalone_mode"] = False
         if any("\x00" in arg for arg in argv):
-            # A real argv cannot hold NUL (C strings); callers in-process can, and paths choke on it.
+            # A real argv cannot hold NUL; in-process callers can, and paths choke on it.
             from cinema_cli.cli.errors import report_usage
 
             report_usage(

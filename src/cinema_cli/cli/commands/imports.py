@@ -282,6 +282,8 @@ def export_showtimes(
         raise typer.BadParameter(f"{to_day} is before --from {from_day}", param_hint="--to")
     if as_json and output is None:
         raise typer.BadParameter("needs --output (stdout carries the feed)", param_hint="--json")
+    if output is not None and (not output.name or output.is_dir()):
+        raise typer.BadParameter(f"{str(output)!r} is not a file name", param_hint="--output")
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
