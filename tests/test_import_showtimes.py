@@ -313,9 +313,34 @@ def test_unknown_columns_are_a_warning_or_with_strict_an_error() -> None:
     assert report.warnings == ["line 1: column 'popcorn' is not known; its values are ignored"]
     with pytest.raises(InvalidFeed) as caught:
         run(catalog_storage(), data, strict=True)
-    assert {"line": 1, "field": "popcorn", "message": "is not a known column (--strict)"} in (
-        caught.value.details["invalid"]
+    assert caught.value.details["invalid"] == [
+        {"line": 2, "field": "popcorn", "message": "is not a known column (--strict)"}
+    ]
+
+
+def test_with_strict_only_rows_with_a_value_in_an_unknown_column_are_invalid() -> None:
+    data = feed(
+        "s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.50,yes",
+        "s2,berlin-1,r1,m-dune,2026-03-11 19:00,11.50,",
+        header=HEADER.strip() + ",popcorn\n",
     )
+    storage = catalog_storage()
+    report = run(storage, data, strict=True, skip_invalid=True)
+    assert report.created == 1
+    assert [(p.line, p.field) for p in report.invalid] == [(2, "popcorn")]
+    assert set(programme(storage)) == {"s2"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "fmt"),
+    [(b"", "csv"), (HEADER.encode(), "csv"), (b'{"x": 1}', "json"),
+     (b'{"showtimes": {"a": 1}}', "json"), (b"[]", "json"), (b"", "jsonl")],
+)  # fmt: skip
+def test_a_feed_with_no_rows_is_invalid_and_writes_nothing(payload: bytes, fmt: str) -> None:
+    storage = counting_storage()
+    with pytest.raises(InvalidFeed, match="no rows"):
+        run(storage, payload, fmt)
+    assert storage.transactions == 0
 
 
 def test_dry_run_reports_what_would_change_and_writes_nothing() -> None:

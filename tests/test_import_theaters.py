@@ -171,3 +171,20 @@ def test_dry_run_writes_nothing() -> None:
     report = run(storage, DOCUMENT, dry_run=True)
     assert (report.created, report.written, storage.transactions) == (4, False, 0)
     assert storage.theaters() == []
+
+
+def test_bad_records_are_explained_in_words_and_the_hint_offers_no_missing_option() -> None:
+    from fakes import FakeStorage
+
+    feed = (
+        b'{"cities": [{"id": "vienna", "name": "Vienna"}], "theaters": [{"id": "w1", "name": "W",'
+        b' "city_id": "vienna", "timezone": "Europe/Vienna2", "currency": "eur",'
+        b' "rooms": [{"id": "r 1", "name": "R", "layout": ["A ss"]}]}]}'
+    )
+    with pytest.raises(InvalidFeed) as caught:
+        import_theaters(FakeStorage(), lambda: NOW, io.BytesIO(feed), "json")
+    messages = {p["field"]: p["message"] for p in caught.value.details["invalid"]}
+    assert messages["timezone"] == "'Europe/Vienna2' is not an IANA time zone (like Europe/Berlin)"
+    assert messages["currency"] == "'eur': is not an ISO 4217 currency code such as EUR"
+    assert "letters, digits" in messages["rooms[0].id"]
+    assert "--skip-invalid" not in caught.value.details["hint"]

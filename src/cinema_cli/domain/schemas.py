@@ -8,6 +8,7 @@ off the start-up path of read-only commands.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+_ID_PATTERN_TEXT = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
 """An aware datetime, normalised to UTC."""
 Id = Annotated[
@@ -32,7 +34,7 @@ Id = Annotated[
     Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        pattern=_ID_PATTERN_TEXT,
         description="letters, digits and . _ : - (starting with a letter or digit)",
     ),
 ]
@@ -156,10 +158,35 @@ class MovieIn(Schema):
         )
 
 
+_ID_PATTERN = _ID_PATTERN_TEXT
+_PATTERN_MESSAGES = {
+    _ID_PATTERN: "use letters, digits and . _ : - (starting with a letter or digit)",
+    r"^[A-Z]{3}$": "is not an ISO 4217 currency code such as EUR",
+}
+
+
+def problem_text(detail: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence for people: the value, then what is wrong with it."""
+    message = str(detail.get("msg", "is invalid"))
+    kind = detail.get("type", "")
+    value = detail.get("input")
+    shown = f"{value!r}: " if isinstance(value, str | int | float) else ""
+    if kind == "string_pattern_mismatch":
+        pattern = str((detail.get("ctx") or {}).get("pattern", ""))
+        return shown + _PATTERN_MESSAGES.get(pattern, "is not in the expected form")
+    if kind == "value_error":  # our validators name the value themselves
+        return message.removeprefix("Value error, ")
+    if kind == "missing":
+        return "is missing"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    return shown + message[:1].lower() + message[1:]
+
+
 def describe_errors(error: Any) -> list[dict[str, str]]:
     """Flatten a pydantic ``ValidationError`` into ``[{"field", "message"}]`` for reports."""
     found = []
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item.get("loc", ())) or "value"
-        found.append({"field": location, "message": item.get("msg", "invalid")})
+        found.append({"field": location, "message": problem_text(item)})
     return found

@@ -146,13 +146,25 @@ def _problem_lines(problems: list[FeedProblem], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _invalid_feed(report: ImportReport, name: str) -> InvalidFeed:
+def _invalid_feed(report: ImportReport, name: str, *, theaters: bool = False) -> InvalidFeed:
+    whole = [p for p in report.invalid if p.line is None and p.record is None]
+    if whole or report.rows == 0:  # the feed as a whole cannot be read: no row to skip
+        return InvalidFeed(
+            f"{name}: the feed cannot be used; nothing was written\n"
+            + _problem_lines(whole or report.invalid),
+            **report.as_dict(),
+            hint="check the file and its --format",
+        )
     rows = len({(p.line, p.record) for p in report.invalid})
+    noun = "record" if theaters else "row"
     return InvalidFeed(
-        f"{name}: {rows} invalid {'row' if rows == 1 else 'rows'}; nothing was written\n"
+        f"{name}: {rows} invalid {noun}{'' if rows == 1 else 's'}; nothing was written\n"
         + _problem_lines(report.invalid),
         **report.as_dict(),
-        hint="fix the rows, or import the valid ones with --skip-invalid",
+        # Theater feeds are all or nothing: a half-known room is worse than none.
+        hint="fix them and import the feed again"
+        if theaters
+        else "fix the rows, or import the valid ones with --skip-invalid",
     )
 
 
@@ -388,13 +400,6 @@ def _read_feed(
         raise _FeedStopped(feed) from None
     feed.count = count
     feed.ids = set(first_line)
-    if strict and fmt == "csv":
-        # CSV names its unknown columns once, in the header; --strict makes them errors.
-        for warning in list(feed.warnings):
-            if warning.startswith("line 1: column"):
-                feed.warnings.remove(warning)
-                column = warning.split("'")[1]
-                feed.problems.append(FeedProblem(1, column, "is not a known column (--strict)"))
     if duplicates:
         twice = set(duplicates)
         feed.rows = [row for row in feed.rows if row.showing_id not in twice]
@@ -412,7 +417,15 @@ def _read_feed(
                     )
                 )
     if feed.count == 0:
-        feed.warnings.append("the feed has no rows")
+        # An empty feed is what a broken upstream export looks like; importing "nothing"
+        # would hide it from cron (and --prune would cancel the whole programme).
+        what = (
+            'no rows: a JSON feed is an array of records or {"showtimes": [...]}'
+            if fmt == "json"
+            else "no rows"
+        )
+        feed.problems.append(FeedProblem(None, "", f"the feed has {what}"))
+        raise _FeedStopped(feed)
     return feed
 
 
@@ -887,6 +900,8 @@ def _field_name(location: tuple[int | str, ...]) -> str:
 def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
     from pydantic import ValidationError
 
+    from cinema_cli.domain.schemas import problem_text
+
     feed = _CatalogFeed()
     schemas = _schemas()
     seen: dict[tuple[str, str], str] = {}
@@ -916,7 +931,7 @@ def _read_catalog(source: IO[bytes], fmt: FeedFormat) -> _CatalogFeed:
                         FeedProblem(
                             item.line,
                             _field_name(tuple(detail["loc"])),
-                            detail["msg"],
+                            problem_text(detail),
                             item.record,
                         )
                     )
@@ -1133,7 +1148,7 @@ def import_theaters(
 def _check_catalog(plan: _CatalogPlan, feed: _CatalogFeed, *, dry_run: bool, name: str) -> None:
     report = _catalog_report(plan, feed, dry_run=dry_run)
     if report.invalid:
-        raise _invalid_feed(report, name)
+        raise _invalid_feed(report, name, theaters=True)
     if plan.lost:
         texts = [
             f"{item['theater_id']}/{item['room_id']}: showing {item['showing_id']} has tickets "
