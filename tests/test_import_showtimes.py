@@ -532,9 +532,11 @@ class RecordsQueries(FakeStorage):
     def __init__(self) -> None:
         super().__init__()
         self.asked: list[frozenset[str] | None] = []
+        self.windows: list[tuple[Any, Any]] = []
 
     def showings(self, query: ShowingQuery) -> list[Any]:
         self.asked.append(query.theater_ids)
+        self.windows.append((query.starts_from, query.starts_before))
         return super().showings(query)
 
 
@@ -550,6 +552,25 @@ def test_an_import_reads_only_the_programmes_of_the_theaters_it_names() -> None:
     )
     assert storage.asked[-1] == frozenset({"berlin-1", "berlin-2"})
     assert report.cancelled == 0  # berlin-2 has no valid rows: nothing to prune by
+
+
+def test_an_import_reads_stored_showings_around_its_dates_and_others_by_id() -> None:
+    storage = RecordsQueries()
+    storage.load(two_theaters().dump())
+    put(storage, showing("far", "2026-06-01T18:00:00+00:00"))
+    put(storage, showing("late-night", "2026-03-09T21:30:00+00:00"))
+    rows = (
+        "s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00",
+        "far,berlin-1,r1,m-dune,2026-03-11 19:00,11.00",  # moves a showing from June
+        "s3,berlin-1,r1,m-dune,2026-03-09 23:00,11.00",  # overlaps the stored late showing
+    )
+    report = run(storage, feed(*rows), skip_invalid=True)
+    start, stop = storage.windows[0]
+    assert start <= datetime(2026, 3, 9, 0, tzinfo=UTC) and stop > datetime(2026, 3, 12, tzinfo=UTC)
+    assert stop - start < timedelta(days=8)
+    assert (report.created, report.updated) == (1, 1)
+    assert [(p.line, p.field) for p in report.invalid] == [(4, "starts_at")]
+    assert programme(storage)["far"].starts_at.month == 3
 
 
 def test_the_garbage_collector_runs_again_after_an_import_even_a_refused_one() -> None:

@@ -435,29 +435,42 @@ class _FeedStopped(Exception):
         self.feed = feed
 
 
-def _stored_showings(
-    reader: Reader, feed: _Feed, prune_theater: str | None, theaters: Mapping[str, Theater]
-) -> dict[str, Showing]:
+_WINDOW_SLACK = timedelta(days=2)
+"""Beyond any time-zone offset (< 15 h) plus the longest showing with its cleaning (< 21 h)."""
+
+
+def _feed_window(feed: _Feed) -> tuple[datetime, datetime] | None:
+    """UTC instants around every row's start (local or not), wide enough for overlaps."""
+    if not feed.rows:
+        return None
+    starts = [
+        row.starts_at.replace(tzinfo=UTC) if row.starts_at.tzinfo is None else row.starts_at
+        for row in feed.rows
+    ]
+    return min(starts) - _WINDOW_SLACK, max(starts) + _WINDOW_SLACK
+
+
+def _stored_showings(reader: Reader, feed: _Feed, prune_theater: str | None) -> dict[str, Showing]:
     """The stored showings a plan depends on, by id, cancelled ones included.
 
-    That is every showing of the theaters the feed's rows (or ``--prune``) name,
-    since overlaps and pruning look at whole rooms, plus any showing elsewhere
-    whose id the feed uses (a row may move a showing to another theater). The
-    other theaters' programmes are not read.
+    That is every showing of the theaters the feed's rows (or ``--prune``) name
+    around the feed's dates, since overlaps and pruning look at whole rooms and
+    days, plus any stored showing whose id the feed uses (a row may move a showing
+    to another theater or day). Other theaters and other weeks are not read.
     """
     theater_ids = feed.theater_ids
     if prune_theater is not None:
         theater_ids |= {prune_theater}
-    stored = {
-        showing.id: showing
-        for showing in reader.showings(
-            ShowingQuery(theater_ids=theater_ids, include_cancelled=True)
-        )
-    }
+    window = _feed_window(feed)
+    query = ShowingQuery(
+        theater_ids=theater_ids,
+        include_cancelled=True,
+        starts_from=window[0] if window else None,
+        starts_before=window[1] if window else None,
+    )
+    stored = {showing.id: showing for showing in reader.showings(query)}
     elsewhere = feed.ids.difference(stored)
-    # Every showing belongs to a theater of the catalog (theaters are never removed), so
-    # when the feed names them all, there is no "elsewhere" to look in.
-    if elsewhere and not theater_ids.issuperset(theaters):
+    if elsewhere:
         stored.update(reader.showings_by_ids(elsewhere))
     return stored
 
@@ -477,7 +490,7 @@ def _decide(
     """
     theaters = {theater.id: theater for theater in reader.theaters()}
     movies = {movie.id: movie for movie in reader.movies()}
-    stored = _stored_showings(reader, feed, prune_theater, theaters)
+    stored = _stored_showings(reader, feed, prune_theater)
     same_catalog = (
         before is not None
         and before.catalog.theaters == theaters
