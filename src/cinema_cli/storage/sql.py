@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -138,7 +139,7 @@ def _refunds(text: str) -> list[Refund]:
 # -------------------------------------------------------------------------------------------------
 # Drivers: the same SQL text (``:name`` parameters) on sqlite3 and on SQLAlchemy + psycopg.
 # -------------------------------------------------------------------------------------------------
-class _Database:
+class _Database(ABC):
     """What the backend needs from a database connection."""
 
     dialect: str
@@ -148,48 +149,55 @@ class _Database:
     ts_out: Callable[[Any], datetime]
     amount_in: Callable[[Decimal], Any]
 
+    @abstractmethod
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
-        raise NotImplementedError
+        """Every row of one query."""
 
+    @abstractmethod
     def run(self, sql: str, params: Params | None = None) -> int:
         """Execute one statement; the number of rows it changed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def run_many(self, sql: str, rows: list[Params]) -> None:
-        raise NotImplementedError
+        """Execute one statement once per parameter set (bulk writes)."""
 
+    @abstractmethod
     def stream(self, sql: str) -> Iterator[Row]:
         """Rows of a large query without holding them all in memory."""
-        raise NotImplementedError
 
+    @abstractmethod
     def begin(self) -> None:
-        raise NotImplementedError
+        """Begin a write transaction (SQLite: BEGIN IMMEDIATE, the one writer)."""
 
+    @abstractmethod
     def begin_snapshot(self) -> None:
         """Begin a read-only transaction that sees one consistent state (for dumps)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def commit(self) -> None:
-        raise NotImplementedError
+        """Commit the transaction durably."""
 
+    @abstractmethod
     def rollback(self) -> None:
-        raise NotImplementedError
+        """Undo the transaction."""
 
+    @abstractmethod
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested step: when it raises, its writes are undone and the transaction goes on."""
-        raise NotImplementedError
 
-    def end_read(self) -> None:
+    def end_read(self) -> None:  # noqa: B027 - a no-op unless the dialect needs it (PostgreSQL)
         """End the implicit transaction of a lock-free read (PostgreSQL)."""
 
-    def lock_schema(self) -> None:
+    def lock_schema(self) -> None:  # noqa: B027 - SQLite's single writer already excludes
         """Inside a transaction: wait until no other process is upgrading the schema."""
 
+    @abstractmethod
     def table_names(self) -> set[str]:
-        raise NotImplementedError
+        """The tables in the schema cinema-cli uses."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the connection (or return it to the pool)."""
 
     @staticmethod
     def amount_out(value: Any) -> Decimal:
@@ -806,19 +814,21 @@ class _Codec:
 # -------------------------------------------------------------------------------------------------
 # Reads (shared by the storage and its units of work) and writes.
 # -------------------------------------------------------------------------------------------------
-class _SqlReader:
+class _SqlReader(ABC):
     """The :class:`~cinema_cli.storage.base.Reader` queries, in SQL."""
 
     _locking = False
     """True inside a unit of work: reads that decide writes lock their rows (PostgreSQL)."""
 
+    @abstractmethod
     def _database(self) -> _Database:
-        raise NotImplementedError
+        """The connection the queries run on."""
 
+    @abstractmethod
     def _codec(self) -> _Codec:
-        raise NotImplementedError
+        """Rows to entities and back, for this dialect."""
 
-    def _done(self) -> None:
+    def _done(self) -> None:  # noqa: B027 - units of work have nothing to do after a read
         """Called after each read outside a unit of work."""
 
     def _rows(self, sql: str, params: Params | None = None) -> list[Row]:
