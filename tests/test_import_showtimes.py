@@ -416,7 +416,7 @@ def test_a_row_that_moves_a_showing_with_tickets_sold_is_refused_and_nothing_is_
         {
             "line": 2,
             "showing_id": "sold",
-            "reason": "2 tickets sold; the feed changes room_id",
+            "reason": "2 seats sold or held; the feed changes room_id",
             "tickets_sold": 2,
         }
     ]
@@ -521,7 +521,7 @@ def test_moving_a_showing_with_tickets_sold_to_another_theater_is_refused() -> N
     with pytest.raises(SeatsInUse) as caught:
         run(storage, feed("s1,berlin-2,r1,m-dune,2026-03-10 19:00,11.00"))
     assert caught.value.details["refused"][0]["reason"] == (
-        "1 tickets sold; the feed changes theater_id"
+        "1 seats sold or held; the feed changes theater_id"
     )
     assert programme(storage)["s1"].theater_id == "berlin-1"
 
@@ -688,3 +688,47 @@ def test_export_filters_by_theater_and_local_days() -> None:
     )
     assert count == 1
     assert out.getvalue().decode().splitlines()[1].startswith("a,")
+
+
+def hold_in(storage: FakeStorage, showing_id: str, seats: list[str], *, minutes: int) -> None:
+    """A reservation's hold on ``seats`` that lives ``minutes`` past NOW (negative: dead)."""
+    from cinema_cli.domain.models import ClaimKind, SeatClaim
+
+    expires = NOW + timedelta(minutes=minutes)
+    with storage.transaction() as tx:
+        tx.claim_seats(
+            showing_id,
+            [
+                SeatClaim(showing_id, seat, ClaimKind.HOLD, "res-1", "sess", expires)
+                for seat in seats
+            ],
+            now=NOW - timedelta(hours=1),
+        )
+
+
+def test_a_showing_with_live_holds_is_not_moved_but_one_with_dead_holds_is() -> None:
+    storage = catalog_storage()
+    put(storage, showing("held", "2026-03-10T18:00:00+00:00"))
+    put(storage, showing("stale", "2026-03-11T18:00:00+00:00"))
+    hold_in(storage, "held", ["A1", "A2"], minutes=5)
+    hold_in(storage, "stale", ["A1"], minutes=-5)
+    rows = (
+        "held,berlin-1,r2,m-dune,2026-03-10 19:00,11.00",
+        "stale,berlin-1,r2,m-dune,2026-03-11 19:00,11.00",
+    )
+    report = run(storage, feed(*rows), skip_invalid=True)
+    assert [r["showing_id"] for r in report.refused] == ["held"]
+    assert report.refused[0]["reason"] == "2 seats sold or held; the feed changes room_id"
+    assert programme(storage)["held"].room_id == "r1"
+    assert programme(storage)["stale"].room_id == "r2"
+
+
+def test_the_currency_of_a_showing_with_tickets_sold_cannot_change() -> None:
+    storage = catalog_storage()
+    put(storage, showing("sold", "2026-03-10T18:00:00+00:00"))
+    sell(storage, "sold", ["A1"])
+    header = HEADER.strip() + ",currency\n"
+    with pytest.raises(SeatsInUse) as caught:
+        run(storage, feed("sold,berlin-1,r1,m-dune,2026-03-10 19:00,11.00,USD", header=header))
+    assert "currency" in caught.value.details["refused"][0]["reason"]
+    assert programme(storage)["sold"].currency == "EUR"

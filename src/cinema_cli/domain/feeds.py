@@ -632,8 +632,8 @@ FEED_FIELDS = (
     "movie_id",
     "starts_at",
     "ends_at",
-    "prices",
     "currency",
+    "prices",
     "format",
     "language",
     "status",
@@ -653,17 +653,18 @@ def showing_fields(showing: Showing) -> tuple[object, ...]:
         showing.movie_id,
         showing.starts_at,
         showing.ends_at,
-        showing.prices,
         showing.currency,
+        showing.prices,
         showing.format,
         showing.language,
         showing.status,
     )
 
 
-MOVING_FIELDS = ("theater_id", "room_id", "movie_id", "starts_at", "ends_at")
+MOVING_FIELDS = ("theater_id", "room_id", "movie_id", "starts_at", "ends_at", "currency")
 _MOVING = len(MOVING_FIELDS)  # the first fields of FEED_FIELDS
-"""Changes refused for a showing with tickets sold: the ticket holders would lose their show."""
+"""Changes refused for a showing with seats sold or held: the holders would lose their show
+(or, for the currency, pay and be refunded in another money than their tickets say)."""
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -803,7 +804,7 @@ def plan_showtimes(
     asked = moving | {s.id for s in prune_candidates}
     sold = plan.sold = dict(sold_counts(asked)) if asked else {}
 
-    # Rows that would move a showing with tickets sold are refused; it stays where it is.
+    # Rows that would move a showing with seats sold or held are refused; it stays put.
     live: list[Accepted | None] = list(accepted)
     for index, item in enumerate(accepted if moving else ()):
         showing_id = item.showing.id
@@ -815,7 +816,7 @@ def plan_showtimes(
                     item.line,
                     item.record,
                     showing_id,
-                    f"{sold[showing_id]} tickets sold; the feed changes {', '.join(what)}",
+                    f"{sold[showing_id]} seats sold or held; the feed changes {', '.join(what)}",
                     sold[showing_id],
                 )
             )
@@ -830,7 +831,7 @@ def plan_showtimes(
                     None,
                     None,
                     showing.id,
-                    f"not in the feed but {count} tickets sold; left scheduled",
+                    f"not in the feed but {count} seats sold or held; left scheduled",
                     count,
                 )
             )

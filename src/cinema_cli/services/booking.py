@@ -432,8 +432,9 @@ def buy(
                     buyer_email=buyer_email,
                     buyer_name=buyer_name,
                 )
-    except CinemaError as error:
-        # Nothing was sold, so the money goes back (a retry with the same key charges anew).
+    except Exception as error:
+        # Nothing was sold, whatever went wrong, so the money goes back (a retry with the
+        # same key charges anew).
         _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
         raise
     return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
@@ -477,8 +478,16 @@ def _record_purchase(
     booking_id = _new_id("b")
     valid_from, valid_until = ticket_validity(showing.starts_at, showing.ends_at)
     tickets: list[Ticket] = []
+    seats = context.room.seats_by_id
     for seat_id in reservation.seats:
-        seat = context.room.seats_by_id[seat_id]
+        seat = seats.get(seat_id)
+        if seat is None or seat.blocked:
+            # The room or its layout changed under the hold (an import); the hold is void.
+            raise HoldExpired(
+                f"seat {seat_id} no longer exists in {context.room.name}; the showing changed",
+                reservation_id=reservation.id,
+                hint="reserve again",
+            )
         category = SeatCategory(seat.category)
         ticket_id = _new_id("t")
         code = codes.issue(
@@ -553,12 +562,27 @@ def _refund_late_payment(
     payments: PaymentProvider,
     charge: Charge,
     reservation: Reservation,
-    error: CinemaError,
+    error: Exception,
 ) -> None:
-    """Give the money back when the seats could not be sold after the card was charged."""
-    reference = payments.refund(charge, charge.amount, reason=f"not sold: {error.code}")
-    error.details.update(refunded=money_view(charge.amount), refund_reference=reference)
-    error.message += f"; the payment of {charge.amount} was refunded"
+    """Give the money back when the seats could not be sold after the card was charged.
+
+    The original error stays the one reported. If the refund itself fails, the message
+    says so: running the same ``buy`` again finds the same charge and retries the refund.
+    """
+    reason = getattr(error, "code", "unexpected")
+    try:
+        reference = payments.refund(charge, charge.amount, reason=f"not sold: {reason}")
+    except Exception as refund_error:
+        if isinstance(error, CinemaError):
+            error.details.update(refund_failed=str(refund_error))
+            error.message += (
+                f"; the refund of {charge.amount} could not be made now ({refund_error}): "
+                "run the same `cinema buy` again to retry it"
+            )
+        return
+    if isinstance(error, CinemaError):
+        error.details.update(refunded=money_view(charge.amount), refund_reference=reference)
+        error.message += f"; the payment of {charge.amount} was refunded"
     try:
         with storage.transaction() as tx:
             _audit(
@@ -570,7 +594,7 @@ def _refund_late_payment(
                 payment_reference=charge.reference,
                 refund_reference=reference,
                 amount=money_view(charge.amount),
-                reason=error.code,
+                reason=reason,
             )
     except CinemaError:
         pass  # the refund itself went through; the audit line is best effort here

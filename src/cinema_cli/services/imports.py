@@ -22,7 +22,7 @@ import csv
 import gc
 import io
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -480,14 +480,22 @@ def _decide(
     feed: _Feed,
     *,
     prune_theater: str | None,
+    now: datetime,
     before: _Decision | None = None,
 ) -> _Decision:
     """Resolve the rows against ``reader``'s catalog and plan the import.
 
     Given the decision taken before the lock (``before``), the plan is reused when
     nothing it depended on changed: same catalog, same stored showings, same
-    tickets-sold counts. Otherwise everything is decided again.
+    seats-in-use counts. Otherwise everything is decided again.
+
+    Seats in use are sold seats and live holds: a held seat may be bought any moment,
+    so a showing with holds is protected like one with tickets sold.
     """
+
+    def in_use(showing_ids: Iterable[str]) -> Mapping[str, int]:
+        return reader.seats_taken(showing_ids, now)
+
     theaters = {theater.id: theater for theater in reader.theaters()}
     movies = {movie.id: movie for movie in reader.movies()}
     stored = _stored_showings(reader, feed, prune_theater)
@@ -500,7 +508,7 @@ def _decide(
         before is not None
         and same_catalog
         and before.stored == stored
-        and (not before.plan.sold or reader.sold_counts(before.plan.sold) == before.plan.sold)
+        and (not before.plan.sold or in_use(before.plan.sold) == before.plan.sold)
     ):
         return before
     if before is not None and same_catalog:
@@ -524,7 +532,7 @@ def _decide(
     plan = plan_showtimes(
         accepted,
         stored,
-        reader.sold_counts,
+        in_use,
         catalog,
         invalid=feed.problems + problems,
         feed_ids=feed.ids,
@@ -659,7 +667,7 @@ def _import_showtimes(
         )
         raise _invalid_feed(report, feed_name) from None
 
-    decision = _decide(storage, feed, prune_theater=prune_theater)
+    decision = _decide(storage, feed, prune_theater=prune_theater, now=clock())
     plan, catalog = decision.plan, decision.catalog
     _check_outcome(plan, feed, catalog, skip_invalid=skip_invalid, dry_run=dry_run, name=feed_name)
     if dry_run or not plan.writes:
@@ -668,7 +676,7 @@ def _import_showtimes(
     with storage.transaction() as tx:
         # Decide again under the write lock: tickets may have been sold, or another
         # import may have landed, while the feed was being read.
-        decision = _decide(tx, feed, prune_theater=prune_theater, before=decision)
+        decision = _decide(tx, feed, prune_theater=prune_theater, now=clock(), before=decision)
         plan, catalog = decision.plan, decision.catalog
         _check_outcome(
             plan, feed, catalog, skip_invalid=skip_invalid, dry_run=False, name=feed_name
@@ -994,7 +1002,8 @@ def _sold_seats_lost(
     ]
     if not showings:
         return [], []
-    sold = reader.sold_counts(s.id for s in showings)
+    # Live holds count like sales: a held seat may be bought at any moment.
+    sold = reader.seats_taken((s.id for s in showings), now)
     lost: list[dict[str, Any]] = []
     warnings: list[str] = []
     new_rooms = {room.id: room for room in new.rooms}
@@ -1005,7 +1014,7 @@ def _sold_seats_lost(
         seats = room.seats_by_id if room is not None else {}
         old_room = old.room(showing.room_id)
         sold_seats = sorted(
-            {claim.seat_id for claim in reader.claims(showing.id) if str(claim.kind) == "sold"}
+            {claim.seat_id for claim in reader.claims(showing.id) if claim.is_live(now)}
         )
         missing = [seat for seat in sold_seats if seat not in seats]
         if missing:

@@ -264,8 +264,10 @@ class _Files:
                 with contextlib.suppress(OSError):
                     temp.unlink()
             raise _storage_error_from_os(error, temps[-1][1] if temps else self.root) from None
-        # Past the commit point: finishing is idempotent, and recovery redoes it after a crash.
-        self.apply_journal()
+        # Past the commit point the transaction has happened: finishing is idempotent, and if
+        # it fails here the next process to open the folder finishes it (like after a crash).
+        with contextlib.suppress(OSError):
+            self.apply_journal()
 
     def apply_journal(self) -> None:
         """Finish a multi-file commit that reached its journal (call under the write lock)."""
