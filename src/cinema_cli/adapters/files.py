@@ -47,6 +47,12 @@ def write_private(path: Path, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
+        # The rename itself must reach the disk too: the payment ledger is a record of money.
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -48,7 +48,12 @@ def checkin(
     ] = None,
     image: Annotated[
         Path | None,
-        typer.Option("--image", help="Read the code from a QR picture (needs cinema-cli[scan])."),
+        typer.Option(
+            "--image",
+            help="Read the code from a QR picture (needs cinema-cli[scan]).",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     gate: Annotated[
         str | None, typer.Option("--gate", help="Which door admits the ticket (shown on reuse).")
