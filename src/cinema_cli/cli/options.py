@@ -13,14 +13,16 @@ JsonFlag = Annotated[
 ]
 
 
-def parse_date(value: str | None) -> date | None:
-    """Typer callback for ``--date YYYY-MM-DD``."""
+def parse_date(value: str | None, option: str | None = None) -> date | None:
+    """``YYYY-MM-DD`` for ``--date`` (as a Typer callback) or for ``option`` when named."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 def parse_clock_time(value: str | None) -> time | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, parse_date
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,15 +36,6 @@ DryRun = Annotated[
     typer.Option("--dry-run", help="Check the feed and report what would change; write nothing."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-
-
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _format(name: str, explicit: str | None, allowed: tuple[str, ...]) -> FeedFormat:
@@ -277,7 +267,7 @@ def export_showtimes(
 
     Example: cinema export showtimes --theater kino-mitte --from 2026-11-01 -o programme.csv
     """
-    first, last = _day(from_day), _day(to_day)
+    first, last = parse_date(from_day, "--from"), parse_date(to_day, "--to")
     if first and last and last < first:
         raise typer.BadParameter(f"{to_day} is before --from {from_day}", param_hint="--to")
     if as_json and output is None:
