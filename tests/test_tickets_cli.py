@@ -187,7 +187,8 @@ def test_keys_public_json_and_rotation(data: Path) -> None:
 def test_checkin_usage_errors_are_named(data: Path, tmp_path: Path) -> None:
     assert "CODE" in cli("checkin", code=6).stderr
     assert "--public-key" in cli("checkin", "--offline", "X", code=6).stderr
-    assert "--image" in cli("checkin", "--image", str(tmp_path / "none.png"), code=6).stderr
+    # a missing file is a usage error (exit 2), as for every file option
+    assert "--image" in cli("checkin", "--image", str(tmp_path / "none.png"), code=2).stderr
     not_png = tmp_path / "x.png"
     not_png.write_text("hello")
     assert "--image" in cli("checkin", "--image", str(not_png), code=6).stderr
@@ -197,7 +198,9 @@ def test_without_zxing_the_image_option_says_how_to_install_it(
     data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import fails as if not installed
-    result = cli("checkin", "--image", str(tmp_path / "t.png"), code=1)
+    picture = tmp_path / "t.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = cli("checkin", "--image", str(picture), code=1)
     assert "cinema-cli[scan]" in result.stderr
 
 
