@@ -48,6 +48,8 @@ class _State:
     bookings: dict[str, Booking] = field(default_factory=dict)
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    version: int = 0
+    """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
 
 class _FakeReader:
@@ -85,6 +87,9 @@ class _FakeReader:
 
     def showing(self, showing_id: str) -> Showing | None:
         return self._state.showings.get(showing_id)
+
+    def data_version(self) -> int | None:
+        return self._state.version
 
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
         stored = self._state.showings
@@ -248,6 +253,7 @@ class FakeStorage(_FakeReader):
         with self._lock:
             working = copy.deepcopy(self._state)
             yield FakeTransaction(working)
+            working.version += 1
             self._state = working
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:

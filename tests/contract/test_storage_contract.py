@@ -578,3 +578,17 @@ def test_sixteen_sessions_racing_for_the_same_seats_leave_exactly_one_winner(
     assert outcomes.count("refused ['B1', 'B2', 'B3']") == racers - 1
     winner = winners[0].removeprefix("won ")
     assert claim_map(backend.open()) == dict.fromkeys(("B1", "B2", "B3"), ("hold", winner))
+
+
+def test_the_data_version_moves_when_another_connection_commits(backend: Backend) -> None:
+    mine, other = backend.open(), backend.open()
+    seed(mine, showings=1)
+    before = mine.data_version()
+    assert mine.data_version() == before  # reading changes nothing
+    with other.transaction() as tx:
+        tx.put_city(b.city("shelbyville", "Shelbyville"))
+    after = mine.data_version()
+    if before is None:
+        assert after is None  # this backend cannot tell: callers re-read what they need
+    else:
+        assert after != before

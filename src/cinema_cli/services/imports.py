@@ -496,6 +496,15 @@ def _decide(
     def in_use(showing_ids: Iterable[str]) -> Mapping[str, int]:
         return reader.seats_taken(showing_ids, now)
 
+    # Taken before any read, so that a commit landing during the reads changes it.
+    version = reader.data_version()
+    if (
+        before is not None
+        and before.version is not None
+        and version == before.version
+        and (not before.plan.sold or in_use(before.plan.sold) == before.plan.sold)
+    ):
+        return before  # no other process committed since the plan was made
     theaters = {theater.id: theater for theater in reader.theaters()}
     movies = {movie.id: movie for movie in reader.movies()}
     stored = _stored_showings(reader, feed, prune_theater)
@@ -539,7 +548,7 @@ def _decide(
         prune=prune,
     )
     plan.invalid = _in_feed_order(plan.invalid)
-    return _Decision(plan, catalog, accepted, problems, stored)
+    return _Decision(plan, catalog, accepted, problems, stored, version)
 
 
 @dataclass
@@ -549,6 +558,8 @@ class _Decision:
     accepted: list[Accepted]
     problems: list[FeedProblem]
     stored: dict[str, Showing]
+    version: int | None
+    """The store's data version when the decision's reads began (``None``: unknown)."""
 
 
 def _in_feed_order(problems: list[FeedProblem]) -> list[FeedProblem]:

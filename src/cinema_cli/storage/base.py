@@ -89,6 +89,11 @@ class Reader(Protocol):
 
     def showing(self, showing_id: str) -> Showing | None: ...
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever another process commits to this store, or ``None``
+        when the backend cannot tell cheaply (callers then re-read what they depend on)."""
+        ...
+
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
         """The stored showings with these ids (cancelled ones too), by id; unknown ids are left
         out. The bulk form of :meth:`showing`: imports look up 100,000 ids at once."""

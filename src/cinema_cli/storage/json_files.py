@@ -444,6 +444,9 @@ class _JsonReader:
         matches.sort(key=lambda r: (r["starts_at"], r["id"]))
         return [_load(Showing, r) for r in matches]
 
+    def data_version(self) -> int | None:
+        return None  # a change marker would cost a write on every commit; callers re-read
+
     def showing(self, showing_id: str) -> Showing | None:
         theater_id = self._lookup("showings", showing_id)
         if theater_id is None:

@@ -831,6 +831,12 @@ class _SqlReader(ABC):
     def _done(self) -> None:  # noqa: B027 - units of work have nothing to do after a read
         """Called after each read outside a unit of work."""
 
+    def data_version(self) -> int | None:
+        """SQLite's ``PRAGMA data_version``: it changes when another connection commits."""
+        if self._database().dialect != "sqlite":
+            return None
+        return int(self._rows("PRAGMA data_version")[0][0])
+
     def _rows(self, sql: str, params: Params | None = None) -> list[Row]:
         rows = self._database().rows(sql, params)
         self._done()
