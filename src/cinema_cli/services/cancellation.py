@@ -40,7 +40,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.services import audit
 from cinema_cli.services.ports import Charge, PaymentProvider
-from cinema_cli.services.views import local_time, money_view, showing_view
+from cinema_cli.services.views import local_label, local_time, money_view, showing_view
 from cinema_cli.storage.base import Storage
 
 
@@ -162,7 +162,7 @@ def cancel(
             if now >= closes:
                 raise CancellationClosed(
                     f"booking {booking.id} can no longer be cancelled: cancellation closed at "
-                    f"{_utc(closes)}, {cancel_minutes} minutes before the showing",
+                    f"{local_label(closes, theater)}, {cancel_minutes} minutes before the showing",
                     booking_id=booking.id,
                     deadline=_utc(closes),
                 )

@@ -25,7 +25,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.ticket_codes import TicketPayload
 from cinema_cli.services import audit
-from cinema_cli.services.views import local_time, showing_view
+from cinema_cli.services.views import local_label, local_time, showing_view
 from cinema_cli.storage.base import Storage
 
 MAX_GATE_LENGTH = 40
@@ -134,9 +134,14 @@ def check_in(
             )
         if ticket.status is TicketStatus.USED:
             at = _utc(ticket.checked_in_at) if ticket.checked_in_at else None
+            theater = tx.theater(showing.theater_id)
             raise AlreadyCheckedIn(
                 f"ticket {ticket.id} (seat {ticket.seat_id}) was already checked in"
-                + (f" at {at}" if at else "")
+                + (
+                    f" at {local_label(ticket.checked_in_at, theater)}"
+                    if ticket.checked_in_at
+                    else ""
+                )
                 + (f" at gate {ticket.gate}" if ticket.gate else ""),
                 ticket_id=ticket.id,
                 checked_in_at=at,

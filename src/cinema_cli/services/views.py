@@ -19,6 +19,15 @@ def local_time(instant: datetime, theater: Theater) -> datetime:
     return instant.astimezone(ZoneInfo(theater.timezone))
 
 
+def local_label(instant: datetime, theater: Theater | None) -> str:
+    """An instant for people: ``Wed 25 Nov 2026 19:00 EST`` in the theater's zone (UTC if
+    the theater is unknown)."""
+    if theater is None:
+        return f"{instant.astimezone(ZoneInfo('UTC')):%a %d %b %Y %H:%M} UTC"
+    moment = local_time(instant, theater)
+    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname()}"
+
+
 def money_view(money: Money) -> dict[str, str]:
     return {"amount": format_amount(money.amount, money.currency), "currency": money.currency}
 
