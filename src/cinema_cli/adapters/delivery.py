@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import private_dir, write_private
 from cinema_cli.domain.errors import InvalidInput
+from cinema_cli.domain.models import utc_text
 
 if TYPE_CHECKING:
     import smtplib
@@ -286,7 +287,7 @@ class Outbox:
     def record(self, eml: Path, *, at: datetime, error: str | None) -> OutboxMessage:
         """Note one delivery attempt (``error`` None means it was sent)."""
         state = self._state(eml)
-        stamp = at.isoformat().replace("+00:00", "Z")
+        stamp = utc_text(at)
         state.update(
             status="sent" if error is None else "failed",
             attempts=int(state.get("attempts", 0)) + 1,

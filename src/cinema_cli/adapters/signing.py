@@ -32,6 +32,7 @@ from cinema_cli.domain.errors import (
     KeyNotFound,
     UnknownSchema,
 )
+from cinema_cli.domain.models import utc_text
 from cinema_cli.domain.ticket_codes import (
     MalformedCode,
     TicketPayload,
@@ -169,7 +170,7 @@ class KeyRing:
         return index
 
     def _now(self) -> str:
-        return self._clock().isoformat().replace("+00:00", "Z")
+        return utc_text(self._clock())
 
     # -- public API ----------------------------------------------------------------------------
     def list_keys(self) -> list[KeyInfo]:

@@ -14,7 +14,7 @@ ISO 4217 currency, never float.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -51,6 +51,11 @@ _MINOR_UNITS = {
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
 }  # fmt: skip
 """ISO 4217 currencies whose minor unit is not the usual hundredth."""
+
+
+def utc_text(instant: datetime) -> str:
+    """An instant as ISO 8601 in UTC with ``Z`` (``2026-11-24T19:00:00Z``), for JSON and logs."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cinema_cli.domain.errors import BookingNotFound, InvalidInput
-from cinema_cli.domain.models import AuditAction, AuditEntry
+from cinema_cli.domain.models import AuditAction, AuditEntry, utc_text
 from cinema_cli.storage.base import Reader, Storage, Transaction
 
 
@@ -78,7 +78,7 @@ def entry_view(entry: AuditEntry) -> dict[str, Any]:
     """The JSON shape of one audit entry."""
     return {
         "id": entry.id,
-        "at": entry.at.isoformat().replace("+00:00", "Z"),
+        "at": utc_text(entry.at),
         "actor": entry.actor,
         "action": str(entry.action),
         "subject": entry.subject,

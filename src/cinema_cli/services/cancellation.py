@@ -37,6 +37,7 @@ from cinema_cli.domain.models import (
     Theater,
     Ticket,
     TicketStatus,
+    utc_text,
 )
 from cinema_cli.services import audit
 from cinema_cli.services.ports import Charge, PaymentProvider
@@ -89,10 +90,6 @@ def refund_reason(booking_id: str, ticket_ids: Sequence[str]) -> str:
 
 def _refund_id(reason: str) -> str:
     return "rf-" + hashlib.sha256(reason.encode()).hexdigest()[:12]
-
-
-def _utc(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
 
 
 def _select(booking: Booking, wanted: Sequence[str] | None) -> list[Ticket]:
@@ -164,14 +161,14 @@ def cancel(
                     f"booking {booking.id} can no longer be cancelled: cancellation closed at "
                     f"{local_label(closes, theater)}, {cancel_minutes} minutes before the showing",
                     booking_id=booking.id,
-                    deadline=_utc(closes),
+                    deadline=utc_text(closes),
                 )
         if used:
             first = used[0]
             raise AlreadyCheckedIn(
                 f"seat {first.seat_id} was already used at the door; it cannot be cancelled",
                 ticket_id=first.id,
-                checked_in_at=_utc(first.checked_in_at) if first.checked_in_at else None,
+                checked_in_at=utc_text(first.checked_in_at) if first.checked_in_at else None,
                 gate=first.gate,
             )
         if not to_cancel:
@@ -263,7 +260,7 @@ def cancellation_view(result: Cancellation) -> dict[str, Any]:
     if result.theater is not None:
         showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
     else:
-        showing = {"id": result.showing.id, "starts_at": _utc(result.showing.starts_at)}
+        showing = {"id": result.showing.id, "starts_at": utc_text(result.showing.starts_at)}
     refund = result.refund
     return {
         "booking_id": booking.id,
@@ -281,7 +278,7 @@ def cancellation_view(result: Cancellation) -> dict[str, Any]:
             "reference": refund.reference,
             "amount": money_view(refund.amount),
             "ticket_ids": list(refund.ticket_ids),
-            "created_at": _utc(refund.created_at),
+            "created_at": utc_text(refund.created_at),
         },
         "refunded_total": money_view(booking.payment.refunded),
         "tickets": [
@@ -294,6 +291,6 @@ def cancellation_view(result: Cancellation) -> dict[str, Any]:
 def starts_local(result: Cancellation | CancellationNotice) -> str:
     """The showing's start in the theater's zone, for people."""
     if result.theater is None:
-        return _utc(result.showing.starts_at)
+        return utc_text(result.showing.starts_at)
     start = local_time(result.showing.starts_at, result.theater)
     return f"{start:%a %d %b %Y, %H:%M} {start.tzname() or ''} ({result.theater.timezone})"

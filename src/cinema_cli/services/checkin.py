@@ -22,6 +22,7 @@ from cinema_cli.domain.models import (
     Theater,
     Ticket,
     TicketStatus,
+    utc_text,
 )
 from cinema_cli.domain.ticket_codes import TicketPayload
 from cinema_cli.services import audit
@@ -56,19 +57,15 @@ class OfflineCheck:
     checked_at: datetime
 
 
-def _utc(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
-
-
 def _check_window(payload: TicketPayload, now: datetime) -> None:
     if not payload.is_valid_at(now):
         when = "not yet valid" if now < payload.valid_from else "no longer valid"
         raise NotValidNow(
             f"ticket {payload.ticket_id} is {when}: it opens the door from "
-            f"{_utc(payload.valid_from)} until {_utc(payload.valid_until)}",
+            f"{utc_text(payload.valid_from)} until {utc_text(payload.valid_until)}",
             ticket_id=payload.ticket_id,
-            valid_from=_utc(payload.valid_from),
-            valid_until=_utc(payload.valid_until),
+            valid_from=utc_text(payload.valid_from),
+            valid_until=utc_text(payload.valid_until),
         )
 
 
@@ -124,16 +121,16 @@ def check_in(
         if ticket.status is TicketStatus.CANCELLED:
             raise TicketRevoked(
                 f"ticket {ticket.id} was cancelled"
-                + (f" at {_utc(ticket.cancelled_at)}" if ticket.cancelled_at else ""),
+                + (f" at {utc_text(ticket.cancelled_at)}" if ticket.cancelled_at else ""),
                 ticket_id=ticket.id,
-                cancelled_at=_utc(ticket.cancelled_at) if ticket.cancelled_at else None,
+                cancelled_at=utc_text(ticket.cancelled_at) if ticket.cancelled_at else None,
             )
         if showing is None or showing.status is ShowingStatus.CANCELLED:
             raise TicketRevoked(
                 f"ticket {ticket.id}: its showing was cancelled", ticket_id=ticket.id
             )
         if ticket.status is TicketStatus.USED:
-            at = _utc(ticket.checked_in_at) if ticket.checked_in_at else None
+            at = utc_text(ticket.checked_in_at) if ticket.checked_in_at else None
             theater = tx.theater(showing.theater_id)
             raise AlreadyCheckedIn(
                 f"ticket {ticket.id} (seat {ticket.seat_id}) was already checked in"
@@ -182,14 +179,14 @@ def checkin_view(result: CheckIn) -> dict[str, Any]:
     if result.theater is not None:
         showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
     else:
-        showing = {"id": result.showing.id, "starts_at": _utc(result.showing.starts_at)}
+        showing = {"id": result.showing.id, "starts_at": utc_text(result.showing.starts_at)}
     return {
         "ticket_id": ticket.id,
         "status": "admitted",
         "seat": ticket.seat_id,
         "booking_id": ticket.booking_id,
         "showing": showing,
-        "checked_in_at": _utc(ticket.checked_in_at) if ticket.checked_in_at else None,
+        "checked_in_at": utc_text(ticket.checked_in_at) if ticket.checked_in_at else None,
         "gate": ticket.gate,
     }
 
@@ -202,12 +199,12 @@ def offline_view(result: OfflineCheck) -> dict[str, Any]:
         "status": "admitted",
         "seat": payload.seat_id,
         "showing": {"id": payload.showing_id},
-        "checked_in_at": _utc(result.checked_at),
+        "checked_in_at": utc_text(result.checked_at),
         "gate": None,
         "offline": True,
         "key_id": payload.key_id,
-        "valid_from": _utc(payload.valid_from),
-        "valid_until": _utc(payload.valid_until),
+        "valid_from": utc_text(payload.valid_from),
+        "valid_until": utc_text(payload.valid_until),
         "not_checked": ["cancelled", "already_used"],
     }
 
@@ -215,5 +212,5 @@ def offline_view(result: OfflineCheck) -> dict[str, Any]:
 def starts_local(result: CheckIn) -> str:
     """The showing's start in the theater's own time, for human output."""
     if result.theater is None:
-        return _utc(result.showing.starts_at)
+        return utc_text(result.showing.starts_at)
     return local_time(result.showing.starts_at, result.theater).strftime("%a %d %b %H:%M")
