@@ -29,7 +29,7 @@ What lands in ``--out``:
 
 Sold tickets are not bought through ``cinema buy`` (100,000 processes would take
 hours): they go straight through the storage port as dump records
-(:meth:`cinema_cli.storage.base.Storage.load`), the format ``cinema db copy`` uses.
+(:meth:`cinema_cli.services.ports.storage.Storage.load`), the format ``cinema db copy`` uses.
 
 Everything is derived from ``random.Random`` seeded with strings, so a seed gives
 the same bytes on every machine and Python version.

@@ -9,7 +9,7 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.sql import SqlStorage
 
 url = sys.argv[1]

@@ -4,7 +4,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import cinema_cli.cli.app  # noqa: F401  - typer and every command's registration, as a real run
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.sql import SqlStorage
 
 cmd, url = sys.argv[1], sys.argv[2]

@@ -32,7 +32,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
-from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
 
 

@@ -116,7 +116,7 @@ def test_a_cancelled_ticket_is_refused_online(storage: Any, codes: Ed25519Ticket
 def test_a_code_replaced_by_a_newer_one_is_revoked(storage: Any, codes: Ed25519TicketCodes) -> None:
     booking = sell(storage, codes)
     old = booking.tickets[0]
-    from cinema_cli.services.ports import TicketClaims
+    from cinema_cli.services.ports.tickets import TicketClaims
 
     newer = replace(
         old,

@@ -16,7 +16,7 @@ import pytest
 from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.layout import parse_layout
 from cinema_cli.services import demo
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json_files import JsonStorage
 from fakes import FakeStorage
 

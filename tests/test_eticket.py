@@ -19,7 +19,7 @@ from cinema_cli.adapters.eticket import FileTicketPrinter, qr_png
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import EmlOutbox, calendar_event
 from cinema_cli.domain.models import Money
-from cinema_cli.services.ports import ETicketDocument, ETicketLine
+from cinema_cli.services.ports.tickets import ETicketDocument, ETicketLine
 
 NY = ZoneInfo("America/New_York")
 

@@ -31,7 +31,7 @@ from cinema_cli.domain.feeds import (
 from cinema_cli.domain.models import SeatCategory
 from cinema_cli.domain.schemas import Amount, Currency, Id
 from cinema_cli.services.imports import export_showtimes, import_showtimes
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from imports_catalog import MOVIE, NOW, SHORT, THEATER, catalog_storage
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,7 +17,7 @@ import pytest
 from cinema_cli.domain.errors import InvalidFeed, SeatsInUse, TheaterNotFound
 from cinema_cli.domain.models import SeatCategory, ShowingStatus
 from cinema_cli.services.imports import ImportReport, export_showtimes, import_showtimes
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from fakes import FakeStorage, FakeTransaction
 from imports_catalog import NOW, SHORT, THEATER, catalog_storage, put, sell, showing
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cinema_cli.cli.app import app
-from cinema_cli.storage.base import ShowingQuery
+from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json_files import JsonStorage
 
 ROOT = Path(__file__).parent.parent

@@ -13,7 +13,7 @@ from catalog_builders import NOW
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing, PublicKeyVerifier
 from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
 from cinema_cli.domain.ticket_codes import BASE45_ALPHABET
-from cinema_cli.services.ports import TicketClaims
+from cinema_cli.services.ports.tickets import TicketClaims
 
 CLAIMS = TicketClaims("T-7F3A9C", "babylon-2026-11-24-1900", "C12", NOW, NOW + timedelta(hours=5))
 

@@ -24,7 +24,7 @@ from cinema_cli.domain.models import (
     Ticket,
 )
 from cinema_cli.domain.ticket_codes import validity_window
-from cinema_cli.services.ports import TicketClaims
+from cinema_cli.services.ports.tickets import TicketClaims
 
 SHOW_STARTS = NOW + timedelta(hours=6)
 DOORS_OPEN = SHOW_STARTS - timedelta(minutes=30)

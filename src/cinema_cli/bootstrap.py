@@ -9,20 +9,18 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from cinema_cli.config import Clock, Settings
+from cinema_cli.config import Settings
+from cinema_cli.services.ports.clock import Clock
 
 if TYPE_CHECKING:
     from cinema_cli.adapters.cancellation_mail import CancellationMail
     from cinema_cli.adapters.delivery import Outbox, SmtpMailer
     from cinema_cli.adapters.signing import KeyRing
     from cinema_cli.services.booking import BoxOffice
-    from cinema_cli.services.ports import (
-        ConfirmationOutbox,
-        PaymentProvider,
-        TicketCodes,
-        TicketPrinter,
-    )
-    from cinema_cli.storage.base import Storage
+    from cinema_cli.services.ports.mail import ConfirmationOutbox
+    from cinema_cli.services.ports.payments import PaymentProvider
+    from cinema_cli.services.ports.storage import Storage
+    from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter
 
 
 class Runtime:

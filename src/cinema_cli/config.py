@@ -10,15 +10,12 @@ Environment variables (flags win over them); the README has the full table:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cinema_cli.domain.errors import InvalidInput
-
-Clock = Callable[[], datetime]
-"""The one source of "now" (an aware UTC datetime); services take it as a port."""
+from cinema_cli.services.ports.clock import Clock
 
 
 def system_clock() -> datetime:

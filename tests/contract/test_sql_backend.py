@@ -18,8 +18,8 @@ from cinema_cli.domain.errors import (
     StorageUnavailable,
     UnknownSchema,
 )
+from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage import sql_schema
-from cinema_cli.storage.base import ShowingQuery
 from cinema_cli.storage.sql import SqlStorage, sqlite_path
 
 RawSql = Callable[[str], list[Any]]

@@ -13,7 +13,7 @@ from contract_backends import BACKENDS, Backend
 
 from cinema_cli.domain.errors import HoldExpired, SeatUnavailable
 from cinema_cli.domain.models import ClaimKind, ShowingStatus, TicketStatus
-from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 
 
 def seed(storage: Any, *, showings: int = 1) -> None:

@@ -39,8 +39,8 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.services.ports.storage import Storage
 from cinema_cli.storage import open_storage
-from cinema_cli.storage.base import Storage
 
 NOW = datetime(2030, 1, 6, 12, 0, tzinfo=UTC)
 """The fixed "now" (``CINEMA_NOW``): holds made at NOW last past the end of any test."""

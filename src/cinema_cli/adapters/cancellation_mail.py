@@ -18,7 +18,8 @@ from cinema_cli.adapters.delivery import Outbox
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import SENDER
 from cinema_cli.domain.models import TicketStatus
-from cinema_cli.services.cancellation import CancellationNotice, starts_local
+from cinema_cli.services.cancellation import starts_local
+from cinema_cli.services.ports.mail import CancellationNotice
 
 
 def cancellation_message(notice: CancellationNotice) -> EmailMessage:

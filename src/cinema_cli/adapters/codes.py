@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from cinema_cli.services.ports import TicketClaims
+from cinema_cli.services.ports.tickets import TicketClaims
 
 CODE_BYTES = 24
 """192 bits of randomness (at least 128 are required)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import child, private_dir, safe_name, write_private
-from cinema_cli.services.ports import ETicketDocument, ETicketFiles, ETicketLine
+from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cinema_cli.adapters.eticket import local_start
 from cinema_cli.adapters.files import child, private_dir, write_private
-from cinema_cli.services.ports import ETicketDocument
+from cinema_cli.services.ports.tickets import ETicketDocument
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
 """The From address of confirmations (SMTP settings may override it when sending)."""

@@ -34,7 +34,7 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
-from cinema_cli.services.ports import Charge
+from cinema_cli.services.ports.payments import Charge
 
 APPROVED_TEST_CARD = "4242424242424242"
 DECLINED_TEST_CARDS = {

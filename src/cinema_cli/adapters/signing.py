@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
-    from cinema_cli.services.ports import TicketClaims
+    from cinema_cli.services.ports.tickets import TicketClaims
 
 INDEX_VERSION = 1
 _INVALID = "this is not a valid ticket code"

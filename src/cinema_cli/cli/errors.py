@@ -12,18 +12,15 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-def error_document(error: CinemaError) -> dict[str, Any]:
-    """The documented ``--json`` error shape."""
-    return {"error": {"code": error.code, "message": error.message, "details": error.details}}
-
-
 def report_usage(error: Any, *, as_json: bool) -> NoReturn:
     """A command-line usage error (Typer's): exit 2, as JSON when ``--json`` was given."""
     exit_code = int(getattr(error, "exit_code", ExitCode.USAGE))
     if as_json:
         import json
 
-        document = {"error": {"code": "usage", "message": error.format_message(), "details": {}}}
+        from cinema_cli.present.errors import error as error_shape
+
+        document = error_shape("usage", error.format_message())
         sys.stderr.write(json.dumps(document) + "\n")
     else:
         error.show(file=sys.stderr)
@@ -42,7 +39,10 @@ def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
         if as_json:
             import json
 
-            sys.stderr.write(json.dumps(error_document(error), default=_json_default) + "\n")
+            from cinema_cli.present.errors import cinema_error
+
+            document = cinema_error(error)
+            sys.stderr.write(json.dumps(document, default=_json_default) + "\n")
         else:
             sys.stderr.write(f"Error: {error.message}\n")
             hint = error.details.get("hint")
@@ -54,8 +54,9 @@ def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
         if as_json:
             import json
 
-            document = {"error": {"code": "unexpected", "message": message, "details": {}}}
-            sys.stderr.write(json.dumps(document) + "\n")
+            from cinema_cli.present.errors import error as error_shape
+
+            sys.stderr.write(json.dumps(error_shape("unexpected", message)) + "\n")
         else:
             sys.stderr.write(f"Error: {message}\n")
             if not debug:

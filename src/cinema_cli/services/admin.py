@@ -9,30 +9,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from cinema_cli.domain.errors import Conflict, InvalidInput, StorageError
 from cinema_cli.domain.models import SCHEMA_VERSION
-from cinema_cli.storage.base import RECORD_KINDS, Storage
-
-
-@runtime_checkable
-class CountingStorage(Protocol):
-    """A backend that counts its records without reading them all."""
-
-    def counts(self) -> dict[str, int]: ...
-
-
-@runtime_checkable
-class VersionedStorage(Protocol):
-    """A backend with a schema of its own that it can create and upgrade (SQL)."""
-
-    @property
-    def supported_schema_version(self) -> int: ...
-
-    def schema_version(self) -> int | None: ...
-
-    def upgrade(self) -> tuple[int, int]: ...
+from cinema_cli.services.ports.storage import (
+    RECORD_KINDS,
+    CountingStorage,
+    Storage,
+    VersionedStorage,
+)
 
 
 def display_url(url: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from cinema_cli.domain.errors import BookingNotFound, InvalidInput
 from cinema_cli.domain.models import AuditAction, AuditEntry, utc_text
-from cinema_cli.storage.base import Reader, Storage, Transaction
+from cinema_cli.services.ports.storage import Reader, Storage, Transaction
 
 
 def default_actor() -> str:

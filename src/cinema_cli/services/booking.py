@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import (
     BookingNotFound,
     CinemaError,
@@ -67,19 +66,19 @@ from cinema_cli.domain.seating import (
     best_block,
     requested_seats,
 )
-from cinema_cli.services.ports import (
-    Charge,
-    ConfirmationOutbox,
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.mail import ConfirmationOutbox
+from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.services.ports.storage import Reader, Storage, Transaction
+from cinema_cli.services.ports.tickets import (
     ETicketDocument,
     ETicketFiles,
     ETicketLine,
-    PaymentProvider,
     TicketClaims,
     TicketCodes,
     TicketPrinter,
 )
 from cinema_cli.services.views import local_time, money_view, showing_view
-from cinema_cli.storage.base import Reader, Storage, Transaction
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
     BookingNotFound,
@@ -40,27 +39,11 @@ from cinema_cli.domain.models import (
     utc_text,
 )
 from cinema_cli.services import audit
-from cinema_cli.services.ports import Charge, PaymentProvider
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
+from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.views import local_label, local_time, money_view, showing_view
-from cinema_cli.storage.base import Storage
-
-
-@dataclass(frozen=True, slots=True)
-class CancellationNotice:
-    """What the cancellation e-mail tells the buyer."""
-
-    booking: Booking
-    showing: Showing
-    theater: Theater | None
-    movie: Movie | None
-    cancelled: tuple[Ticket, ...]
-    refund: Refund | None
-
-
-class CancellationOutbox(Protocol):
-    """Writes (and, when configured, sends) the cancellation e-mail; returns the ``.eml``."""
-
-    def write_cancellation(self, notice: CancellationNotice) -> Path: ...
 
 
 @dataclass(frozen=True, slots=True)

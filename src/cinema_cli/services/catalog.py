@@ -40,6 +40,7 @@ from cinema_cli.domain.models import (
     Showing,
     Theater,
 )
+from cinema_cli.services.ports.storage import Reader, ShowingQuery
 from cinema_cli.services.views import (
     local_time,
     movie_view,
@@ -47,10 +48,9 @@ from cinema_cli.services.views import (
     showing_view,
     theater_view,
 )
-from cinema_cli.storage.base import Reader, ShowingQuery
 
 if TYPE_CHECKING:
-    from cinema_cli.config import Clock
+    from cinema_cli.services.ports.clock import Clock
 
 RelativeDay = Literal["today", "tomorrow"]
 DaySpec = dt.date | str | None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
     InvalidInput,
@@ -26,16 +25,12 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.ticket_codes import TicketPayload
 from cinema_cli.services import audit
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.storage import Storage
+from cinema_cli.services.ports.tickets import TicketVerifier
 from cinema_cli.services.views import local_label, local_time, showing_view
-from cinema_cli.storage.base import Storage
 
 MAX_GATE_LENGTH = 40
-
-
-class TicketVerifier(Protocol):
-    """Checks a code's signature; returns what it vouches for or raises ``InvalidTicket``."""
-
-    def verify(self, code: str) -> TicketPayload: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
 from cinema_cli.domain.schemas import Amount, CityIn, MovieIn, TheaterIn, describe_errors
-from cinema_cli.storage.base import Reader, ShowingQuery, Storage
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.storage import Reader, ShowingQuery, Storage
 
 if TYPE_CHECKING:
     from cinema_cli.services.booking import BoxOffice

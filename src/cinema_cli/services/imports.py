@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any, Literal, NamedTuple
 
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import InvalidFeed, InvalidInput, SeatsInUse, TheaterNotFound
 from cinema_cli.domain.feeds import (
     COLUMNS,
@@ -54,7 +53,8 @@ from cinema_cli.domain.models import (
     Showing,
     Theater,
 )
-from cinema_cli.storage.base import Reader, ShowingQuery, Storage
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.storage import Reader, ShowingQuery, Storage
 
 FeedFormat = Literal["csv", "json", "jsonl"]
 FORMATS: tuple[FeedFormat, ...] = ("csv", "json", "jsonl")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cinema_cli.adapters.delivery import ENV, Outbox, OutboxMessage, SmtpMailer, deliver
-from cinema_cli.config import Clock
 from cinema_cli.domain.errors import DeliveryFailed, InvalidInput
+from cinema_cli.services.ports.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Storage backends behind one interface (:mod:`cinema_cli.storage.base`).
+"""Storage backends behind one interface (:mod:`cinema_cli.services.ports.storage`).
 
 :func:`open_storage` is the only place that names concrete backends, and it
 imports each lazily so that the JSON backend's commands never load SQLAlchemy.
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cinema_cli.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from cinema_cli.storage.base import Storage
+    from cinema_cli.services.ports.storage import Storage
 
 
 def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Storage:

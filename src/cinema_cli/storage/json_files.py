@@ -71,7 +71,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
-from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
+from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 from cinema_cli.storage.records import RECORD_TYPES, RecordError, from_record, to_record
 
 INDEX_SHARDS = 32
@@ -573,7 +573,7 @@ class _JsonReader:
 
 
 class _JsonTransaction(_JsonReader):
-    """A unit of work over the JSON files; see :class:`cinema_cli.storage.base.Transaction`."""
+    """A unit of work over the JSON files (the storage port's ``Transaction``)."""
 
     def __init__(self, root: Path, session: _Session) -> None:
         self.root = root

@@ -1,6 +1,6 @@
 """The SQL backend: SQLite (one file, one host) and PostgreSQL (many hosts, one database).
 
-One implementation of the storage port (:mod:`cinema_cli.storage.base`) runs the
+One implementation of the storage port (:mod:`cinema_cli.services.ports.storage`) runs the
 same SQL text on both databases through a tiny driver layer:
 
 * **SQLite** uses the standard library's ``sqlite3`` directly. Importing
@@ -73,8 +73,8 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 from cinema_cli.storage import sql_schema
-from cinema_cli.storage.base import RECORD_KINDS, ShowingQuery
 from cinema_cli.storage.records import RECORD_TYPES
 
 Row = Sequence[Any]
@@ -101,7 +101,7 @@ KIND_TABLES = {
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
 }
-"""The table that holds each kind of :data:`~cinema_cli.storage.base.RECORD_KINDS`."""
+"""The table that holds each kind of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`."""
 
 
 class _UniqueViolation(Exception):
@@ -815,7 +815,7 @@ class _Codec:
 # Reads (shared by the storage and its units of work) and writes.
 # -------------------------------------------------------------------------------------------------
 class _SqlReader(ABC):
-    """The :class:`~cinema_cli.storage.base.Reader` queries, in SQL."""
+    """The :class:`~cinema_cli.services.ports.storage.Reader` queries, in SQL."""
 
     _locking = False
     """True inside a unit of work: reads that decide writes lock their rows (PostgreSQL)."""
@@ -1058,7 +1058,7 @@ def _retrying(step: Callable[[], None]) -> None:
 
 
 class SqlTransaction(_SqlReader):
-    """A unit of work on the SQL backend (see :class:`~cinema_cli.storage.base.Transaction`)."""
+    """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
 

@@ -9,7 +9,7 @@ import typer
 from cinema_cli.cli.options import JsonFlag
 
 if TYPE_CHECKING:
-    from cinema_cli.storage.base import Storage
+    from cinema_cli.services.ports.storage import Storage
 
 db_app = typer.Typer(
     name="db",

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from cinema_cli.domain.models import (
     AuditEntry,
@@ -217,3 +217,22 @@ class Storage(Reader, Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class CountingStorage(Protocol):
+    """A backend that counts its records without reading them all."""
+
+    def counts(self) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class VersionedStorage(Protocol):
+    """A backend with a schema of its own that it can create and upgrade (SQL)."""
+
+    @property
+    def supported_schema_version(self) -> int: ...
+
+    def schema_version(self) -> int | None: ...
+
+    def upgrade(self) -> tuple[int, int]: ...

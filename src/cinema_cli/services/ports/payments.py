@@ -1,0 +1,50 @@
+"""The payment port: a provider that charges a card at most once per idempotency key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from cinema_cli.domain.models import Money
+from cinema_cli.domain.purchase import CardNumber
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A successful charge, as the payment provider reports it (no card number in it)."""
+
+    provider: str
+    reference: str
+    brand: str
+    last4: str
+    amount: Money
+    replayed: bool = False
+    """True when the provider returned an earlier charge for the same idempotency key."""
+
+
+class PaymentProvider(Protocol):
+    """Takes money from a card, at most once per idempotency key.
+
+    ``charge`` raises :class:`~cinema_cli.domain.errors.PaymentDeclined` when the
+    card is declined (a decline does not use up the key),
+    :class:`~cinema_cli.domain.errors.InvalidCard` for a malformed number, and
+    :class:`~cinema_cli.domain.errors.IdempotencyKeyReused` when the key was used
+    before with another ``fingerprint``. Calling it again with the same key and
+    fingerprint returns the first charge and takes nothing more.
+    """
+
+    name: str
+
+    def charge(
+        self,
+        card: CardNumber,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        fingerprint: str,
+        description: str,
+    ) -> Charge: ...
+
+    def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
+        """Give ``amount`` of ``charge`` back; returns the refund reference. Idempotent."""
+        ...

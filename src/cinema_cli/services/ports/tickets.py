@@ -1,0 +1,91 @@
+"""Ticket ports: signing codes, verifying them at the door, printing e-tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from cinema_cli.domain.models import Money
+from cinema_cli.domain.ticket_codes import TicketPayload
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClaims:
+    """What a ticket code vouches for (the signed payload)."""
+
+    ticket_id: str
+    showing_id: str
+    seat_id: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+class TicketCodes(Protocol):
+    """Issues the code printed in a ticket's QR; the only place codes are made."""
+
+    def issue(self, claims: TicketClaims) -> str: ...
+
+
+class TicketVerifier(Protocol):
+    """Checks a code's signature; returns what it vouches for or raises ``InvalidTicket``."""
+
+    def verify(self, code: str) -> TicketPayload: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ETicketLine:
+    """One ticket as printed."""
+
+    ticket_id: str
+    seat_id: str
+    category: str
+    price: Money
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ETicketDocument:
+    """Everything printed on a booking's e-tickets and told in its confirmation e-mail."""
+
+    booking_id: str
+    name: str
+    email: str
+    movie_title: str
+    theater_name: str
+    theater_address: str
+    room_name: str
+    starts_at: datetime
+    """Aware, in the theater's zone."""
+    ends_at: datetime
+    timezone: str
+    total: Money
+    payment: str
+    """``visa •••• 4242``: brand and last four digits only."""
+    tickets: tuple[ETicketLine, ...]
+    booked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ETicketFiles:
+    """Where a booking's e-ticket files were written."""
+
+    folder: Path
+    pdf: Path
+    qr_png: dict[str, Path]
+    """Ticket id -> QR image (PNG)."""
+    qr_svg: dict[str, Path]
+    """Ticket id -> QR image (SVG)."""
+
+
+class TicketPrinter(Protocol):
+    """Writes a booking's QR images and printable PDF."""
+
+    def print_tickets(self, document: ETicketDocument, folder: Path | None = None) -> ETicketFiles:
+        """Write into ``folder`` (default: the printer's own folder for this booking)."""
+        ...
+
+    def find_tickets(self, booking_id: str, ticket_ids: list[str]) -> ETicketFiles | None:
+        """The files written to the default folder for this booking, if they are there."""
+        ...
