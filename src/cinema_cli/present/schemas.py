@@ -12,6 +12,15 @@ from typing import Any
 
 SCHEMAS: dict[str, tuple[str, str, str]] = {
     # name: (module under cinema_cli.present, TypedDict, what it is)
+    "theaters": ("catalog", "TheatersShape", "theaters --json: the theaters with their rooms"),
+    "search": ("catalog", "SearchShape", "search --json: matching movies, each with its showings"),
+    "showtimes": ("catalog", "ShowtimesShape", "showtimes --json: one movie's showings"),
+    "seats": ("catalog", "SeatsShape", "seats --json: a showing's seat map"),
+    "reservation": ("booking", "ReservationShape", "reserve --json: the seats held"),
+    "booking": ("booking", "BookingShape", "BOOKING (booking --json): a booking with tickets"),
+    "purchase": ("booking", "PurchaseShape", "buy --json: BOOKING plus replayed"),
+    "bookings": ("booking", "BookingsShape", "bookings --json: an e-mail address's bookings"),
+    "demo": ("demo", "DemoShape", "demo --json: what the demo loaded and booked"),
     "showing": ("common", "ShowingShape", "SHOWING: one showing with its theater, room, prices"),
     "theater": ("common", "TheaterShape", "one theater with its rooms"),
     "error": ("errors", "ErrorShape", "any error, with --json on stderr"),

@@ -32,7 +32,8 @@ from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Reader, ShowingQuery, Storage
 
 if TYPE_CHECKING:
-    from cinema_cli.services.booking import BoxOffice
+    from cinema_cli.services.bookings import BookingDetails
+    from cinema_cli.services.purchase import BoxOffice, Purchase
 
 THEATERS_FIXTURE = "demo-theaters.json"
 SCHEDULE_FIXTURE = "demo-schedule.json"
@@ -325,16 +326,27 @@ class DemoResult:
     example_showing: Showing | None
     example_city: City | None
     example_day: dt.date | None
-    booking: dict[str, Any] | None = None
-    """The demo booking (the BOOKING shape of ``cinema booking``), when a box office was given."""
-    booked: bool = False
-    """True when this run made the booking (False when it existed already)."""
+    new_booking: Purchase | None = None
+    """The demo booking this run made (when a box office was given)."""
+    earlier_booking: BookingDetails | None = None
+    """The demo booking an earlier run made (this run then books nothing)."""
+
+    @property
+    def booked(self) -> bool:
+        """True when this run made the demo booking."""
+        return self.new_booking is not None
+
+    @property
+    def booking_id(self) -> str | None:
+        found = self.new_booking or self.earlier_booking
+        return found.booking.id if found is not None else None
 
     @property
     def changed(self) -> bool:
         return self.booked or any(self.written.values())
 
     def next_steps(self) -> list[str]:
+        """Commands to try next, with this demo's ids filled in."""
         steps = ["cinema theaters"]
         if self.example_city is not None and self.example_day is not None:
             steps.append(
@@ -343,23 +355,9 @@ class DemoResult:
         steps.append("cinema showtimes metropolis")
         if self.example_showing is not None:
             steps.append(f"cinema seats {self.example_showing.id}")
-        if self.booking is not None:
-            steps.append(f"cinema booking {self.booking['booking_id']}")
+        if self.booking_id is not None:
+            steps.append(f"cinema booking {self.booking_id}")
         return steps
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "storage": self.storage_url,
-            "changed": self.changed,
-            "written": self.written,
-            "totals": self.totals,
-            "skipped_showings": self.skipped,
-            "days": {"first": self.first_day.isoformat(), "last": self.last_day.isoformat()},
-            "example_showing": self.example_showing.id if self.example_showing else None,
-            "booking": self.booking,
-            "booked": self.booked,
-            "next": self.next_steps(),
-        }
 
 
 def load_demo(
@@ -411,10 +409,10 @@ def load_demo(
     skipped = set(changes.skipped)
     loaded = [s for s in planned if s.id not in skipped]
     example = _example(feed, loaded, now)
-    booking: dict[str, Any] | None = None
-    booked = False
+    new_booking: Purchase | None = None
+    earlier_booking: BookingDetails | None = None
     if office is not None:
-        booking, booked = _demo_booking(
+        new_booking, earlier_booking = _demo_booking(
             storage, clock, office, example["example_showing"], hold_seconds
         )
     return DemoResult(
@@ -429,8 +427,8 @@ def load_demo(
         skipped=sorted(skipped),
         first_day=min(_local_day(s, theaters) for s in planned),
         last_day=max(_local_day(s, theaters) for s in planned),
-        booking=booking,
-        booked=booked,
+        new_booking=new_booking,
+        earlier_booking=earlier_booking,
         **example,
     )
 
@@ -445,25 +443,17 @@ def _demo_booking(
     office: BoxOffice,
     showing: Showing | None,
     hold_seconds: int,
-) -> tuple[dict[str, Any] | None, bool]:
-    """The demo buyer's booking: the existing one, or a new one for ``showing``."""
-    from cinema_cli.services import booking as box
+) -> tuple[Purchase | None, BookingDetails | None]:
+    """The demo buyer's booking: a new one for ``showing``, or the one that exists."""
+    from cinema_cli.services.bookings import booking
+    from cinema_cli.services.purchase import DEMO_BUYER, demo_booking
 
-    existing = storage.bookings_by_email(box.DEMO_BUYER[1])
+    existing = storage.bookings_by_email(DEMO_BUYER[1])
     if existing:
-        details = box.booking(storage, clock, existing[0].id, office=office)
-        view = box.booking_view(
-            details.booking,
-            details.context,
-            details.files,
-            details.confirmation,
-            seats_taken=details.seats_taken,
-        )
-        return view, False
+        return None, booking(storage, clock, existing[0].id, office=office)
     if showing is None:
-        return None, False
-    purchase = box.demo_booking(storage, clock, office, showing.id, hold_seconds=hold_seconds)
-    return box.purchase_view(purchase), True
+        return None, None
+    return demo_booking(storage, clock, office, showing.id, hold_seconds=hold_seconds), None
 
 
 def _example(feed: TheatersFeed, showings: list[Showing], now: dt.datetime) -> dict[str, Any]:
