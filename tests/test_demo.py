@@ -15,6 +15,7 @@ import pytest
 
 from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.layout import parse_layout
+from cinema_cli.present.demo import demo as present_demo
 from cinema_cli.services import demo
 from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json_files import JsonStorage
@@ -205,7 +206,7 @@ def test_demo_showings_give_way_to_showings_already_in_the_room() -> None:
 def test_the_summary_suggests_commands_that_work() -> None:
     storage = FakeStorage()
     result = demo.load_demo(storage, clock_at(NOW))
-    view = result.view()
+    view = present_demo(result)
     assert view["example_showing"] is not None
     assert storage.showing(view["example_showing"]) is not None
     assert any(step.startswith("cinema search metro --city ") for step in view["next"])
