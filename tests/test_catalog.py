@@ -18,13 +18,16 @@ from cinema_cli.domain.errors import (
     ExitCode,
     InvalidInput,
     MovieNotFound,
+    SeatUnavailable,
     ShowingNotFound,
     TheaterNotFound,
 )
 from cinema_cli.domain.models import City, ClaimKind, Room, SeatClaim, Showing, Theater
+from cinema_cli.domain.seating import taken_seats
 from cinema_cli.present import catalog as present
 from cinema_cli.services import catalog, seats
 from cinema_cli.services.catalog import fold_text, title_matches
+from cinema_cli.services.reservations import reserve
 from cinema_cli.storage.json_files import JsonStorage
 from fakes import FakeStorage
 
@@ -525,6 +528,30 @@ def test_seats_carry_category_and_price() -> None:
         "row_index": 0,
         "column": 0,
     }
+
+
+def test_taken_seats_are_sales_and_live_holds_minus_the_ones_ignored() -> None:
+    claims = [
+        claim("A1", ClaimKind.SOLD),
+        claim("A2", ClaimKind.HOLD),
+        claim("A3", ClaimKind.HOLD, minutes=0),  # expires exactly now: dead
+        claim("B1", ClaimKind.HOLD, session="me"),
+    ]
+    taken = taken_seats(claims, NOW)
+    assert set(taken) == {"A1", "A2", "B1"}
+    assert taken["A1"].kind is ClaimKind.SOLD
+    assert set(taken_seats(claims, NOW, ignoring={"r-me"})) == {"A1", "A2"}
+
+
+def test_the_seat_map_and_reserve_agree_on_taken_seats() -> None:
+    storage = seat_storage([claim("A1", ClaimKind.SOLD), claim("A2", ClaimKind.HOLD)])
+    status = {
+        info.seat.id: info.status for info in seats.seat_map(storage, clock_at(NOW), "s1").seats
+    }
+    assert (status["A1"], status["A2"], status["A3"]) == ("sold", "held", "available")
+    with pytest.raises(SeatUnavailable) as raised:
+        reserve(storage, clock_at(NOW), "s1", seats=["A1", "A2", "A3"], hold_seconds=60)
+    assert raised.value.details["seats"] == ["A1", "A2"]
 
 
 def test_an_unknown_showing_is_not_found() -> None:
