@@ -41,6 +41,7 @@ from cinema_cli.domain.purchase import (
     request_fingerprint,
     ticket_validity,
 )
+from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.delivery import deliver
 from cinema_cli.services.ports.clock import Clock
@@ -226,9 +227,11 @@ def _live_reservation(
             hint="reserve again with `cinema reserve`, and pass the same --session to buy",
         )
     if not reservation.is_live(now):
+        showing = reader.showing(reservation.showing_id)
+        theater = reader.theater(showing.theater_id) if showing else None
+        when = person_time(reservation.expires_at, theater.timezone if theater else None)
         raise HoldExpired(
-            f"reservation {reservation_id} expired at "
-            f"{reservation.expires_at.replace(microsecond=0).isoformat()} (UTC)",
+            f"reservation {reservation_id} expired at {when}",
             reservation_id=reservation_id,
             expired_at=reservation.expires_at.isoformat(),
             hint="reserve the seats again",
