@@ -188,7 +188,8 @@ def test_buy_sells_the_seats_with_one_ticket_each(
     view = present.purchase(purchase)
     assert view["status"] == "confirmed" and view["payment"] == {"brand": "visa", "last4": "4242"}
     assert view["showing"]["starts_at"] == "2026-11-30T19:00:00-05:00"
-    assert Path(view["eticket_pdf"]).is_file() and Path(view["confirmation_eml"]).is_file()
+    assert view["eticket_pdf"] is not None and Path(view["eticket_pdf"]).is_file()
+    assert view["confirmation_eml"] is not None and Path(view["confirmation_eml"]).is_file()
     actions = [e.action for e in storage.audit()]
     assert actions == ["hold", "purchase"]
 
