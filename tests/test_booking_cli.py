@@ -199,7 +199,11 @@ def test_an_expired_hold_cannot_be_bought(data_dir: Path) -> None:
         data_dir, *buy_args(held, "--card", APPROVED, "--json"), now="2026-11-29T00:10:00Z"
     )
     assert result.exit_code == 4
-    assert json.loads(result.stderr)["error"]["code"] == "hold_expired"
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "hold_expired"
+    # People read the theater's local time; scripts get the instant in the details.
+    assert "expired at Sat 28 Nov 2026 19:10 EST" in error["message"]
+    assert error["details"]["expired_at"].startswith("2026-11-29T00:10:00")
     assert (
         cinema(
             data_dir, "reserve", "sh-1", "C7", "--session", "s-bob", now="2026-11-29T00:10:00Z"

@@ -34,6 +34,7 @@ from cinema_cli.domain.errors import (
     TooManySeats,
 )
 from cinema_cli.domain.models import ClaimKind, ShowingStatus
+from cinema_cli.present import booking as present
 from cinema_cli.services import booking as service
 from fakes import FakeStorage
 
@@ -85,7 +86,7 @@ def test_reserve_named_seats_holds_them_for_the_session(
     storage: FakeStorage, clock: MovableClock
 ) -> None:
     result = service.reserve(storage, clock, "sh-1", seats=["c7", "C8"], session_id="s-ada")
-    view = service.reservation_view(result)
+    view = present.reservation(result)
     assert view["seats"] == ["C7", "C8"]
     assert view["total"] == {"amount": "25.00", "currency": "USD"}
     assert view["expires_at"] == "2026-11-29T19:10:00-05:00"
@@ -184,10 +185,11 @@ def test_buy_sells_the_seats_with_one_ticket_each(
     assert storage.user_by_email("ADA@example.com") is not None
     assert storage.idempotency(f"reservation:{rid}") is not None
     assert payments.charges == 1 and payments.inner.net_charged() == Decimal("30.50")
-    view = service.purchase_view(purchase)
+    view = present.purchase(purchase)
     assert view["status"] == "confirmed" and view["payment"] == {"brand": "visa", "last4": "4242"}
     assert view["showing"]["starts_at"] == "2026-11-30T19:00:00-05:00"
-    assert Path(view["eticket_pdf"]).is_file() and Path(view["confirmation_eml"]).is_file()
+    assert view["eticket_pdf"] is not None and Path(view["eticket_pdf"]).is_file()
+    assert view["confirmation_eml"] is not None and Path(view["confirmation_eml"]).is_file()
     actions = [e.action for e in storage.audit()]
     assert actions == ["hold", "purchase"]
 

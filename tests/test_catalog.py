@@ -18,12 +18,16 @@ from cinema_cli.domain.errors import (
     ExitCode,
     InvalidInput,
     MovieNotFound,
+    SeatUnavailable,
     ShowingNotFound,
     TheaterNotFound,
 )
 from cinema_cli.domain.models import City, ClaimKind, Room, SeatClaim, Showing, Theater
-from cinema_cli.services import catalog
+from cinema_cli.domain.seating import taken_seats
+from cinema_cli.present import catalog as present
+from cinema_cli.services import catalog, seats
 from cinema_cli.services.catalog import fold_text, title_matches
+from cinema_cli.services.reservations import reserve
 from cinema_cli.storage.json_files import JsonStorage
 from fakes import FakeStorage
 
@@ -189,7 +193,7 @@ def test_search_by_theater_and_limit_keeps_the_earliest() -> None:
     result = catalog.search(storage, clock_at(NOW), theater_id="bleecker", limit=2)
     assert ids(result) == ["s1", "s2"]
     assert result.truncated
-    assert result.view()["truncated"] is True
+    assert present.search(result)["truncated"] is True
     assert not catalog.search(storage, clock_at(NOW), limit=5).truncated
 
 
@@ -331,7 +335,7 @@ def test_both_0130_showings_of_a_fall_back_night_are_stored_and_shown_correctly(
     result = catalog.search(
         storage, clock_at(early), date=date(2026, 11, 1), after=time(1, 0), before=time(2, 0)
     )
-    views = result.view()["movies"][0]["showings"]
+    views = present.search(result)["movies"][0]["showings"]
     assert [view["starts_at"] for view in views] == [
         "2026-11-01T01:30:00-04:00",
         "2026-11-01T01:30:00-05:00",
@@ -368,7 +372,7 @@ def test_the_spring_forward_day_is_23_hours_long() -> None:
     result = catalog.search(
         storage, clock_at(datetime(2026, 3, 1, tzinfo=UTC)), date=date(2026, 3, 29)
     )
-    views = result.view()["movies"][0]["showings"]
+    views = present.search(result)["movies"][0]["showings"]
     assert [(v["id"], v["starts_at"]) for v in views] == [
         ("morning", "2026-03-29T03:15:00+02:00"),
         ("late", "2026-03-29T23:30:00+02:00"),
@@ -387,7 +391,7 @@ def test_a_fall_back_showing_survives_the_json_backend(tmp_path: Path) -> None:
     result = catalog.showtimes(
         reopened, clock_at(datetime(2026, 10, 30, tzinfo=UTC)), "m", date=date(2026, 11, 1)
     )
-    assert [v["starts_at"] for v in result.view()["showings"]] == [
+    assert [v["starts_at"] for v in present.showtimes(result)["showings"]] == [
         "2026-11-01T01:30:00-04:00",
         "2026-11-01T01:30:00-05:00",
     ]
@@ -442,7 +446,7 @@ def test_an_unknown_movie_is_not_found() -> None:
 
 
 def test_showtimes_view_has_the_documented_keys() -> None:
-    view = catalog.showtimes(movie_storage(), clock_at(NOW), "general").view()
+    view = present.showtimes(catalog.showtimes(movie_storage(), clock_at(NOW), "general"))
     assert {"movie", "showings"} <= view.keys()
     assert {"id", "title", "runtime_minutes", "rating"} <= view["movie"].keys()
 
@@ -483,7 +487,7 @@ def test_seat_statuses_come_from_live_claims_and_the_layout() -> None:
             claim("A4", ClaimKind.HOLD, minutes=-5),  # expired: dead
         ]
     )
-    seat_map = catalog.seat_map(storage, clock_at(NOW), "s1")
+    seat_map = seats.seat_map(storage, clock_at(NOW), "s1")
     status = {info.seat.id: info.status for info in seat_map.seats}
     assert status["A1"] == "sold"
     assert status["A2"] == "held"
@@ -492,7 +496,7 @@ def test_seat_statuses_come_from_live_claims_and_the_layout() -> None:
     assert status["C7"] == "blocked"
     total = len(seat_map.seats) - 1  # the blocked seat is never sold
     assert seat_map.available == total - 2
-    view = seat_map.view()
+    view = present.seats(seat_map)
     assert view["available"] == seat_map.available
     assert view["showing"]["seats_available"] == seat_map.available
 
@@ -501,16 +505,16 @@ def test_a_seat_map_marks_the_sessions_own_hold() -> None:
     storage = seat_storage(
         [claim("B1", ClaimKind.HOLD, session="me"), claim("B2", ClaimKind.HOLD, session="other")]
     )
-    seat_map = catalog.seat_map(storage, clock_at(NOW), "s1", session_id="me")
+    seat_map = seats.seat_map(storage, clock_at(NOW), "s1", session_id="me")
     mine = {info.seat.id for info in seat_map.seats if info.mine}
     assert mine == {"B1"}
-    assert seat_map.view()["held_by_session"] == ["B1"]
-    assert not any(info.mine for info in catalog.seat_map(storage, clock_at(NOW), "s1").seats)
+    assert present.seats(seat_map)["held_by_session"] == ["B1"]
+    assert not any(info.mine for info in seats.seat_map(storage, clock_at(NOW), "s1").seats)
 
 
 def test_seats_carry_category_and_price() -> None:
-    seat_map = catalog.seat_map(seat_storage([]), clock_at(NOW), "s1")
-    by_id = {view["id"]: view for view in seat_map.view()["seats"]}
+    seat_map = seats.seat_map(seat_storage([]), clock_at(NOW), "s1")
+    by_id = {view["id"]: view for view in present.seats(seat_map)["seats"]}
     assert (by_id["C1"]["category"], by_id["C1"]["price"]) == ("wheelchair", "12.50")
     assert (by_id["C3"]["category"], by_id["C3"]["price"]) == ("premium", "16.00")
     assert by_id["A1"] == {
@@ -526,9 +530,33 @@ def test_seats_carry_category_and_price() -> None:
     }
 
 
+def test_taken_seats_are_sales_and_live_holds_minus_the_ones_ignored() -> None:
+    claims = [
+        claim("A1", ClaimKind.SOLD),
+        claim("A2", ClaimKind.HOLD),
+        claim("A3", ClaimKind.HOLD, minutes=0),  # expires exactly now: dead
+        claim("B1", ClaimKind.HOLD, session="me"),
+    ]
+    taken = taken_seats(claims, NOW)
+    assert set(taken) == {"A1", "A2", "B1"}
+    assert taken["A1"].kind is ClaimKind.SOLD
+    assert set(taken_seats(claims, NOW, ignoring={"r-me"})) == {"A1", "A2"}
+
+
+def test_the_seat_map_and_reserve_agree_on_taken_seats() -> None:
+    storage = seat_storage([claim("A1", ClaimKind.SOLD), claim("A2", ClaimKind.HOLD)])
+    status = {
+        info.seat.id: info.status for info in seats.seat_map(storage, clock_at(NOW), "s1").seats
+    }
+    assert (status["A1"], status["A2"], status["A3"]) == ("sold", "held", "available")
+    with pytest.raises(SeatUnavailable) as raised:
+        reserve(storage, clock_at(NOW), "s1", seats=["A1", "A2", "A3"], hold_seconds=60)
+    assert raised.value.details["seats"] == ["A1", "A2"]
+
+
 def test_an_unknown_showing_is_not_found() -> None:
     with pytest.raises(ShowingNotFound) as raised:
-        catalog.seat_map(seat_storage([]), clock_at(NOW), "nope")
+        seats.seat_map(seat_storage([]), clock_at(NOW), "nope")
     assert raised.value.exit_code is ExitCode.NOT_FOUND
 
 
@@ -542,9 +570,9 @@ def test_search_counts_free_seats_with_live_claims_only() -> None:
 # --- theaters ----------------------------------------------------------------------------------
 def test_theaters_lists_rooms_and_filters_by_city() -> None:
     storage = two_zone_storage([])
-    listed = catalog.list_theaters(storage).view()["theaters"]
+    listed = present.theaters(catalog.list_theaters(storage))["theaters"]
     assert {t["id"] for t in listed} == {"shibuya", "bleecker"}
-    only = catalog.list_theaters(storage, city="TOKYO").view()["theaters"]
+    only = present.theaters(catalog.list_theaters(storage, city="TOKYO"))["theaters"]
     assert [t["id"] for t in only] == ["shibuya"]
     assert only[0]["rooms"] == [{"id": "r1", "name": "Room 1", "seats_total": 8}]
     assert {"id", "name", "city", "timezone", "rooms"} <= only[0].keys()

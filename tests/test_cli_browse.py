@@ -359,7 +359,7 @@ def sample_map(session: str | None = None) -> Any:
     from catalog_builders import NOW as BUILDER_NOW
     from catalog_builders import city, movie, showing, theater
     from cinema_cli.domain.models import ClaimKind, SeatClaim
-    from cinema_cli.services import catalog
+    from cinema_cli.services import seats
     from fakes import FakeStorage
 
     storage = FakeStorage()
@@ -379,7 +379,7 @@ def sample_map(session: str | None = None) -> Any:
             reservation_id="r",
             expires_at=BUILDER_NOW.replace(year=2030),
         )
-    return catalog.seat_map(storage, lambda: BUILDER_NOW, "s1", session_id=session)
+    return seats.seat_map(storage, lambda: BUILDER_NOW, "s1", session_id=session)
 
 
 def test_the_grid_keeps_layout_columns_aligned() -> None:

@@ -15,7 +15,8 @@ import pytest
 
 from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.layout import parse_layout
-from cinema_cli.services import demo
+from cinema_cli.present.demo import demo as present_demo
+from cinema_cli.services import demo, demo_plan
 from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json_files import JsonStorage
 from fakes import FakeStorage
@@ -46,7 +47,7 @@ class CountingStorage(FakeStorage):
 
 # --- the fixtures --------------------------------------------------------------------------------
 def test_the_fixtures_describe_a_realistic_catalog() -> None:
-    feed = demo.load_theaters_feed(fixture(demo.THEATERS_FIXTURE))
+    feed = demo_plan.load_theaters_feed(fixture(demo_plan.THEATERS_FIXTURE))
     assert len(feed.cities) >= 3
     assert len({t.timezone for t in feed.theaters}) >= 3
     assert len({t.currency for t in feed.theaters}) >= 3
@@ -66,7 +67,7 @@ def test_the_fixtures_describe_a_realistic_catalog() -> None:
 
 
 def test_wheelchair_spaces_have_a_companion_seat_beside_them() -> None:
-    feed = demo.load_theaters_feed(fixture(demo.THEATERS_FIXTURE))
+    feed = demo_plan.load_theaters_feed(fixture(demo_plan.THEATERS_FIXTURE))
     for theater in feed.theaters:
         for room in theater.rooms:
             for row in room.layout:
@@ -82,20 +83,20 @@ def test_the_shipped_fixtures_are_the_ones_the_wheel_includes() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     force_include = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     assert force_include["fixtures"] == "cinema_cli/fixtures"
-    found = demo.fixtures_dir()
-    for name in (demo.THEATERS_FIXTURE, demo.SCHEDULE_FIXTURE):
+    found = demo_plan.fixtures_dir()
+    for name in (demo_plan.THEATERS_FIXTURE, demo_plan.SCHEDULE_FIXTURE):
         assert (found / name).read_bytes() == (ROOT / "fixtures" / name).read_bytes()
 
 
 # --- planning ----------------------------------------------------------------------------------
 def planned() -> list[Any]:
-    feed = demo.load_theaters_feed(fixture(demo.THEATERS_FIXTURE))
-    template = demo.load_schedule(fixture(demo.SCHEDULE_FIXTURE))
-    return demo.plan_showings(feed, template, NOW)
+    feed = demo_plan.load_theaters_feed(fixture(demo_plan.THEATERS_FIXTURE))
+    template = demo_plan.load_schedule(fixture(demo_plan.SCHEDULE_FIXTURE))
+    return demo_plan.plan_showings(feed, template, NOW)
 
 
 def test_showings_cover_14_local_days_from_today_in_every_theater() -> None:
-    feed = demo.load_theaters_feed(fixture(demo.THEATERS_FIXTURE))
+    feed = demo_plan.load_theaters_feed(fixture(demo_plan.THEATERS_FIXTURE))
     theaters = {t.id: t for t in feed.theaters}
     days: dict[str, set[Any]] = {}
     for showing in planned():
@@ -116,12 +117,12 @@ def test_showing_ids_are_theater_room_local_date_and_time() -> None:
 
 
 def test_no_two_showings_overlap_in_a_room_cleaning_included() -> None:
-    feed = demo.load_theaters_feed(fixture(demo.THEATERS_FIXTURE))
-    assert demo.room_clashes(planned(), {t.id: t for t in feed.theaters}) == []
+    feed = demo_plan.load_theaters_feed(fixture(demo_plan.THEATERS_FIXTURE))
+    assert demo_plan.room_clashes(planned(), {t.id: t for t in feed.theaters}) == []
 
 
 def test_a_template_that_overlaps_is_refused() -> None:
-    schedule = copy.deepcopy(fixture(demo.SCHEDULE_FIXTURE))
+    schedule = copy.deepcopy(fixture(demo_plan.SCHEDULE_FIXTURE))
     # Metropolis (148 min) at 15:15, then a show at 16:00 in the same room.
     schedule["rooms"][0]["shows"].insert(2, {"time": "16:00", "movies": ["the-kid"]})
     with pytest.raises(InvalidFeed, match="overlap"):
@@ -129,7 +130,7 @@ def test_a_template_that_overlaps_is_refused() -> None:
 
 
 def test_a_malformed_feed_names_the_field() -> None:
-    feed = copy.deepcopy(fixture(demo.THEATERS_FIXTURE))
+    feed = copy.deepcopy(fixture(demo_plan.THEATERS_FIXTURE))
     feed["theaters"][0]["timezone"] = "Mars/Olympus"
     with pytest.raises(InvalidFeed) as raised:
         demo.load_demo(FakeStorage(), clock_at(NOW), theaters_data=feed)
@@ -173,7 +174,7 @@ def test_loading_twice_rewrites_no_file_of_the_json_backend(tmp_path: Path) -> N
 def test_a_changed_fixture_rewrites_only_what_changed() -> None:
     storage = FakeStorage()
     demo.load_demo(storage, clock_at(NOW))
-    feed = copy.deepcopy(fixture(demo.THEATERS_FIXTURE))
+    feed = copy.deepcopy(fixture(demo_plan.THEATERS_FIXTURE))
     feed["movies"][0]["rating"] = "PG"
     result = demo.load_demo(storage, clock_at(NOW), theaters_data=feed)
     assert result.written == {"cities": 0, "theaters": 0, "movies": 1, "showings": 0}
@@ -205,7 +206,7 @@ def test_demo_showings_give_way_to_showings_already_in_the_room() -> None:
 def test_the_summary_suggests_commands_that_work() -> None:
     storage = FakeStorage()
     result = demo.load_demo(storage, clock_at(NOW))
-    view = result.view()
+    view = present_demo(result)
     assert view["example_showing"] is not None
     assert storage.showing(view["example_showing"]) is not None
     assert any(step.startswith("cinema search metro --city ") for step in view["next"])

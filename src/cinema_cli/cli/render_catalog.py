@@ -8,25 +8,22 @@ category table names the premium and wheelchair seats.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cinema_cli.domain.models import SeatCategory
+from cinema_cli.domain.times import person_time
 
 if TYPE_CHECKING:
     from cinema_cli.domain.models import Movie
-    from cinema_cli.services.catalog import (
-        SearchResult,
-        SeatInfo,
-        SeatMap,
-        ShowingInfo,
-        Showtimes,
-        TheaterList,
-    )
+    from cinema_cli.services.bookings import BookingDetails
+    from cinema_cli.services.catalog import SearchResult, ShowingInfo, Showtimes, TheaterList
     from cinema_cli.services.demo import DemoResult
+    from cinema_cli.services.purchase import Purchase
+    from cinema_cli.services.seats import SeatInfo, SeatMap
 
 STYLES = {
     "standard": "green",
@@ -42,7 +39,7 @@ GLYPHS = {"held": "▒", "sold": "█", "blocked": "×", "mine": "◆"}
 
 
 def _when(info: ShowingInfo) -> str:
-    return info.starts_local.strftime("%a %d %b %H:%M %Z")
+    return person_time(info.showing.starts_at, info.theater.timezone, year=False)
 
 
 def _standard_price(info: ShowingInfo) -> str:
@@ -339,26 +336,25 @@ def render_demo(console: Console, result: DemoResult) -> None:
         console.print(
             f"{len(result.skipped)} demo showings were left out: their rooms are in use then."
         )
-    if result.booking is not None:
-        _render_demo_booking(console, result.booking, made=result.booked)
+    made = result.new_booking or result.earlier_booking
+    if made is not None:
+        _render_demo_booking(console, made, new=result.booked)
     console.print()
     console.print(Text("Try next:", style="bold"))
     for step in result.next_steps():
         console.print(Text("  " + step, style="cyan"))
 
 
-def _render_demo_booking(console: Console, booking: dict[str, Any], *, made: bool) -> None:
-    showing = booking["showing"]
-    total = booking["total"]
+def _render_demo_booking(console: Console, made: Purchase | BookingDetails, *, new: bool) -> None:
+    booking, context = made.booking, made.context
     console.print()
     console.print(
-        f"{'Booked' if made else 'The demo booking'} {booking['booking_id']}: "
-        f"{', '.join(booking['seats'])} for {booking['movie']['title']} at "
-        f"{showing['theater']['name']}, {showing['starts_at']}, "
-        f"{total['amount']} {total['currency']}, for {booking['user']['name']} "
-        f"<{booking['user']['email']}>."
+        f"{'Booked' if new else 'The demo booking'} {booking.id}: "
+        f"{', '.join(booking.seats)} for {context.movie.title} at {context.theater.name}, "
+        f"{person_time(context.showing.starts_at, context.theater.timezone)}, "
+        f"{booking.total}, for {booking.name} <{booking.email}>."
     )
-    if booking.get("eticket_pdf"):
-        console.print(f"E-tickets:    {booking['eticket_pdf']}")
-    if booking.get("confirmation_eml"):
-        console.print(f"Confirmation: {booking['confirmation_eml']}")
+    if made.files is not None:
+        console.print(f"E-tickets:    {made.files.pdf}")
+    if made.confirmation is not None:
+        console.print(f"Confirmation: {made.confirmation}")

@@ -1,5 +1,6 @@
 """Seat picking: which seats a reservation gets.
 
+Which seats are taken now is :func:`taken_seats` (the seat map and ``reserve`` both ask it).
 Two ways in:
 
 * :func:`best_block` picks ``count`` seats for ``cinema reserve --count N``;
@@ -27,13 +28,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 
 from cinema_cli.domain.errors import NotEnoughSeats, SeatNotFound, SeatUnavailable
 from cinema_cli.domain.layout import Seat, normalize_seat_id
-from cinema_cli.domain.models import MAX_SEATS_PER_RESERVATION
+from cinema_cli.domain.models import MAX_SEATS_PER_RESERVATION, SeatClaim
 
-__all__ = ["MAX_SEATS_PER_RESERVATION", "best_block", "candidates", "requested_seats"]
+__all__ = [
+    "MAX_SEATS_PER_RESERVATION",
+    "best_block",
+    "candidates",
+    "requested_seats",
+    "taken_seats",
+]
 
 DEFAULT_CATEGORY = "standard"
 
@@ -56,6 +64,22 @@ class Candidate:
     def key(self) -> tuple[int, float, int, int]:
         first = self.seats[0]
         return (self.stranded, round(self.distance, 9), -first.row_index, first.column)
+
+
+def taken_seats(
+    claims: Iterable[SeatClaim], now: datetime, *, ignoring: Set[str | None] = frozenset()
+) -> dict[str, SeatClaim]:
+    """The seats taken at ``now``, each with the claim that takes it.
+
+    A seat is taken by a sale, or by a hold that has not expired (a hold expiring exactly
+    at ``now`` is dead). Claims of the reservations in ``ignoring`` do not count: a session
+    reserving again may reuse the seats of the hold it replaces.
+    """
+    return {
+        claim.seat_id: claim
+        for claim in claims
+        if claim.is_live(now) and claim.reservation_id not in ignoring
+    }
 
 
 def is_free(seat: Seat, taken: Set[str], category: str) -> bool:
@@ -172,8 +196,3 @@ def requested_seats(seats: Sequence[Seat], labels: Iterable[str], taken: Set[str
             hint="pick free seats from `cinema seats SHOWING_ID`",
         )
     return chosen
-
-
-def stranded_seats(seats: Sequence[Seat], taken: Set[str], category: str) -> int:
-    """How many free seats of ``category`` sit alone in their run (used by tests and reports)."""
-    return sum(1 for run in free_runs(seats, taken, category) if len(run) == 1)

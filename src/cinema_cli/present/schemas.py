@@ -10,8 +10,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from typing_extensions import TypedDict  # pydantic reads these on 3.11
+
 SCHEMAS: dict[str, tuple[str, str, str]] = {
     # name: (module under cinema_cli.present, TypedDict, what it is)
+    "schemas": ("schemas", "SchemaListShape", "schema --json: the names of the published shapes"),
+    "theaters": ("catalog", "TheatersShape", "theaters --json: the theaters with their rooms"),
+    "search": ("catalog", "SearchShape", "search --json: matching movies, each with its showings"),
+    "showtimes": ("catalog", "ShowtimesShape", "showtimes --json: one movie's showings"),
+    "seats": ("catalog", "SeatsShape", "seats --json: a showing's seat map"),
+    "reservation": ("booking", "ReservationShape", "reserve --json: the seats held"),
+    "booking": ("booking", "BookingShape", "BOOKING (booking --json): a booking with tickets"),
+    "purchase": ("booking", "PurchaseShape", "buy --json: BOOKING plus replayed"),
+    "bookings": ("booking", "BookingsShape", "bookings --json: an e-mail address's bookings"),
+    "demo": ("demo", "DemoShape", "demo --json: what the demo loaded and booked"),
     "showing": ("common", "ShowingShape", "SHOWING: one showing with its theater, room, prices"),
     "theater": ("common", "TheaterShape", "one theater with its rooms"),
     "error": ("errors", "ErrorShape", "any error, with --json on stderr"),
@@ -35,4 +47,24 @@ def json_schema(name: str) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://cinema-cli.example/schemas/{name}.json",
         **schema,
+    }
+
+
+class SchemaEntry(TypedDict):
+    name: str
+    """What ``cinema schema NAME`` takes."""
+    description: str
+
+
+class SchemaListShape(TypedDict):
+    schemas: list[SchemaEntry]
+
+
+def schema_list() -> SchemaListShape:
+    """The ``schema --json`` shape: every published shape's name and what it is."""
+    return {
+        "schemas": [
+            {"name": name, "description": description}
+            for name, (_, _, description) in SCHEMAS.items()
+        ]
     }

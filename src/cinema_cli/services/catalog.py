@@ -1,4 +1,4 @@
-"""Browsing use cases: theaters, movie search, showtimes and seat maps.
+"""Browsing use cases: theaters, movie search and showtimes (seat maps: ``services.seats``).
 
 Times: showings are stored in UTC; every date and time a user gives here is
 the *theater's* local one. A local window (a day, ``--after``, ``--before``) is
@@ -15,7 +15,6 @@ Text: titles and cities match without regard to case or accents
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
@@ -25,29 +24,10 @@ from cinema_cli.domain.errors import (
     CityNotFound,
     InvalidInput,
     MovieNotFound,
-    ShowingNotFound,
     TheaterNotFound,
 )
-from cinema_cli.domain.layout import Seat
-from cinema_cli.domain.models import (
-    City,
-    ClaimKind,
-    Money,
-    Movie,
-    Room,
-    SeatCategory,
-    SeatClaim,
-    Showing,
-    Theater,
-)
+from cinema_cli.domain.models import City, Movie, Showing, Theater
 from cinema_cli.services.ports.storage import Reader, ShowingQuery
-from cinema_cli.services.views import (
-    local_time,
-    movie_view,
-    seat_view,
-    showing_view,
-    theater_view,
-)
 
 if TYPE_CHECKING:
     from cinema_cli.services.ports.clock import Clock
@@ -55,8 +35,6 @@ if TYPE_CHECKING:
 RelativeDay = Literal["today", "tomorrow"]
 DaySpec = dt.date | str | None
 """A local calendar day: a date, ``"today"`` or ``"tomorrow"`` (in each theater's zone), or any."""
-
-SeatStatus = Literal["available", "held", "sold", "blocked"]
 
 
 # --- text folding -----------------------------------------------------------------------------
@@ -89,10 +67,6 @@ class ShowingInfo(NamedTuple):
     seats_taken: int
 
     @property
-    def starts_local(self) -> dt.datetime:
-        return local_time(self.showing.starts_at, self.theater)
-
-    @property
     def room_name(self) -> str:
         room = self.theater.room(self.showing.room_id)
         return room.name if room else self.showing.room_id
@@ -106,21 +80,12 @@ class ShowingInfo(NamedTuple):
     def seats_available(self) -> int:
         return max(self.seats_total - self.seats_taken, 0)
 
-    def view(self) -> dict[str, Any]:
-        """The documented SHOWING shape."""
-        return showing_view(
-            self.showing, self.theater, movie=self.movie, seats_taken=self.seats_taken
-        )
-
 
 class MovieShowings(NamedTuple):
     """A movie and its showings that matched, earliest first."""
 
     movie: Movie
     showings: list[ShowingInfo]
-
-    def view(self) -> dict[str, Any]:
-        return {**movie_view(self.movie), "showings": [info.view() for info in self.showings]}
 
 
 class SearchResult(NamedTuple):
@@ -134,13 +99,6 @@ class SearchResult(NamedTuple):
     def showing_count(self) -> int:
         return sum(len(entry.showings) for entry in self.movies)
 
-    def view(self) -> dict[str, Any]:
-        return {
-            "movies": [entry.view() for entry in self.movies],
-            "count": self.showing_count,
-            "truncated": self.truncated,
-        }
-
 
 class Showtimes(NamedTuple):
     """One movie's showings (``cinema showtimes``)."""
@@ -149,74 +107,18 @@ class Showtimes(NamedTuple):
     showings: list[ShowingInfo]
     truncated: bool = False
 
-    def view(self) -> dict[str, Any]:
-        return {
-            "movie": movie_view(self.movie),
-            "showings": [info.view() for info in self.showings],
-            "count": len(self.showings),
-            "truncated": self.truncated,
-        }
-
 
 class TheaterInfo(NamedTuple):
+    """A theater and its city (``None`` when the catalog lacks it)."""
+
     theater: Theater
     city: City | None
-
-    def view(self) -> dict[str, Any]:
-        return theater_view(self.theater, self.city)
 
 
 class TheaterList(NamedTuple):
     """What ``cinema theaters`` lists."""
 
     theaters: list[TheaterInfo]
-
-    def view(self) -> dict[str, Any]:
-        return {"theaters": [info.view() for info in self.theaters]}
-
-
-class SeatInfo(NamedTuple):
-    """One seat of a showing and its status at the time the map was drawn."""
-
-    seat: Seat
-    status: SeatStatus
-    price: Money
-    mine: bool = False
-    """Held by the session given to :func:`seat_map`."""
-
-    def view(self) -> dict[str, Any]:
-        return seat_view(self.seat, self.status, self.price, mine=self.mine)
-
-
-class SeatMap(NamedTuple):
-    """A showing's seats with their statuses (``cinema seats``)."""
-
-    showing: ShowingInfo
-    room: Room
-    seats: list[SeatInfo]
-    at: dt.datetime
-    """The instant the statuses were read at."""
-    session_id: str | None = None
-
-    @property
-    def available(self) -> int:
-        return sum(1 for info in self.seats if info.status == "available")
-
-    @property
-    def held_by_me(self) -> list[str]:
-        return [info.seat.id for info in self.seats if info.mine]
-
-    def view(self) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "showing": self.showing.view(),
-            "seats": [info.view() for info in self.seats],
-            "available": self.available,
-            "layout": list(self.room.layout),
-        }
-        if self.session_id is not None:
-            document["session_id"] = self.session_id
-            document["held_by_session"] = self.held_by_me
-        return document
 
 
 # --- lookups ----------------------------------------------------------------------------------
@@ -475,53 +377,3 @@ def showtimes(
     )
     pairs, truncated = _cut(pairs, limit)
     return Showtimes(found, _infos(storage, pairs, {found.id: found}, now), truncated=truncated)
-
-
-def seat_status(seat: Seat, claim: SeatClaim | None, now: dt.datetime) -> SeatStatus:
-    """A seat's status: blocked seats never sell; a dead hold leaves the seat available."""
-    if seat.blocked:
-        return "blocked"
-    if claim is None or not claim.is_live(now):
-        return "available"
-    return "sold" if claim.kind is ClaimKind.SOLD else "held"
-
-
-def seat_map(
-    storage: Reader, clock: "Clock", showing_id: str, session_id: str | None = None
-) -> SeatMap:
-    """Every seat of a showing with its status now; ``session_id`` marks that session's holds."""
-    now = clock()
-    showing = storage.showing(showing_id)
-    if showing is None:
-        raise ShowingNotFound(
-            f"no showing {showing_id!r}",
-            showing=showing_id,
-            hint="`cinema search` or `cinema showtimes MOVIE` list showing ids",
-        )
-    theater = storage.theater(showing.theater_id)
-    room = theater.room(showing.room_id) if theater else None
-    if theater is None or room is None:
-        # The catalog changed under the showing; to the user it is simply gone.
-        raise ShowingNotFound(
-            f"showing {showing_id!r} has no room any more",
-            showing=showing_id,
-        )
-    claims = _live_claims(storage.claims(showing.id), now)
-    seats: list[SeatInfo] = []
-    for seat in room.seats:
-        claim = claims.get(seat.id)
-        status = seat_status(seat, claim, now)
-        mine = (
-            session_id is not None
-            and status == "held"
-            and claim is not None
-            and claim.session_id == session_id
-        )
-        seats.append(SeatInfo(seat, status, showing.price_of(SeatCategory(seat.category)), mine))
-    taken = sum(1 for info in seats if info.status in ("held", "sold"))
-    info = ShowingInfo(showing, theater, storage.movie(showing.movie_id), taken)
-    return SeatMap(info, room, seats, now, session_id)
-
-
-def _live_claims(claims: Iterable[SeatClaim], now: dt.datetime) -> dict[str, SeatClaim]:
-    return {claim.seat_id: claim for claim in claims if claim.is_live(now)}

@@ -1,9 +1,7 @@
 """``cinema demo``: load the demo catalog and two weeks of showings.
 
-The fixtures are a theaters feed (``demo-theaters.json``: cities, theaters with
-rooms and seat layouts, movies; the same format as ``cinema import theaters``)
-and a showtime template (``demo-schedule.json``: per room, daily local start
-times, the movies they rotate through, prices per seat category, format).
+What the demo holds and plans is :mod:`cinema_cli.services.demo_plan` (the fixture files
+and their validation).
 
 Loading is idempotent: showing ids are derived from theater, room, local date
 and time, and nothing is written unless it differs from what is stored.
@@ -12,227 +10,31 @@ and time, and nothing is written unless it differs from what is stored.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from importlib import resources
-from importlib.resources.abc import Traversable
-from itertools import pairwise
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from cinema_cli.domain.errors import InvalidFeed
-from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
-from cinema_cli.domain.schemas import Amount, CityIn, MovieIn, TheaterIn, describe_errors
+from cinema_cli.domain.models import City, Movie, Showing, Theater
+from cinema_cli.services.demo_plan import (
+    SCHEDULE_FIXTURE,
+    THEATERS_FIXTURE,
+    TheatersFeed,
+    load_schedule,
+    load_theaters_feed,
+    plan_showings,
+    read_fixture,
+    room_clashes,
+)
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Reader, ShowingQuery, Storage
 
 if TYPE_CHECKING:
-    from cinema_cli.services.booking import BoxOffice
-
-THEATERS_FIXTURE = "demo-theaters.json"
-SCHEDULE_FIXTURE = "demo-schedule.json"
+    from cinema_cli.services.bookings import BookingDetails
+    from cinema_cli.services.purchase import BoxOffice, Purchase
 
 
-# --- fixture files ----------------------------------------------------------------------------
-def fixtures_dir() -> Traversable:
-    """Where the demo fixtures are.
-
-    In a wheel they are package data (``cinema_cli/fixtures``, force-included
-    from the repository's ``fixtures/``); in a source checkout or an editable
-    install they are read from ``fixtures/`` at the repository root.
-    """
-    packaged = resources.files("cinema_cli") / "fixtures"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "fixtures"
-
-
-def read_fixture(name: str) -> Any:
-    """A fixture file's JSON content."""
-    try:
-        return json.loads((fixtures_dir() / name).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidFeed(
-            f"demo fixture {name} is missing from this installation", file=name
-        ) from None
-    except json.JSONDecodeError as error:
-        raise InvalidFeed(
-            f"demo fixture {name}: not valid JSON ({error.msg}, line {error.lineno})",
-            file=name,
-            line=error.lineno,
-        ) from None
-
-
-# --- the feed and the template ----------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class TheatersFeed:
-    """A validated theaters feed, as entities."""
-
-    cities: list[City]
-    theaters: list[Theater]
-    movies: list[Movie]
-
-
-class _TheatersFeedIn(BaseModel):
-    """The theaters feed: the entity fields are the feed fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    cities: list[CityIn] = Field(default_factory=list)
-    theaters: list[TheaterIn] = Field(default_factory=list)
-    movies: list[MovieIn] = Field(default_factory=list)
-
-
-class ScheduledShow(BaseModel):
-    """One daily show of a room in the showtime template."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    time: dt.time
-    """Local start time."""
-    movies: list[str] = Field(min_length=1)
-    """Movie ids the show rotates through, one per day."""
-    format: str | None = Field(default=None, max_length=16)
-    language: str | None = Field(default=None, max_length=35)
-
-
-class RoomSchedule(BaseModel):
-    """What one room shows every day, and at what prices."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    theater_id: str
-    room_id: str
-    format: str = Field(default="2D", max_length=16)
-    prices: dict[SeatCategory, Amount]
-    shows: list[ScheduledShow] = Field(min_length=1)
-
-
-class ScheduleTemplate(BaseModel):
-    """The showtime template (``demo-schedule.json``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    about: str = ""
-    days: int = Field(default=14, ge=1, le=366)
-    rooms: list[RoomSchedule]
-
-
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
-
-
-def _validate(schema: type[SchemaT], data: Any, name: str) -> SchemaT:
-    try:
-        return schema.model_validate(data)
-    except ValidationError as error:
-        problems = describe_errors(error)
-        first = problems[0]
-        raise InvalidFeed(
-            f"demo fixture {name}: {first['field']}: {first['message']}",
-            file=name,
-            errors=problems,
-        ) from None
-
-
-def load_theaters_feed(data: Any, name: str = THEATERS_FIXTURE) -> TheatersFeed:
-    """Validate a theaters feed (seat layouts included) and build its entities."""
-    feed = _validate(_TheatersFeedIn, data, name)
-    return TheatersFeed(
-        cities=[city.to_entity() for city in feed.cities],
-        theaters=[theater.to_entity() for theater in feed.theaters],
-        movies=[movie.to_entity() for movie in feed.movies],
-    )
-
-
-def load_schedule(data: Any, name: str = SCHEDULE_FIXTURE) -> ScheduleTemplate:
-    return _validate(ScheduleTemplate, data, name)
-
-
-# --- planning ---------------------------------------------------------------------------------
-def showing_id(theater_id: str, room_id: str, local_start: dt.datetime) -> str:
-    """Deterministic id, so that loading the same day twice finds the same showing."""
-    return f"{theater_id}-{room_id}-{local_start:%Y%m%d-%H%M}"
-
-
-def plan_showings(
-    feed: TheatersFeed, template: ScheduleTemplate, now: dt.datetime
-) -> list[Showing]:
-    """The template's showings for ``template.days`` days from today, in each theater's zone."""
-    theaters = {theater.id: theater for theater in feed.theaters}
-    movies = {movie.id: movie for movie in feed.movies}
-    planned: list[Showing] = []
-    for room_plan in template.rooms:
-        theater = theaters.get(room_plan.theater_id)
-        if theater is None or theater.room(room_plan.room_id) is None:
-            raise InvalidFeed(
-                f"{SCHEDULE_FIXTURE}: no room {room_plan.room_id!r} in theater "
-                f"{room_plan.theater_id!r}",
-                file=SCHEDULE_FIXTURE,
-            )
-        if SeatCategory.STANDARD not in room_plan.prices:
-            raise InvalidFeed(
-                f"{SCHEDULE_FIXTURE}: {room_plan.theater_id}/{room_plan.room_id} "
-                "has no standard price",
-                file=SCHEDULE_FIXTURE,
-            )
-        zone = ZoneInfo(theater.timezone)
-        today = now.astimezone(zone).date()
-        prices = {
-            category: amount.quantize(Decimal("0.01"))
-            for category, amount in room_plan.prices.items()
-        }
-        for offset in range(template.days):
-            day = today + dt.timedelta(days=offset)
-            for show in room_plan.shows:
-                movie_id = show.movies[day.toordinal() % len(show.movies)]
-                movie = movies.get(movie_id)
-                if movie is None:
-                    raise InvalidFeed(
-                        f"{SCHEDULE_FIXTURE}: unknown movie {movie_id!r}", file=SCHEDULE_FIXTURE
-                    )
-                local_start = dt.datetime.combine(day, show.time, tzinfo=zone)
-                starts_at = local_start.astimezone(dt.UTC)
-                planned.append(
-                    Showing(
-                        id=showing_id(theater.id, room_plan.room_id, local_start),
-                        theater_id=theater.id,
-                        room_id=room_plan.room_id,
-                        movie_id=movie.id,
-                        starts_at=starts_at,
-                        ends_at=starts_at + dt.timedelta(minutes=movie.runtime_minutes),
-                        prices=prices,
-                        currency=theater.currency,
-                        format=show.format or room_plan.format,
-                        language=show.language if show.language is not None else movie.language,
-                    )
-                )
-    return planned
-
-
-def room_clashes(
-    showings: Iterable[Showing], theaters: dict[str, Theater]
-) -> list[tuple[Showing, Showing]]:
-    """Pairs of showings in one room that overlap, cleaning time after each included."""
-    by_room: dict[tuple[str, str], list[Showing]] = {}
-    for showing in showings:
-        by_room.setdefault((showing.theater_id, showing.room_id), []).append(showing)
-    clashes: list[tuple[Showing, Showing]] = []
-    for (theater_id, _), room_showings in by_room.items():
-        theater = theaters.get(theater_id)
-        cleaning = dt.timedelta(minutes=theater.cleaning_minutes if theater else 0)
-        ordered = sorted(room_showings, key=lambda s: (s.starts_at, s.id))
-        for earlier, later in pairwise(ordered):
-            if earlier.ends_at + cleaning > later.starts_at:
-                clashes.append((earlier, later))
-    return clashes
-
-
-# --- loading ----------------------------------------------------------------------------------
 def _changed(stored: object | None, wanted: object) -> bool:
     # Entities are dataclasses: equality compares every field (Decimal and aware
     # datetimes by value), so a record read back from any backend compares equal.
@@ -325,16 +127,27 @@ class DemoResult:
     example_showing: Showing | None
     example_city: City | None
     example_day: dt.date | None
-    booking: dict[str, Any] | None = None
-    """The demo booking (the BOOKING shape of ``cinema booking``), when a box office was given."""
-    booked: bool = False
-    """True when this run made the booking (False when it existed already)."""
+    new_booking: Purchase | None = None
+    """The demo booking this run made (when a box office was given)."""
+    earlier_booking: BookingDetails | None = None
+    """The demo booking an earlier run made (this run then books nothing)."""
+
+    @property
+    def booked(self) -> bool:
+        """True when this run made the demo booking."""
+        return self.new_booking is not None
+
+    @property
+    def booking_id(self) -> str | None:
+        found = self.new_booking or self.earlier_booking
+        return found.booking.id if found is not None else None
 
     @property
     def changed(self) -> bool:
         return self.booked or any(self.written.values())
 
     def next_steps(self) -> list[str]:
+        """Commands to try next, with this demo's ids filled in."""
         steps = ["cinema theaters"]
         if self.example_city is not None and self.example_day is not None:
             steps.append(
@@ -343,23 +156,9 @@ class DemoResult:
         steps.append("cinema showtimes metropolis")
         if self.example_showing is not None:
             steps.append(f"cinema seats {self.example_showing.id}")
-        if self.booking is not None:
-            steps.append(f"cinema booking {self.booking['booking_id']}")
+        if self.booking_id is not None:
+            steps.append(f"cinema booking {self.booking_id}")
         return steps
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "storage": self.storage_url,
-            "changed": self.changed,
-            "written": self.written,
-            "totals": self.totals,
-            "skipped_showings": self.skipped,
-            "days": {"first": self.first_day.isoformat(), "last": self.last_day.isoformat()},
-            "example_showing": self.example_showing.id if self.example_showing else None,
-            "booking": self.booking,
-            "booked": self.booked,
-            "next": self.next_steps(),
-        }
 
 
 def load_demo(
@@ -411,10 +210,10 @@ def load_demo(
     skipped = set(changes.skipped)
     loaded = [s for s in planned if s.id not in skipped]
     example = _example(feed, loaded, now)
-    booking: dict[str, Any] | None = None
-    booked = False
+    new_booking: Purchase | None = None
+    earlier_booking: BookingDetails | None = None
     if office is not None:
-        booking, booked = _demo_booking(
+        new_booking, earlier_booking = _demo_booking(
             storage, clock, office, example["example_showing"], hold_seconds
         )
     return DemoResult(
@@ -429,8 +228,8 @@ def load_demo(
         skipped=sorted(skipped),
         first_day=min(_local_day(s, theaters) for s in planned),
         last_day=max(_local_day(s, theaters) for s in planned),
-        booking=booking,
-        booked=booked,
+        new_booking=new_booking,
+        earlier_booking=earlier_booking,
         **example,
     )
 
@@ -445,25 +244,17 @@ def _demo_booking(
     office: BoxOffice,
     showing: Showing | None,
     hold_seconds: int,
-) -> tuple[dict[str, Any] | None, bool]:
-    """The demo buyer's booking: the existing one, or a new one for ``showing``."""
-    from cinema_cli.services import booking as box
+) -> tuple[Purchase | None, BookingDetails | None]:
+    """The demo buyer's booking: a new one for ``showing``, or the one that exists."""
+    from cinema_cli.services.bookings import booking
+    from cinema_cli.services.purchase import DEMO_BUYER, demo_booking
 
-    existing = storage.bookings_by_email(box.DEMO_BUYER[1])
+    existing = storage.bookings_by_email(DEMO_BUYER[1])
     if existing:
-        details = box.booking(storage, clock, existing[0].id, office=office)
-        view = box.booking_view(
-            details.booking,
-            details.context,
-            details.files,
-            details.confirmation,
-            seats_taken=details.seats_taken,
-        )
-        return view, False
+        return None, booking(storage, clock, existing[0].id, office=office)
     if showing is None:
-        return None, False
-    purchase = box.demo_booking(storage, clock, office, showing.id, hold_seconds=hold_seconds)
-    return box.purchase_view(purchase), True
+        return None, None
+    return demo_booking(storage, clock, office, showing.id, hold_seconds=hold_seconds), None
 
 
 def _example(feed: TheatersFeed, showings: list[Showing], now: dt.datetime) -> dict[str, Any]:

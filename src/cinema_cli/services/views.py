@@ -1,7 +1,8 @@
-"""JSON-ready views shared by several commands (the documented ``--json`` shapes).
+"""Transitional: removed when checkin/cancellation/imports move to present/.
 
-Keep every shape that appears in more than one command here so that
-``search``, ``showtimes``, ``seats``, ``buy`` and ``checkin`` agree.
+The documented JSON shapes live in :mod:`cinema_cli.present`; what is left here is only
+what ``services/checkin.py`` and ``services/cancellation.py`` still import. New code uses
+:mod:`cinema_cli.present.common` and :func:`cinema_cli.domain.times.person_time`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cinema_cli.domain.layout import Seat
-from cinema_cli.domain.models import City, Money, Movie, Showing, Theater, format_amount
+from cinema_cli.domain.models import Money, Movie, Showing, Theater, format_amount
 
 
 def local_time(instant: datetime, theater: Theater) -> datetime:
@@ -30,17 +30,6 @@ def local_label(instant: datetime, theater: Theater | None) -> str:
 
 def money_view(money: Money) -> dict[str, str]:
     return {"amount": format_amount(money.amount, money.currency), "currency": money.currency}
-
-
-def movie_view(movie: Movie) -> dict[str, Any]:
-    return {
-        "id": movie.id,
-        "title": movie.title,
-        "runtime_minutes": movie.runtime_minutes,
-        "rating": movie.rating,
-        "genres": list(movie.genres),
-        "language": movie.language,
-    }
 
 
 def showing_view(
@@ -72,38 +61,3 @@ def showing_view(
     if movie is not None:
         view["movie_title"] = movie.title
     return view
-
-
-def theater_view(theater: Theater, city: City | None = None) -> dict[str, Any]:
-    """A theater with its rooms (``cinema theaters``); ``city`` is the city id, as in SHOWING."""
-    return {
-        "id": theater.id,
-        "name": theater.name,
-        "city": theater.city_id,
-        "city_name": city.name if city else theater.city_id,
-        "address": theater.address,
-        "timezone": theater.timezone,
-        "currency": theater.currency,
-        "rooms": [
-            {"id": room.id, "name": room.name, "seats_total": room.seats_total}
-            for room in theater.rooms
-        ],
-    }
-
-
-def seat_view(seat: Seat, status: str, price: Money, *, mine: bool = False) -> dict[str, Any]:
-    """One seat of a seat map: ``{"id","row","number","category","status","price",...}``.
-
-    ``row_index`` (0 nearest the screen) and ``column`` (gaps counted) place it in the drawn layout.
-    """
-    return {
-        "id": seat.id,
-        "row": seat.row,
-        "number": seat.number,
-        "category": seat.category,
-        "status": status,
-        "price": format_amount(price.amount, price.currency),
-        "mine": mine,
-        "row_index": seat.row_index,
-        "column": seat.column,
-    }

@@ -27,4 +27,5 @@ COMMANDS: dict[str, str] = {
     "keys": "keys",
     "outbox": "outbox",
     "db": "db",
+    "schema": "schema",
 }

@@ -1,21 +1,24 @@
 """Booking commands: reserve, buy, booking, bookings.
 
-Module level imports only Typer and the standard library; services, rich and the
-e-ticket libraries load inside the command that needs them.
+Each parses, makes one service call and renders the typed result: for people here, or
+with ``--json`` the shape :mod:`cinema_cli.present.booking` builds. Module level imports
+only Typer and the standard library; services, the presenter, rich and the e-ticket
+libraries load inside the command that needs them.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cinema_cli.cli.options import JsonFlag
 
 if TYPE_CHECKING:
-    from cinema_cli.services.booking import BookingDetails
+    from cinema_cli.services.bookings import BookingDetails
+    from cinema_cli.services.purchase import Purchase
 
 
 def reserve(
@@ -52,10 +55,10 @@ def reserve(
     Example: `cinema reserve SHOWING_ID C7 C8` or `cinema reserve SHOWING_ID --count 2`.
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import booking as service
+    from cinema_cli.services.reservations import reserve as hold_seats
 
     rt = runtime()
-    result = service.reserve(
+    result = hold_seats(
         rt.storage,
         rt.clock,
         showing_id,
@@ -65,28 +68,30 @@ def reserve(
         session_id=session,
         hold_seconds=rt.settings.hold_seconds,
     )
-    view = service.reservation_view(result)
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.booking import reservation
 
-        emit_json(view)
+        emit_json(reservation(result))
         return
     from cinema_cli.cli.output import console
+    from cinema_cli.domain.times import person_time
 
     out = console()
-    showing = result.context.showing
+    held, context = result.reservation, result.context
     out.print(
-        f"[bold]Held {' '.join(view['seats'])}[/bold] for {result.context.movie.title} "
-        f"({showing.id}), total [bold]{view['total']['amount']} {view['total']['currency']}[/bold]"
+        f"[bold]Held {' '.join(held.seats)}[/bold] for {context.movie.title} "
+        f"({context.showing.id}), total [bold]{held.total}[/bold]"
     )
-    out.print(f"Reservation: {view['reservation_id']}")
+    out.print(f"Reservation: {held.id}")
     note = "  (new session: pass it to buy)" if result.new_session else ""
-    out.print(f"Session:     {view['session_id']}{note}")
-    out.print(f"Held until:  {_local_label(view['expires_at'], result.context.theater.timezone)}")
+    out.print(f"Session:     {held.session_id}{note}")
+    zone = context.theater.timezone
+    out.print(f"Held until:  {person_time(held.expires_at, zone)} ({zone})")
     if result.replaced:
         out.print(f"Replaced this session's earlier hold {result.replaced}.")
     out.print(
-        f"Next: cinema buy {view['reservation_id']} --session {view['session_id']} "
+        f"Next: cinema buy {held.id} --session {held.session_id} "
         '--name "Your Name" --email you@example.com --card -'
     )
 
@@ -141,10 +146,10 @@ def buy(
     --email ada@example.com --card -`
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import booking as service
+    from cinema_cli.services.purchase import buy as pay
 
     rt = runtime()
-    purchase = service.buy(
+    purchase = pay(
         rt.storage,
         rt.clock,
         rt.box_office,
@@ -156,20 +161,20 @@ def buy(
         idempotency_key=idempotency_key,
         tickets_dir=tickets_dir,
     )
-    view = service.purchase_view(purchase)
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.booking import purchase as purchase_shape
 
-        emit_json(view)
+        emit_json(purchase_shape(purchase))
         return
     from cinema_cli.cli.output import console
 
     out = console()
     if purchase.replayed:
         out.print("This purchase was already made; nothing more was charged.")
-    _print_booking(view)
-    out.print(f"E-tickets:    {view['eticket_pdf']}")
-    out.print(f"Confirmation: {view['confirmation_eml']}")
+    _print_booking(purchase)
+    out.print(f"E-tickets:    {purchase.files.pdf}")
+    out.print(f"Confirmation: {purchase.confirmation}")
 
 
 def booking(
@@ -181,21 +186,21 @@ def booking(
     Example: `cinema booking b-1f2e3d4c5b6a`
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import booking as service
+    from cinema_cli.services.bookings import booking as find_booking
 
     rt = runtime()
-    details = service.booking(rt.storage, rt.clock, booking_id, office=rt.box_office)
-    view = _details_view(details)
+    details = find_booking(rt.storage, rt.clock, booking_id, office=rt.box_office)
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.booking import booking as booking_shape
 
-        emit_json(view)
+        emit_json(booking_shape(details))
         return
-    _print_booking(view)
-    if view["eticket_pdf"]:
+    _print_booking(details)
+    if details.files is not None:
         from cinema_cli.cli.output import console
 
-        console().print(f"E-tickets:    {view['eticket_pdf']}")
+        console().print(f"E-tickets:    {details.files.pdf}")
 
 
 def bookings(
@@ -207,93 +212,75 @@ def bookings(
     Example: `cinema bookings --email ada@example.com`
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import booking as service
+    from cinema_cli.services.bookings import bookings_by_email
 
     rt = runtime()
-    found = service.bookings_by_email(rt.storage, rt.clock, email, office=rt.box_office)
-    views = [_details_view(details) for details in found]
+    found = bookings_by_email(rt.storage, rt.clock, email, office=rt.box_office)
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.booking import bookings as bookings_shape
 
-        emit_json({"email": email.strip(), "bookings": views})
+        emit_json(bookings_shape(email.strip(), found))
         return
     from cinema_cli.cli.output import console
 
     out = console()
-    if not views:
+    if not found:
         out.print(f"No bookings for {email.strip()}.")
         return
     from rich.table import Table
 
+    from cinema_cli.domain.times import person_time
+
     table = Table("Booking", "Status", "Movie", "Starts", "Seats", "Total", box=None)
-    for view in views:
+    for details in found:
+        booked, context = details.booking, details.context
         table.add_row(
-            view["booking_id"],
-            view["status"],
-            view["movie"]["title"],
-            view["showing"]["starts_at"],
-            " ".join(view["seats"]),
-            f"{view['total']['amount']} {view['total']['currency']}",
+            booked.id,
+            str(booked.status),
+            context.movie.title,
+            person_time(context.showing.starts_at, context.theater.timezone),
+            " ".join(booked.seats),
+            str(booked.total),
         )
     out.print(table)
 
 
-def _details_view(details: BookingDetails) -> dict[str, Any]:
-    from cinema_cli.services.booking import booking_view
-
-    return booking_view(
-        details.booking,
-        details.context,
-        details.files,
-        details.confirmation,
-        seats_taken=details.seats_taken,
-    )
-
-
-def _local_label(iso: str, zone: str) -> str:
-    """``2026-11-24T19:00:00-05:00`` -> ``Tue 24 Nov 2026 19:00 EST (America/New_York)``."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone))
-    return f"{moment:%a %d %b %Y %H:%M} {moment.tzname()} ({zone})"
-
-
-def _print_booking(view: dict[str, Any]) -> None:
+def _print_booking(details: BookingDetails | Purchase) -> None:
     from rich.table import Table
 
     from cinema_cli.cli.output import console
+    from cinema_cli.domain.models import format_amount
+    from cinema_cli.domain.times import person_time
 
     out = console()
-    showing = view["showing"]
-    out.print(f"[bold]Booking {view['booking_id']}[/bold] ({view['status']})")
-    out.print(f"Movie:        {view['movie']['title']}")
-    out.print(f"Starts:       {_local_label(showing['starts_at'], showing['timezone'])}")
-    out.print(f"Theater:      {showing['theater']['name']}, room {showing['room']['name']}")
-    out.print(f"Buyer:        {view['user']['name']} <{view['user']['email']}>")
-    out.print(
-        f"Total:        {view['total']['amount']} {view['total']['currency']} "
-        f"({view['payment']['brand']} •••• {view['payment']['last4']})"
-    )
-    refunded = view.get("refunded")
-    if refunded and refunded["amount"] not in ("0", "0.00"):
-        out.print(f"Refunded:     {refunded['amount']} {refunded['currency']}")
+    booked, context = details.booking, details.context
+    zone = context.theater.timezone
+    out.print(f"[bold]Booking {booked.id}[/bold] ({booked.status})")
+    out.print(f"Movie:        {context.movie.title}")
+    out.print(f"Starts:       {person_time(context.showing.starts_at, zone)} ({zone})")
+    out.print(f"Theater:      {context.theater.name}, room {context.room.name}")
+    out.print(f"Buyer:        {booked.name} <{booked.email}>")
+    payment = booked.payment
+    out.print(f"Total:        {booked.total} ({payment.brand} •••• {payment.last4})")
+    if payment.refunded.amount:
+        out.print(f"Refunded:     {payment.refunded}")
     table = Table("Seat", "Category", "Price", "Status", "Ticket", box=None)
-    for ticket in view["tickets"]:
+    for ticket in booked.tickets:
         table.add_row(
-            ticket["seat"],
-            ticket["category"],
-            ticket["price"]["amount"],
-            ticket["status"],
-            ticket["ticket_id"],
+            ticket.seat_id,
+            str(ticket.category),
+            format_amount(ticket.price.amount, ticket.price.currency),
+            str(ticket.status),
+            ticket.id,
         )
     out.print(table)
     # Codes are long and may hold spaces (base45): print them whole, never wrapped or cut,
     # so that they can be copied to `cinema checkin`.
     out.file.flush()
     sys.stdout.write("\nTicket codes (for `cinema checkin 'CODE'`):\n")
-    for ticket in view["tickets"]:
-        sys.stdout.write(f"  {ticket['seat']}: {ticket['code']}\n")
+    for ticket in booked.tickets:
+        sys.stdout.write(f"  {ticket.seat_id}: {ticket.code}\n")
     sys.stdout.flush()
 
 

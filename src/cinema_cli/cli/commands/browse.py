@@ -1,9 +1,10 @@
 """Browsing: theaters, search, showtimes, seat map.
 
 Each command parses its options, makes one call to
-:mod:`cinema_cli.services.catalog` and renders the result (rich tables, or one
-JSON document with ``--json``). Services and rich are imported inside the
-commands to keep start-up cheap.
+:mod:`cinema_cli.services.catalog` (or ``services.seats``) and renders the typed
+result: rich tables, or with ``--json`` the shape :mod:`cinema_cli.present.catalog`
+builds. Services, the presenter and rich are imported inside the commands to keep
+start-up cheap.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ def theaters(city: CityOption = None, json: JsonFlag = False) -> None:
     result = list_theaters(runtime().storage, city=city)
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present import catalog as present
 
-        emit_json(result.view())
+        emit_json(present.theaters(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_theaters
@@ -144,8 +146,9 @@ def search(
     )
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present import catalog as present
 
-        emit_json(result.view())
+        emit_json(present.search(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_search
@@ -182,8 +185,9 @@ def showtimes(
     )
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present import catalog as present
 
-        emit_json(result.view())
+        emit_json(present.showtimes(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_showtimes
@@ -206,14 +210,15 @@ def seats(
     Example: cinema seats berlin-mitte-saal1-20260512-1515
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import catalog
+    from cinema_cli.services.seats import seat_map
 
     rt = runtime()
-    result = catalog.seat_map(rt.storage, rt.clock, showing_id, session_id=session)
+    result = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present import catalog as present
 
-        emit_json(result.view())
+        emit_json(present.seats(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_seat_map

@@ -24,8 +24,9 @@ def demo(json: JsonFlag = False) -> None:
     )
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.demo import demo as demo_shape
 
-        emit_json(result.view())
+        emit_json(demo_shape(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_demo

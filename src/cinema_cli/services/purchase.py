@@ -1,0 +1,422 @@
+"""Buying held seats: ``cinema buy``.
+
+Money moves outside the lock: :func:`buy` checks the hold in one transaction, charges the
+card, then sells the seats and writes the booking, the user, the idempotency record and
+the audit entry in a second transaction. If the hold died in between, the charge is
+refunded at once and the buyer gets ``hold_expired``. The e-tickets and the confirmation
+are written last (again on a replay, under the same names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from cinema_cli.domain.errors import (
+    CinemaError,
+    HoldExpired,
+    IdempotencyKeyReused,
+    ReservationNotFound,
+)
+from cinema_cli.domain.models import (
+    Booking,
+    IdempotencyRecord,
+    Money,
+    Payment,
+    Reservation,
+    SeatCategory,
+    Ticket,
+    User,
+    format_amount,
+)
+from cinema_cli.domain.purchase import (
+    automatic_idempotency_key,
+    parse_card,
+    parse_email,
+    parse_idempotency_key,
+    parse_name,
+    request_fingerprint,
+    ticket_validity,
+)
+from cinema_cli.domain.times import person_time
+from cinema_cli.services import audit
+from cinema_cli.services.delivery import deliver
+from cinema_cli.services.ports.clock import Clock
+from cinema_cli.services.ports.mail import ConfirmationOutbox
+from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.services.ports.storage import Reader, Storage, Transaction
+from cinema_cli.services.ports.tickets import (
+    ETicketFiles,
+    TicketClaims,
+    TicketCodes,
+    TicketPrinter,
+)
+from cinema_cli.services.reservations import new_id, reserve
+from cinema_cli.services.showing_context import (
+    ShowingContext,
+    load_showing_context,
+    require_bookable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoxOffice:
+    """The ports a purchase needs besides storage and the clock."""
+
+    payments: PaymentProvider
+    codes: TicketCodes
+    printer: TicketPrinter
+    outbox: ConfirmationOutbox
+
+
+def _money_details(value: Money) -> dict[str, str]:
+    """An amount for audit and error details (``{"amount": "25.00", "currency": "USD"}``)."""
+    return {"amount": format_amount(value.amount, value.currency), "currency": value.currency}
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """A confirmed booking, its files, and whether it was returned from an earlier request."""
+
+    booking: Booking
+    context: ShowingContext
+    files: ETicketFiles
+    confirmation: Path
+    replayed: bool
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
+
+
+def _earlier_booking(
+    tx: Reader,
+    record: IdempotencyRecord,
+    fingerprint_of: Callable[[Money], str],
+    key: str,
+    automatic: bool,
+) -> Booking:
+    booking = tx.booking(record.booking_id)
+    if booking is None or record.fingerprint != fingerprint_of(booking.total):
+        if automatic:
+            raise IdempotencyKeyReused(
+                "this reservation was already bought with other details"
+                + (f" (booking {booking.id})" if booking else ""),
+                idempotency_key=key,
+            )
+        raise IdempotencyKeyReused(
+            "--idempotency-key: this key was already used for a different purchase",
+            idempotency_key=key,
+        )
+    return booking
+
+
+def buy(
+    storage: Storage,
+    clock: Clock,
+    office: BoxOffice,
+    *,
+    reservation_id: str,
+    session_id: str,
+    name: str,
+    email: str,
+    card: str,
+    idempotency_key: str | None = None,
+    tickets_dir: Path | None = None,
+) -> Purchase:
+    """Pay for a live hold and turn it into a booking with one ticket per seat.
+
+    The same ``idempotency_key`` (default: derived from the reservation) with the
+    same request returns the first booking and charges nothing more; with a
+    different request it raises ``idempotency_key_reused``.
+    """
+    card_number = parse_card(card)
+    buyer_email = parse_email(email)
+    buyer_name = parse_name(name)
+    automatic = idempotency_key is None
+    key = (
+        automatic_idempotency_key(reservation_id)
+        if idempotency_key is None
+        else parse_idempotency_key(idempotency_key)
+    )
+
+    def fingerprint_of(amount: Money) -> str:
+        return request_fingerprint(
+            reservation_id=reservation_id,
+            session_id=session_id,
+            email=buyer_email,
+            last4=card_number.last4,
+            amount=amount,
+        )
+
+    # 1. check, under the lock, that there is something to pay for
+    with storage.transaction() as tx:
+        now = clock()
+        record = tx.idempotency(key)
+        if record is not None:
+            earlier = _earlier_booking(tx, record, fingerprint_of, key, automatic)
+            earlier_context = load_showing_context(tx, earlier.showing_id)
+        else:
+            earlier = None
+            reservation = _live_reservation(tx, reservation_id, session_id, now)
+            context = load_showing_context(tx, reservation.showing_id)
+            require_bookable(context.showing, now)
+    if earlier is not None:
+        return _deliver(storage, clock, office, earlier, earlier_context, tickets_dir, True)
+
+    # 2. charge, outside the lock (a slow provider must not stall every other command)
+    fingerprint = fingerprint_of(reservation.total)
+    charge = office.payments.charge(
+        card_number,
+        reservation.total,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        description=f"{context.movie.title} {context.showing.id} {' '.join(reservation.seats)}",
+    )
+
+    # 3. sell the seats and record the booking, atomically
+    replayed = False
+    try:
+        with storage.transaction() as tx:
+            now = clock()
+            record = tx.idempotency(key)
+            if record is not None:
+                # A concurrent retry with the same key won, and the provider handed both
+                # requests the same charge: return that booking, refund nothing.
+                booking = _earlier_booking(tx, record, fingerprint_of, key, automatic)
+                replayed = True
+                if booking.payment.reference != charge.reference:
+                    raise HoldExpired(
+                        f"reservation {reservation_id} was already bought (booking {booking.id})",
+                        reservation_id=reservation_id,
+                    )
+            else:
+                current = _live_reservation(tx, reservation_id, session_id, now)
+                # read the showing again: it may have been cancelled while the card was charged
+                context = load_showing_context(tx, current.showing_id)
+                require_bookable(context.showing, now)
+                booking = _record_purchase(
+                    tx,
+                    office.codes,
+                    current,
+                    context,
+                    charge,
+                    key,
+                    fingerprint,
+                    now,
+                    buyer_email=buyer_email,
+                    buyer_name=buyer_name,
+                )
+    except Exception as error:
+        # Nothing was sold, whatever went wrong, so the money goes back (a retry with the
+        # same key charges anew).
+        _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
+        raise
+    return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
+
+
+def _live_reservation(
+    reader: Reader, reservation_id: str, session_id: str, now: datetime
+) -> Reservation:
+    reservation = reader.reservation(reservation_id)
+    if reservation is None or reservation.session_id != session_id:
+        raise ReservationNotFound(
+            f"no reservation {reservation_id!r} for this session",
+            reservation_id=reservation_id,
+            hint="reserve again with `cinema reserve`, and pass the same --session to buy",
+        )
+    if not reservation.is_live(now):
+        showing = reader.showing(reservation.showing_id)
+        theater = reader.theater(showing.theater_id) if showing else None
+        when = person_time(reservation.expires_at, theater.timezone if theater else None)
+        raise HoldExpired(
+            f"reservation {reservation_id} expired at {when}",
+            reservation_id=reservation_id,
+            expired_at=reservation.expires_at.isoformat(),
+            hint="reserve the seats again",
+        )
+    return reservation
+
+
+def _record_purchase(
+    tx: Transaction,
+    codes: TicketCodes,
+    reservation: Reservation,
+    context: ShowingContext,
+    charge: Charge,
+    key: str,
+    fingerprint: str,
+    now: datetime,
+    *,
+    buyer_email: str,
+    buyer_name: str,
+) -> Booking:
+    showing = context.showing
+    booking_id = new_id("b")
+    valid_from, valid_until = ticket_validity(showing.starts_at, showing.ends_at)
+    tickets: list[Ticket] = []
+    seats = context.room.seats_by_id
+    for seat_id in reservation.seats:
+        seat = seats.get(seat_id)
+        if seat is None or seat.blocked:
+            # The room or its layout changed under the hold (an import); the hold is void.
+            raise HoldExpired(
+                f"seat {seat_id} no longer exists in {context.room.name}; the showing changed",
+                reservation_id=reservation.id,
+                hint="reserve again",
+            )
+        category = SeatCategory(seat.category)
+        ticket_id = new_id("t")
+        code = codes.issue(
+            TicketClaims(
+                ticket_id=ticket_id,
+                showing_id=showing.id,
+                seat_id=seat_id,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+        )
+        tickets.append(
+            Ticket(
+                id=ticket_id,
+                booking_id=booking_id,
+                showing_id=showing.id,
+                seat_id=seat_id,
+                category=category,
+                price=showing.price_of(category),
+                code=code,
+            )
+        )
+    user = tx.user_by_email(buyer_email)
+    if user is None:
+        user = User(id=new_id("u"), email=buyer_email, name=buyer_name, created_at=now)
+        tx.put_user(user)
+    booking = Booking(
+        id=booking_id,
+        user_id=user.id,
+        email=buyer_email,
+        name=buyer_name,
+        showing_id=showing.id,
+        movie_id=showing.movie_id,
+        reservation_id=reservation.id,
+        seats=list(reservation.seats),
+        total=reservation.total,
+        payment=Payment(
+            provider=charge.provider,
+            reference=charge.reference,
+            brand=charge.brand,
+            last4=charge.last4,
+            amount=charge.amount,
+            refunded=Money(amount=Decimal("0"), currency=charge.amount.currency),
+        ),
+        tickets=tickets,
+        created_at=now,
+        idempotency_key=key,
+    )
+    tx.sell_seats(reservation, tickets, now=now)
+    tx.put_booking(booking)
+    tx.put_idempotency(
+        IdempotencyRecord(key=key, fingerprint=fingerprint, booking_id=booking.id, created_at=now)
+    )
+    audit.record(
+        tx,
+        at=now,
+        action="purchase",
+        subject=booking.id,
+        actor=f"session:{reservation.session_id}",
+        reservation_id=reservation.id,
+        showing_id=showing.id,
+        seats=booking.seats,
+        amount=_money_details(booking.total),
+        payment_reference=charge.reference,
+    )
+    return booking
+
+
+def _refund_late_payment(
+    storage: Storage,
+    clock: Clock,
+    payments: PaymentProvider,
+    charge: Charge,
+    reservation: Reservation,
+    error: Exception,
+) -> None:
+    """Give the money back when the seats could not be sold after the card was charged.
+
+    The original error stays the one reported. If the refund itself fails, the message
+    says so: running the same ``buy`` again finds the same charge and retries the refund.
+    """
+    reason = getattr(error, "code", "unexpected")
+    try:
+        reference = payments.refund(charge, charge.amount, reason=f"not sold: {reason}")
+    except Exception as refund_error:
+        if isinstance(error, CinemaError):
+            error.details.update(refund_failed=str(refund_error))
+            error.message += (
+                f"; the refund of {charge.amount} could not be made now ({refund_error}): "
+                "run the same `cinema buy` again to retry it"
+            )
+        return
+    if isinstance(error, CinemaError):
+        error.details.update(refunded=_money_details(charge.amount), refund_reference=reference)
+        error.message += f"; the payment of {charge.amount} was refunded"
+    try:
+        with storage.transaction() as tx:
+            audit.record(
+                tx,
+                at=clock(),
+                action="payment_refunded",
+                subject=reservation.id,
+                actor=f"session:{reservation.session_id}",
+                payment_reference=charge.reference,
+                refund_reference=reference,
+                amount=_money_details(charge.amount),
+                reason=reason,
+            )
+    except CinemaError:
+        pass  # the refund itself went through; the audit line is best effort here
+
+
+def _deliver(
+    storage: Storage,
+    clock: Clock,
+    office: BoxOffice,
+    booking: Booking,
+    context: ShowingContext,
+    tickets_dir: Path | None,
+    replayed: bool,
+) -> Purchase:
+    """Write the e-ticket files and the confirmation (again, on a replay: same names)."""
+    files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
+    return Purchase(booking, context, files, confirmation, replayed, taken)
+
+
+DEMO_BUYER = ("Demo Viewer", "demo@example.com")
+DEMO_CARD = "4242424242424242"
+"""A card number the test payment provider approves."""
+
+
+def demo_booking(
+    storage: Storage,
+    clock: Clock,
+    office: BoxOffice,
+    showing_id: str,
+    *,
+    count: int = 2,
+    hold_seconds: int = 600,
+) -> Purchase:
+    """Reserve the best ``count`` seats of a showing and buy them with the approving test card
+    (used by ``cinema demo`` to finish with one real booking)."""
+    held = reserve(storage, clock, showing_id, count=count, hold_seconds=hold_seconds)
+    return buy(
+        storage,
+        clock,
+        office,
+        reservation_id=held.reservation.id,
+        session_id=held.reservation.session_id,
+        name=DEMO_BUYER[0],
+        email=DEMO_BUYER[1],
+        card=DEMO_CARD,
+    )
