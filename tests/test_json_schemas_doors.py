@@ -133,9 +133,7 @@ def smtp_port() -> Iterator[int]:
         controller.stop()
 
 
-def test_outbox_list_and_send(
-    data: Path, smtp_port: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_outbox_list_and_send(data: Path, smtp_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
     assert_shape("outbox", cli("outbox", "list"))
     buy("B3")
     listed = cli("outbox", "list")

@@ -1,4 +1,4 @@
-"""The acceptance flow of issue 6, run as a new user would: through the CLI, on the JSON backend.
+"""From purchase to the door, as a new user would: through the CLI, on the JSON backend.
 
 Buy two tickets, decode the PNG QR, check in (admitted, then exit 4), flip a character
 (exit 6), verify offline with the exported public key, cancel one ticket (its seat is free
