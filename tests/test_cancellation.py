@@ -156,8 +156,10 @@ def test_cancellation_closes_at_the_deadline(
     clock = Clock(NOW)
     booking = purchase(storage, office, clock)
     clock.now = SHOW_STARTS - timedelta(minutes=30)
-    with pytest.raises(CancellationClosed):
+    with pytest.raises(CancellationClosed) as closed:
         cancel(storage, clock, payments, None, booking.id, cancel_minutes=30)
+    assert "closed at Tue 24 Nov 2026 18:30 CET" in closed.value.message
+    assert closed.value.details["deadline"] == "2026-11-24T17:30:00Z"
     clock.now = SHOW_STARTS - timedelta(minutes=30, seconds=1)
     cancel(storage, clock, payments, None, booking.id, cancel_minutes=30)
     # Once all is cancelled, asking again after the deadline is not an error: nothing to do.

@@ -21,7 +21,8 @@ from cinema_cli.domain.errors import (
     TicketRevoked,
 )
 from cinema_cli.domain.models import TicketStatus
-from cinema_cli.services.checkin import check_in, check_offline, checkin_view
+from cinema_cli.present.tickets import checkin_view
+from cinema_cli.services.checkin import check_in, check_offline
 from cinema_cli.storage.json_files import JsonStorage
 from fakes import FakeStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, keyring, sell, stock
@@ -174,3 +175,25 @@ def test_offline_check_verifies_signature_and_window_only(
     check_offline(verifier, at(DOORS_OPEN), code)
     with pytest.raises(NotValidNow):
         check_offline(verifier, at(NOW), code)
+
+
+def test_refusals_give_times_in_the_theaters_zone_and_details_in_utc(
+    storage: Any, codes: Ed25519TicketCodes
+) -> None:
+    booking = sell(storage, codes)
+    code = booking.tickets[0].code
+    with pytest.raises(NotValidNow) as early:
+        check_in(storage, at(NOW), codes, code)
+    assert "from Tue 24 Nov 2026 17:00 CET until Tue 24 Nov 2026 21:33 CET" in early.value.message
+    assert early.value.details["valid_from"] == "2026-11-24T16:00:00Z"
+
+    check_in(storage, at(DOORS_OPEN), codes, code, gate="north")
+    with pytest.raises(AlreadyCheckedIn) as again:
+        check_in(storage, at(DOORS_OPEN), codes, code)
+    assert "checked in at Tue 24 Nov 2026 18:30 CET at gate north" in again.value.message
+
+    # The offline door has no store and so no theater: its messages are in UTC, named.
+    verifier = PublicKeyVerifier(codes.keyring.public_pem().encode())
+    with pytest.raises(NotValidNow) as offline:
+        check_offline(verifier, at(NOW), code)
+    assert "from Tue 24 Nov 2026 16:00 UTC" in offline.value.message

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from catalog_builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.cli.app import app
 from cinema_cli.domain.errors import InvalidInput
+from cinema_cli.present.admin import undelivered
+from cinema_cli.services.outbox import send_outbox
+from cinema_cli.services.ports.mail import OutboxMessage
 from cinema_cli.storage.json_files import JsonStorage
 from ticket_support import stock
 
@@ -236,3 +240,44 @@ def test_a_bad_smtp_url_with_a_password_does_not_echo_it() -> None:
     with pytest.raises(InvalidInput) as error:
         parse_smtp_url("smtp://user:hunter2@host?bogus=1")
     assert "hunter2" not in error.value.message
+
+
+class _Folder:
+    def __init__(self, messages: list[OutboxMessage]) -> None:
+        self._messages = messages
+
+    def messages(self) -> list[OutboxMessage]:
+        return list(self._messages)
+
+
+class _FlakySender:
+    """An outbox sender that fails one named message and sends the rest."""
+
+    def __init__(self, failing: str) -> None:
+        self.failing = failing
+        self.asked: list[str] = []
+
+    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        self.asked += [m.name for m in messages]
+        return [
+            replace(m, status="failed" if m.name == self.failing else "sent", attempts=1)
+            for m in messages
+        ]
+
+
+def test_outbox_send_sends_only_what_waits_and_reports_failures(tmp_path: Path) -> None:
+    folder = _Folder(
+        [
+            OutboxMessage(tmp_path / "a.eml", "sent", attempts=1),
+            OutboxMessage(tmp_path / "b.eml", "unsent"),
+            OutboxMessage(tmp_path / "c.eml", "failed", attempts=2),
+        ]
+    )
+    sender = _FlakySender(failing="c.eml")
+    report = send_outbox(folder, sender)
+    assert sender.asked == ["b.eml", "c.eml"] and report.already_sent == 1
+    assert [m.name for m in report.sent] == ["b.eml"]
+    failure = undelivered(report)
+    assert failure is not None and failure.message.startswith("1 of 2 e-mails")
+    assert [m["name"] for m in failure.details["failed"]] == ["c.eml"]
+    assert undelivered(send_outbox(_Folder([]), sender)) is None

@@ -1,4 +1,4 @@
-"""The acceptance flow of issue 6, run as a new user would: through the CLI, on the JSON backend.
+"""From purchase to the door, as a new user would: through the CLI, on the JSON backend.
 
 Buy two tickets, decode the PNG QR, check in (admitted, then exit 4), flip a character
 (exit 6), verify offline with the exported public key, cancel one ticket (its seat is free
@@ -120,6 +120,7 @@ def test_cancel_one_ticket_frees_the_seat_refuses_it_and_refunds_once(data: Path
     assert result["refund"]["amount"] == {"amount": "12.50", "currency": "EUR"}
     eml = Path(result["cancellation_eml"])
     assert eml.is_file() and b"Cancelled:" in eml.read_bytes()
+    assert b"Starts:  Tue 24 Nov 2026 19:00 CET" in eml.read_bytes()
 
     repeat = cli("cancel", booking["booking_id"], "--tickets", "B4", "--json")
     assert repeat["cancelled"] == [] and repeat["refund"] is None
@@ -294,6 +295,7 @@ def test_log_limits_and_names_bad_arguments(data: Path) -> None:
     assert cli("log", "--booking", "b-unknown", "--json", code=3)["code"] == "booking_not_found"
     human = cli("log", "--booking", booking["booking_id"]).stdout
     assert "purchase" in human and "B3,B4" in human
+    assert "Tue 24 Nov 2026 12:00 UTC" in human  # the log spans zones: UTC, named
 
 
 def test_outbox_list_shows_unsent_mail_without_smtp(data: Path) -> None:

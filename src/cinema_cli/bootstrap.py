@@ -7,6 +7,7 @@ created on first use so that a command pays only for what it touches.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cinema_cli.config import Settings
@@ -14,13 +15,13 @@ from cinema_cli.services.ports.clock import Clock
 
 if TYPE_CHECKING:
     from cinema_cli.adapters.cancellation_mail import CancellationMail
-    from cinema_cli.adapters.delivery import Outbox, SmtpMailer
-    from cinema_cli.adapters.signing import KeyRing
+    from cinema_cli.adapters.delivery import DeliveringOutbox, Outbox, SmtpMailer
+    from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
     from cinema_cli.services.booking import BoxOffice
-    from cinema_cli.services.ports.mail import ConfirmationOutbox
+    from cinema_cli.services.ports.mail import OutboxSender
     from cinema_cli.services.ports.payments import PaymentProvider
     from cinema_cli.services.ports.storage import Storage
-    from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter
+    from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter, TicketVerifier
 
 
 class Runtime:
@@ -35,15 +36,16 @@ class Runtime:
 
     @cached_property
     def storage(self) -> Storage:
+        """The store named by ``--storage`` / ``CINEMA_STORAGE``."""
+        return self.storage_at(self.settings.storage_url)
+
+    def storage_at(self, url: str) -> Storage:
+        """Open another store (``db copy``); the caller closes it."""
         from cinema_cli.storage import open_storage
 
-        return open_storage(
-            self.settings.storage_url,
-            self.settings.data_dir,
-            lock_timeout=self.settings.lock_timeout,
-        )
+        return open_storage(url, self.settings.data_dir, lock_timeout=self.settings.lock_timeout)
 
-    # -- booking (issue 3) ---------------------------------------------------------------------
+    # -- booking -------------------------------------------------------------------------------
     @cached_property
     def payments(self) -> PaymentProvider:
         """The built-in test payment provider; its ledger lives in ``<data dir>/payments``."""
@@ -54,11 +56,41 @@ class Runtime:
         )
 
     @cached_property
-    def ticket_codes(self) -> TicketCodes:
-        """Ed25519-signed ticket codes (issue 6; the random default is ``adapters.codes``)."""
+    def signed_codes(self) -> Ed25519TicketCodes:
+        """Ed25519-signed ticket codes: doors can check them offline with the public key
+        (``adapters.codes`` has random codes that mean something only with the store)."""
         from cinema_cli.adapters.signing import Ed25519TicketCodes
 
         return Ed25519TicketCodes(self.keyring)
+
+    @cached_property
+    def ticket_codes(self) -> TicketCodes:
+        """Issues the codes printed in the QR of each ticket sold."""
+        return self.signed_codes
+
+    @cached_property
+    def ticket_verifier(self) -> TicketVerifier:
+        """Checks codes at the door with every key of the key ring, old ones included."""
+        return self.signed_codes
+
+    def offline_verifier(self, public_key: Path) -> TicketVerifier:
+        """Checks codes with the public keys in a PEM file only (a door without the data)."""
+        from cinema_cli.adapters.signing import PublicKeyVerifier
+        from cinema_cli.domain.errors import InvalidInput
+
+        try:
+            pem = public_key.read_bytes()
+        except OSError as error:
+            raise InvalidInput(
+                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
+            ) from None
+        return PublicKeyVerifier(pem)
+
+    def qr_codes_in(self, image: Path) -> list[str]:
+        """The texts of the QR codes in a picture (needs the ``scan`` extra)."""
+        from cinema_cli.adapters.scan import read_qr_codes
+
+        return read_qr_codes(image)
 
     @cached_property
     def ticket_printer(self) -> TicketPrinter:
@@ -68,9 +100,9 @@ class Runtime:
         return FileTicketPrinter(self.settings.data_dir / "tickets")
 
     @cached_property
-    def outbox(self) -> ConfirmationOutbox:
+    def outbox(self) -> DeliveringOutbox:
         """Leaves confirmation e-mails in ``<data dir>/outbox/`` and, when
-        ``CINEMA_SMTP_URL`` is set, sends them (issue 6: ``adapters.delivery``)."""
+        ``CINEMA_SMTP_URL`` is set, sends each one as it is written."""
         import sys
 
         from cinema_cli.adapters.delivery import DeliveringOutbox
@@ -96,7 +128,7 @@ class Runtime:
             outbox=self.outbox,
         )
 
-    # -- tickets (issue 6) ---------------------------------------------------------------------
+    # -- keys and mail -------------------------------------------------------------------------
     @cached_property
     def keyring(self) -> KeyRing:
         """Ticket signing keys in ``<data dir>/keys`` (created on first use)."""
@@ -121,14 +153,20 @@ class Runtime:
         return SmtpMailer(parse_smtp_url(self.settings.smtp_url))
 
     @cached_property
+    def outbox_sender(self) -> OutboxSender | None:
+        """Sends what waits in the outbox (``outbox send``); ``None`` without SMTP settings."""
+        if self.mailer is None:
+            return None
+        from cinema_cli.adapters.delivery import SmtpOutboxSender
+
+        return SmtpOutboxSender(self.mail_outbox, self.mailer, self.clock)
+
+    @cached_property
     def cancellation_mail(self) -> CancellationMail:
         """Cancellation e-mails: into the outbox, and sent like confirmations."""
         from cinema_cli.adapters.cancellation_mail import CancellationMail
-        from cinema_cli.adapters.delivery import DeliveringOutbox
 
-        outbox = self.outbox
-        send = outbox.send_new if isinstance(outbox, DeliveringOutbox) else (lambda path: None)
-        return CancellationMail(self.mail_outbox, send)
+        return CancellationMail(self.mail_outbox, self.outbox.send_new)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

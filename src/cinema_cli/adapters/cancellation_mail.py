@@ -18,7 +18,7 @@ from cinema_cli.adapters.delivery import Outbox
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import SENDER
 from cinema_cli.domain.models import TicketStatus
-from cinema_cli.services.cancellation import starts_local
+from cinema_cli.domain.times import person_time
 from cinema_cli.services.ports.mail import CancellationNotice
 
 
@@ -28,7 +28,9 @@ def cancellation_message(notice: CancellationNotice) -> EmailMessage:
     title = notice.movie.title if notice.movie else notice.showing.movie_id
     seats = ", ".join(t.seat_id for t in notice.cancelled)
     remaining = [t.seat_id for t in booking.tickets if t.status is not TicketStatus.CANCELLED]
-    when = starts_local(notice)
+    when = person_time(
+        notice.showing.starts_at, notice.theater.timezone if notice.theater else None
+    )
     lines = [
         f"Hello {booking.name},",
         "",

@@ -1,4 +1,8 @@
-"""Default ticket codes: random and unguessable (signed codes replace them in issue 6)."""
+"""Random, unguessable ticket codes: they need the stored ticket to mean anything.
+
+The CLI signs its codes instead (``adapters.signing``), so that a door can check them
+offline; the purchase tests use these, which need no keys.
+"""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ The password is never printed: errors name the host and port only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 from cinema_cli.adapters.files import private_dir, write_private
 from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import utc_text
+from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
+from cinema_cli.services.ports.tickets import ETicketDocument
 
 if TYPE_CHECKING:
     import smtplib
@@ -214,25 +216,6 @@ def _describe(error: BaseException) -> str:
 
 
 # -- the outbox --------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """One ``.eml`` in the outbox and its delivery state."""
-
-    path: Path
-    status: str
-    """``unsent`` (never tried), ``failed`` (tried, will be retried) or ``sent``."""
-    attempts: int = 0
-    sent_at: str | None = None
-    last_error: str | None = None
-    last_attempt_at: str | None = None
-    to: str = ""
-    subject: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
 class Outbox:
     """The outbox folder: ``.eml`` files plus their delivery state."""
 
@@ -351,6 +334,18 @@ def deliver(
     return results
 
 
+class SmtpOutboxSender:
+    """The outbox port's sender: SMTP, with each attempt recorded beside the message."""
+
+    def __init__(self, outbox: Outbox, mailer: SmtpMailer, clock: Callable[[], datetime]) -> None:
+        self.outbox = outbox
+        self.mailer = mailer
+        self.clock = clock
+
+    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        return deliver(self.outbox, self.mailer, list(messages), self.clock)
+
+
 class DeliveringOutbox:
     """A confirmation outbox that also sends each new message over SMTP when configured.
 
@@ -361,7 +356,7 @@ class DeliveringOutbox:
 
     def __init__(
         self,
-        inner: Any,
+        inner: ConfirmationOutbox,
         outbox: Outbox,
         mailer: SmtpMailer | None,
         clock: Callable[[], datetime],
@@ -387,11 +382,10 @@ class DeliveringOutbox:
                     "the outbox: retry with `cinema outbox send`"
                 )
 
-    def write_confirmation(self, document: Any, pdf: Path) -> Path:
-        path: Path = self.inner.write_confirmation(document, pdf)
+    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
+        path = self.inner.write_confirmation(document, pdf)
         self.send_new(path)
         return path
 
     def find_confirmation(self, booking_id: str) -> Path | None:
-        found: Path | None = self.inner.find_confirmation(booking_id)
-        return found
+        return self.inner.find_confirmation(booking_id)

@@ -1,10 +1,11 @@
 """The confirmation e-mail: built as an RFC 5322 message and left in the outbox folder.
 
 Building and sending are separate: this module only writes
-``<data dir>/outbox/<booking_id>.eml`` (owner-only); sending over SMTP reads the
-outbox (issue 6). Everything here is the standard library: ``email.message`` for
-the MIME structure and a small hand-written iCalendar (RFC 5545) event, with
-times in UTC (``...Z``), which every calendar shows in its own zone correctly
+``<data dir>/outbox/<booking_id>.eml`` (owner-only); sending over SMTP
+(``adapters.delivery``) reads the outbox, so a message that could not be sent stays
+there for a retry. Everything here is the standard library: ``email.message`` for the
+MIME structure and a small hand-written iCalendar (RFC 5545) event, with times in UTC
+(``...Z``), which every calendar shows in its own zone correctly
 without a VTIMEZONE block.
 """
 
@@ -16,8 +17,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from cinema_cli.adapters.eticket import local_start
 from cinema_cli.adapters.files import child, private_dir, write_private
+from cinema_cli.domain.times import person_time
 from cinema_cli.services.ports.tickets import ETicketDocument
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
@@ -43,7 +44,7 @@ class EmlOutbox:
 def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str) -> EmailMessage:
     """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached."""
     message = EmailMessage()
-    message["Subject"] = f"Your tickets: {document.movie_title}, {local_start(document)}"
+    message["Subject"] = f"Your tickets: {document.movie_title}, {_starts(document)}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((document.name, document.email))
     message["Date"] = format_datetime(document.booked_at.astimezone(UTC))
@@ -62,6 +63,10 @@ def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str
     return message
 
 
+def _starts(document: ETicketDocument) -> str:
+    return person_time(document.starts_at, document.timezone)
+
+
 def _seats(document: ETicketDocument) -> str:
     return ", ".join(f"{line.seat_id} ({line.category})" for line in document.tickets)
 
@@ -73,7 +78,7 @@ def plain_text(document: ETicketDocument) -> str:
         f"your booking {document.booking_id} is confirmed.",
         "",
         f"Movie:   {document.movie_title}",
-        f"Starts:  {local_start(document)}",
+        f"Starts:  {_starts(document)}",
         f"Theater: {document.theater_name}",
     ]
     if document.theater_address:
@@ -97,7 +102,7 @@ def html_text(document: ETicketDocument) -> str:
 
     rows = [
         row("Movie", document.movie_title),
-        row("Starts", local_start(document)),
+        row("Starts", _starts(document)),
         row("Theater", document.theater_name),
         row("Address", document.theater_address or "-"),
         row("Room", document.room_name),

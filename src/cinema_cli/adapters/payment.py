@@ -36,7 +36,6 @@ from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.services.ports.payments import Charge
 
-APPROVED_TEST_CARD = "4242424242424242"
 DECLINED_TEST_CARDS = {
     "4000000000000002": "card_declined",
     "4000000000009995": "insufficient_funds",

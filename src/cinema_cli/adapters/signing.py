@@ -308,9 +308,5 @@ class PublicKeyVerifier:
         if not self._keys:
             raise InvalidInput("--public-key: the file holds no public key", field="public_key")
 
-    @property
-    def key_ids(self) -> list[str]:
-        return list(self._keys)
-
     def verify(self, code: str) -> TicketPayload:
         return _verify(code, self._keys.get)

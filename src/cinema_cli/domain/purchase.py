@@ -11,14 +11,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from cinema_cli.domain.errors import InvalidCard, InvalidEmail, InvalidInput
 from cinema_cli.domain.models import Money
+from cinema_cli.domain.ticket_codes import validity_window
 
-TICKET_VALID_BEFORE_START = timedelta(hours=2)
-"""A ticket opens the door from this long before its showing starts until the showing ends."""
+ticket_validity = validity_window
+"""When a ticket bought now opens the door; the rule lives with the codes that carry it."""
 
 _EMAIL = re.compile(r"^[^@\s\"<>(),;:\\\[\]]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -130,11 +130,6 @@ def request_fingerprint(
         [reservation_id, session_id, email.lower(), last4, f"{amount.amount:.2f}", amount.currency]
     )
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def ticket_validity(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
-    """When a ticket opens the door: from 2 hours before the start to the end of the showing."""
-    return starts_at - TICKET_VALID_BEFORE_START, ends_at
 
 
 def total_price(prices: list[Money], currency: str) -> Money:

@@ -37,7 +37,7 @@ KEY_ID_SIZE = 4
 MAX_FIELD_LENGTH = 64
 MAX_VALID_MINUTES = 0xFFFF
 VALID_BEFORE_START = timedelta(hours=2)
-"""Doors open to a ticket this long before its showing starts."""
+"""Doors open to a ticket this long before its showing starts (and close when it ends)."""
 
 BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _BASE45_VALUES = {char: value for value, char in enumerate(BASE45_ALPHABET)}
@@ -91,6 +91,7 @@ def base45_decode(text: str) -> bytes:
 def validity_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
     """When a ticket opens the door: from 2 h before the start to the end of the showing.
 
+    The one home of this rule: the purchase puts it in every code, the door checks it.
     Rounded outwards to whole minutes, so that the packed window never shrinks.
     """
     opens = floor_minute(starts_at - VALID_BEFORE_START)

@@ -27,6 +27,21 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     "showing": ("common", "ShowingShape", "SHOWING: one showing with its theater, room, prices"),
     "theater": ("common", "TheaterShape", "one theater with its rooms"),
     "error": ("errors", "ErrorShape", "any error, with --json on stderr"),
+    "checkin": ("tickets", "CheckinShape", "checkin: the admitted ticket and its showing"),
+    "checkin_offline": (
+        "tickets",
+        "OfflineCheckinShape",
+        "checkin --offline: what the signature vouches for, and what it cannot know",
+    ),
+    "cancel": ("tickets", "CancellationShape", "cancel: what was cancelled and refunded"),
+    "keys": ("admin", "KeysShape", "keys public: the public signing keys"),
+    "keys_rotate": ("admin", "KeysRotatedShape", "keys rotate: the new active key, every key"),
+    "outbox": ("admin", "OutboxShape", "outbox list: the e-mails and their delivery state"),
+    "outbox_send": ("admin", "SendReportShape", "outbox send: sent, failed, sent before"),
+    "log": ("admin", "LogShape", "log: the audit entries, oldest first"),
+    "db_info": ("admin", "DbInfoShape", "db info: backend, schema version, record counts"),
+    "db_upgrade": ("admin", "DbUpgradeShape", "db upgrade: schema version before and after"),
+    "db_copy": ("admin", "DbCopyShape", "db copy: both stores and the records copied"),
 }
 """Every published shape: add a row when a presenter module gains one."""
 

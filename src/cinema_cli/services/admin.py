@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from cinema_cli.domain.errors import Conflict, InvalidInput, StorageError
 from cinema_cli.domain.models import SCHEMA_VERSION
@@ -19,6 +19,61 @@ from cinema_cli.services.ports.storage import (
     Storage,
     VersionedStorage,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRef:
+    """A store as shown to people: its backend and URL without the password."""
+
+    backend: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """A store's schema version against the one this cinema-cli writes."""
+
+    version: int | None
+    """``None`` for an empty database."""
+    supported: int
+    state: str
+    """``current``, ``outdated``, ``newer`` or ``empty``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What ``db info`` tells about a store."""
+
+    backend: str
+    url: str
+    schema: SchemaState
+    counts: dict[str, int] | None
+    """Records per kind; ``None`` unless the schema is current (or the store is empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaUpgrade:
+    """What ``db upgrade`` did."""
+
+    backend: str
+    url: str
+    from_version: int
+    """0 when the database had no schema yet."""
+    to_version: int
+    upgraded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CopyReport:
+    """What ``db copy`` copied: both stores and the records per kind now in the target."""
+
+    source: StoreRef
+    target: StoreRef
+    counts: dict[str, int]
+
+
+def _ref(storage: Storage) -> StoreRef:
+    return StoreRef(backend=backend_name(storage.url), url=display_url(storage.url))
 
 
 def display_url(url: str) -> str:
@@ -41,7 +96,7 @@ def count_records(storage: Storage) -> dict[str, int]:
     return {kind: int(found.get(kind, 0)) for kind in RECORD_KINDS}
 
 
-def _schema(storage: Storage) -> dict[str, Any]:
+def _schema(storage: Storage) -> SchemaState:
     if isinstance(storage, VersionedStorage):
         version = storage.schema_version()
         supported = storage.supported_schema_version
@@ -55,10 +110,10 @@ def _schema(storage: Storage) -> dict[str, Any]:
         state = "outdated"
     else:
         state = "current"
-    return {"version": version, "supported": supported, "state": state}
+    return SchemaState(version=version, supported=supported, state=state)
 
 
-def describe(storage: Storage) -> dict[str, Any]:
+def describe(storage: Storage) -> StoreInfo:
     """The ``db info`` document: backend, URL (no password), schema version and counts.
 
     Counts are given only when the schema is current (an empty SQL database is not
@@ -66,39 +121,37 @@ def describe(storage: Storage) -> dict[str, Any]:
     """
     schema = _schema(storage)
     counts: dict[str, int] | None
-    if schema["state"] == "current":
+    if schema.state == "current":
         counts = count_records(storage)
-    elif schema["state"] == "empty":
+    elif schema.state == "empty":
         counts = dict.fromkeys(RECORD_KINDS, 0)
     else:
         counts = None
-    return {
-        "backend": backend_name(storage.url),
-        "url": display_url(storage.url),
-        "schema": schema,
-        "counts": counts,
-    }
+    return StoreInfo(
+        backend=backend_name(storage.url),
+        url=display_url(storage.url),
+        schema=schema,
+        counts=counts,
+    )
 
 
-def upgrade(storage: Storage) -> dict[str, Any]:
+def upgrade(storage: Storage) -> SchemaUpgrade:
     """Create or upgrade the store's schema (``db upgrade``)."""
     if isinstance(storage, VersionedStorage):
         before, after = storage.upgrade()
     else:
         # The JSON backend keeps the version in every file and refuses unknown ones.
         before = after = SCHEMA_VERSION
-    return {
-        "backend": backend_name(storage.url),
-        "url": display_url(storage.url),
-        "from_version": before,
-        "to_version": after,
-        "upgraded": before != after,
-    }
+    return SchemaUpgrade(
+        backend=backend_name(storage.url),
+        url=display_url(storage.url),
+        from_version=before,
+        to_version=after,
+        upgraded=before != after,
+    )
 
 
-def copy_data(
-    source_url: str, target_url: str, *, opener: Callable[[str], Storage]
-) -> dict[str, Any]:
+def copy_data(source_url: str, target_url: str, *, opener: Callable[[str], Storage]) -> CopyReport:
     """Copy every record from one store into an empty one, and check the counts on both sides.
 
     Refuses a target that holds any record (exit 4). Writers on the source should be
@@ -117,7 +170,7 @@ def copy_data(
         source.close()
 
 
-def _copy(source: Storage, target: Storage) -> dict[str, Any]:
+def _copy(source: Storage, target: Storage) -> CopyReport:
     if display_url(source.url) == display_url(target.url):
         raise InvalidInput("--from and --to name the same store", field="--to")
     already = {kind: n for kind, n in count_records(target).items() if n}
@@ -140,8 +193,4 @@ def _copy(source: Storage, target: Storage) -> dict[str, Any]:
             loaded=loaded_all,
             target=written,
         )
-    return {
-        "from": {"backend": backend_name(source.url), "url": display_url(source.url)},
-        "to": {"backend": backend_name(target.url), "url": display_url(target.url)},
-        "counts": written,
-    }
+    return CopyReport(source=_ref(source), target=_ref(target), counts=written)

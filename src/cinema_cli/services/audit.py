@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cinema_cli.domain.errors import BookingNotFound, InvalidInput
-from cinema_cli.domain.models import AuditAction, AuditEntry, utc_text
+from cinema_cli.domain.models import AuditAction, AuditEntry, Money, format_amount
 from cinema_cli.services.ports.storage import Reader, Storage, Transaction
 
 
@@ -74,13 +74,6 @@ def audit_log(
     return entries[-limit:] if limit else entries
 
 
-def entry_view(entry: AuditEntry) -> dict[str, Any]:
-    """The JSON shape of one audit entry."""
-    return {
-        "id": entry.id,
-        "at": utc_text(entry.at),
-        "actor": entry.actor,
-        "action": str(entry.action),
-        "subject": entry.subject,
-        "details": dict(entry.details),
-    }
+def money_detail(value: Money) -> dict[str, str]:
+    """An amount in an entry's details, as ``log`` shows it: ``{"amount": "12.50", ...}``."""
+    return {"amount": format_amount(value.amount, value.currency), "currency": value.currency}

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
@@ -38,12 +37,12 @@ from cinema_cli.domain.models import (
     TicketStatus,
     utc_text,
 )
+from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
-from cinema_cli.services.ports.storage import Storage
-from cinema_cli.services.views import local_label, local_time, money_view, showing_view
+from cinema_cli.services.ports.storage import Storage, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +104,135 @@ def _select(booking: Booking, wanted: Sequence[str] | None) -> list[Ticket]:
     return list(chosen.values())
 
 
+def _load(
+    tx: Transaction, booking_id: str
+) -> tuple[Booking, Showing, Theater | None, Movie | None]:
+    booking = tx.booking(booking_id)
+    if booking is None:
+        raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
+    showing = tx.showing(booking.showing_id)
+    if showing is None:
+        raise ShowingNotFound(f"booking {booking.id} names an unknown showing")
+    return booking, showing, tx.theater(showing.theater_id), tx.movie(showing.movie_id)
+
+
+def _check_cancellable(
+    booking: Booking,
+    chosen: Sequence[Ticket],
+    showing: Showing,
+    theater: Theater | None,
+    now: datetime,
+    cancel_minutes: int,
+) -> list[Ticket]:
+    """The chosen tickets still valid; refuses after the deadline and for used tickets."""
+    to_cancel = [t for t in chosen if t.status is TicketStatus.VALID]
+    closes = deadline(showing, cancel_minutes)
+    if to_cancel and now >= closes:
+        raise CancellationClosed(
+            f"booking {booking.id} can no longer be cancelled: cancellation closed at "
+            f"{person_time(closes, theater.timezone if theater else None)}, "
+            f"{cancel_minutes} minutes before the showing",
+            booking_id=booking.id,
+            deadline=utc_text(closes),
+        )
+    used = [t for t in chosen if t.status is TicketStatus.USED]
+    if used:
+        first = used[0]
+        raise AlreadyCheckedIn(
+            f"seat {first.seat_id} was already used at the door; it cannot be cancelled",
+            ticket_id=first.id,
+            checked_in_at=utc_text(first.checked_in_at) if first.checked_in_at else None,
+            gate=first.gate,
+        )
+    return to_cancel
+
+
+def _refund(
+    payments: PaymentProvider, booking: Booking, to_cancel: Sequence[Ticket], now: datetime
+) -> Refund | None:
+    """Give back the tickets' price (never more than is left of the payment); ``None`` if 0."""
+    amount = sum((t.price.amount for t in to_cancel), Decimal("0"))
+    refundable = booking.payment.amount.amount - booking.payment.refunded.amount
+    amount = min(amount, max(refundable, Decimal("0")))
+    if amount <= 0:
+        return None
+    ids = [t.id for t in to_cancel]
+    reason = refund_reason(booking.id, ids)
+    charge = Charge(
+        provider=booking.payment.provider,
+        reference=booking.payment.reference,
+        brand=booking.payment.brand,
+        last4=booking.payment.last4,
+        amount=booking.payment.amount,
+    )
+    money = Money(amount=amount, currency=booking.payment.amount.currency)
+    reference = payments.refund(charge, money, reason=reason)
+    return Refund(
+        id=_refund_id(reason), reference=reference, amount=money, ticket_ids=ids, created_at=now
+    )
+
+
+def _cancelled_booking(
+    booking: Booking, to_cancel: Sequence[Ticket], refund: Refund | None, now: datetime
+) -> tuple[Booking, tuple[Ticket, ...]]:
+    """The booking with ``to_cancel`` cancelled and ``refund`` recorded."""
+    cancelled = tuple(
+        replace(t, status=TicketStatus.CANCELLED, cancelled_at=now) for t in to_cancel
+    )
+    replaced = {t.id: t for t in cancelled}
+    tickets = [replaced.get(t.id, t) for t in booking.tickets]
+    remaining = any(t.status is not TicketStatus.CANCELLED for t in tickets)
+    payment = booking.payment
+    if refund is not None:
+        refunded = payment.refunded.amount + refund.amount.amount
+        payment = replace(
+            payment, refunded=Money(amount=refunded, currency=payment.amount.currency)
+        )
+    changed = replace(
+        booking,
+        tickets=tickets,
+        status=BookingStatus.PARTIALLY_CANCELLED if remaining else BookingStatus.CANCELLED,
+        payment=payment,
+        refunds=[*booking.refunds, *([refund] if refund else [])],
+    )
+    return changed, cancelled
+
+
+def _record(
+    tx: Transaction,
+    now: datetime,
+    actor: str | None,
+    booking: Booking,
+    cancelled: Sequence[Ticket],
+    refund: Refund | None,
+) -> None:
+    ids = [t.id for t in cancelled]
+    audit.record(
+        tx,
+        at=now,
+        action="cancel",
+        subject=booking.id,
+        actor=actor,
+        showing_id=booking.showing_id,
+        ticket_ids=ids,
+        seats=[t.seat_id for t in cancelled],
+        status=str(booking.status),
+    )
+    if refund is not None:
+        audit.record(
+            tx,
+            at=now,
+            action="refund",
+            subject=booking.id,
+            actor=actor,
+            refund_id=refund.id,
+            refund_reference=refund.reference,
+            payment_reference=booking.payment.reference,
+            amount=audit.money_detail(refund.amount),
+            ticket_ids=ids,
+        )
+
+
 def cancel(
     storage: Storage,
     clock: Clock,
@@ -122,158 +250,22 @@ def cancel(
     for a ticket used at the door, ``InvalidInput`` for a seat not in the booking. Cancelling
     tickets that are cancelled already changes nothing and refunds nothing.
     """
-    booking_id = booking_id.strip()
     with storage.transaction() as tx:
         now = clock()
-        booking = tx.booking(booking_id)
-        if booking is None:
-            raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
-        showing = tx.showing(booking.showing_id)
-        if showing is None:
-            raise ShowingNotFound(f"booking {booking.id} names an unknown showing")
-        theater = tx.theater(showing.theater_id)
-        movie = tx.movie(showing.movie_id)
+        booking, showing, theater, movie = _load(tx, booking_id.strip())
         chosen = _select(booking, tickets)
         already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
-        used = [t for t in chosen if t.status is TicketStatus.USED]
-        to_cancel = [t for t in chosen if t.status is TicketStatus.VALID]
-        if to_cancel:
-            closes = deadline(showing, cancel_minutes)
-            if now >= closes:
-                raise CancellationClosed(
-                    f"booking {booking.id} can no longer be cancelled: cancellation closed at "
-                    f"{local_label(closes, theater)}, {cancel_minutes} minutes before the showing",
-                    booking_id=booking.id,
-                    deadline=utc_text(closes),
-                )
-        if used:
-            first = used[0]
-            raise AlreadyCheckedIn(
-                f"seat {first.seat_id} was already used at the door; it cannot be cancelled",
-                ticket_id=first.id,
-                checked_in_at=utc_text(first.checked_in_at) if first.checked_in_at else None,
-                gate=first.gate,
-            )
+        to_cancel = _check_cancellable(booking, chosen, showing, theater, now, cancel_minutes)
         if not to_cancel:
             return Cancellation(booking, showing, theater, movie, (), already, None, None)
-
-        amount = sum((t.price.amount for t in to_cancel), Decimal("0"))
-        refundable = booking.payment.amount.amount - booking.payment.refunded.amount
-        amount = min(amount, max(refundable, Decimal("0")))
-        currency = booking.payment.amount.currency
-        ids = [t.id for t in to_cancel]
-        reason = refund_reason(booking.id, ids)
-        refund: Refund | None = None
-        if amount > 0:
-            charge = Charge(
-                provider=booking.payment.provider,
-                reference=booking.payment.reference,
-                brand=booking.payment.brand,
-                last4=booking.payment.last4,
-                amount=booking.payment.amount,
-            )
-            money = Money(amount=amount, currency=currency)
-            reference = payments.refund(charge, money, reason=reason)
-            refund = Refund(
-                id=_refund_id(reason),
-                reference=reference,
-                amount=money,
-                ticket_ids=ids,
-                created_at=now,
-            )
-        cancelled = tuple(
-            replace(t, status=TicketStatus.CANCELLED, cancelled_at=now) for t in to_cancel
-        )
-        replaced = {t.id: t for t in cancelled}
-        new_tickets = [replaced.get(t.id, t) for t in booking.tickets]
-        remaining = sum(t.status is not TicketStatus.CANCELLED for t in new_tickets)
-        payment = booking.payment
-        if refund is not None:
-            payment = replace(
-                payment,
-                refunded=Money(
-                    amount=payment.refunded.amount + refund.amount.amount, currency=currency
-                ),
-            )
-        status = BookingStatus.PARTIALLY_CANCELLED if remaining else BookingStatus.CANCELLED
-        booking = replace(
-            booking,
-            tickets=new_tickets,
-            status=status,
-            payment=payment,
-            refunds=[*booking.refunds, *([refund] if refund else [])],
-        )
-        tx.release_tickets(showing.id, ids)
+        refund = _refund(payments, booking, to_cancel, now)
+        booking, cancelled = _cancelled_booking(booking, to_cancel, refund, now)
+        tx.release_tickets(showing.id, [t.id for t in cancelled])
         tx.put_booking(booking)
-        audit.record(
-            tx,
-            at=now,
-            action="cancel",
-            subject=booking.id,
-            actor=actor,
-            showing_id=showing.id,
-            ticket_ids=ids,
-            seats=[t.seat_id for t in cancelled],
-            status=str(booking.status),
-        )
-        if refund is not None:
-            audit.record(
-                tx,
-                at=now,
-                action="refund",
-                subject=booking.id,
-                actor=actor,
-                refund_id=refund.id,
-                refund_reference=refund.reference,
-                payment_reference=booking.payment.reference,
-                amount=money_view(refund.amount),
-                ticket_ids=ids,
-            )
+        _record(tx, now, actor, booking, cancelled, refund)
     notice = None
     if outbox is not None:
         notice = outbox.write_cancellation(
             CancellationNotice(booking, showing, theater, movie, cancelled, refund)
         )
     return Cancellation(booking, showing, theater, movie, cancelled, already, refund, notice)
-
-
-def cancellation_view(result: Cancellation) -> dict[str, Any]:
-    """The documented ``cancel --json`` shape."""
-    booking = result.booking
-    if result.theater is not None:
-        showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
-    else:
-        showing = {"id": result.showing.id, "starts_at": utc_text(result.showing.starts_at)}
-    refund = result.refund
-    return {
-        "booking_id": booking.id,
-        "status": str(booking.status),
-        "showing": showing,
-        "cancelled": [
-            {"ticket_id": t.id, "seat": t.seat_id, "price": money_view(t.price)}
-            for t in result.cancelled
-        ],
-        "already_cancelled": [t.seat_id for t in result.already_cancelled],
-        "refund": None
-        if refund is None
-        else {
-            "id": refund.id,
-            "reference": refund.reference,
-            "amount": money_view(refund.amount),
-            "ticket_ids": list(refund.ticket_ids),
-            "created_at": utc_text(refund.created_at),
-        },
-        "refunded_total": money_view(booking.payment.refunded),
-        "tickets": [
-            {"ticket_id": t.id, "seat": t.seat_id, "status": str(t.status)} for t in booking.tickets
-        ],
-        "cancellation_eml": str(result.notice) if result.notice else None,
-    }
-
-
-def starts_local(result: Cancellation | CancellationNotice) -> str:
-    """The showing's start in the theater's zone, for people."""
-    if result.theater is None:
-        return utc_text(result.showing.starts_at)
-    start = local_time(result.showing.starts_at, result.theater)
-    return f"{start:%a %d %b %Y, %H:%M} {start.tzname() or ''} ({result.theater.timezone})"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
@@ -24,11 +23,11 @@ from cinema_cli.domain.models import (
     utc_text,
 )
 from cinema_cli.domain.ticket_codes import TicketPayload
+from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.ports.clock import Clock
-from cinema_cli.services.ports.storage import Storage
+from cinema_cli.services.ports.storage import Reader, Storage, Transaction
 from cinema_cli.services.ports.tickets import TicketVerifier
-from cinema_cli.services.views import local_label, local_time, showing_view
 
 MAX_GATE_LENGTH = 40
 
@@ -52,16 +51,25 @@ class OfflineCheck:
     checked_at: datetime
 
 
-def _check_window(payload: TicketPayload, now: datetime) -> None:
-    if not payload.is_valid_at(now):
-        when = "not yet valid" if now < payload.valid_from else "no longer valid"
-        raise NotValidNow(
-            f"ticket {payload.ticket_id} is {when}: it opens the door from "
-            f"{utc_text(payload.valid_from)} until {utc_text(payload.valid_until)}",
-            ticket_id=payload.ticket_id,
-            valid_from=utc_text(payload.valid_from),
-            valid_until=utc_text(payload.valid_until),
-        )
+def _check_window(payload: TicketPayload, now: datetime, timezone: str | None = None) -> None:
+    """Refuse a code outside its window; the message gives the window in ``timezone``."""
+    if payload.is_valid_at(now):
+        return
+    when = "not yet valid" if now < payload.valid_from else "no longer valid"
+    raise NotValidNow(
+        f"ticket {payload.ticket_id} is {when}: it opens the door from "
+        f"{person_time(payload.valid_from, timezone)} until "
+        f"{person_time(payload.valid_until, timezone)}",
+        ticket_id=payload.ticket_id,
+        valid_from=utc_text(payload.valid_from),
+        valid_until=utc_text(payload.valid_until),
+    )
+
+
+def _zone_of(reader: Reader, showing: Showing | None) -> str | None:
+    """The showing's theater's zone, for messages (``None``, meaning UTC, when unknown)."""
+    theater = reader.theater(showing.theater_id) if showing is not None else None
+    return theater.timezone if theater is not None else None
 
 
 def _check_gate(gate: str | None) -> str | None:
@@ -73,6 +81,53 @@ def _check_gate(gate: str | None) -> str | None:
             f"--gate: give a short name (1 to {MAX_GATE_LENGTH} printable characters)", field="gate"
         )
     return gate
+
+
+def _stored_ticket(tx: Transaction, payload: TicketPayload) -> tuple[Ticket, Booking]:
+    stored = tx.ticket(payload.ticket_id)
+    booking = tx.booking(stored.booking_id) if stored is not None else None
+    if stored is None or booking is None:
+        raise TicketNotFound(
+            f"ticket {payload.ticket_id} is genuine but not in this data store",
+            ticket_id=payload.ticket_id,
+            hint="check --data-dir / --storage (or use --offline --public-key)",
+        )
+    return next(t for t in booking.tickets if t.id == stored.id), booking
+
+
+def _check_admissible(
+    tx: Transaction, ticket: Ticket, showing: Showing | None, payload: TicketPayload, code: str
+) -> Showing:
+    """Refuse a replaced code, a cancelled ticket or showing, and a second scan."""
+    if (
+        ticket.code != code
+        or ticket.showing_id != payload.showing_id
+        or ticket.seat_id != payload.seat_id
+    ):
+        raise TicketRevoked(
+            f"ticket {ticket.id}: this code was replaced by a newer one", ticket_id=ticket.id
+        )
+    if ticket.status is TicketStatus.CANCELLED:
+        at = ticket.cancelled_at
+        raise TicketRevoked(
+            f"ticket {ticket.id} was cancelled"
+            + (f" at {person_time(at, _zone_of(tx, showing))}" if at else ""),
+            ticket_id=ticket.id,
+            cancelled_at=utc_text(at) if at else None,
+        )
+    if showing is None or showing.status is ShowingStatus.CANCELLED:
+        raise TicketRevoked(f"ticket {ticket.id}: its showing was cancelled", ticket_id=ticket.id)
+    if ticket.status is TicketStatus.USED:
+        at = ticket.checked_in_at
+        raise AlreadyCheckedIn(
+            f"ticket {ticket.id} (seat {ticket.seat_id}) was already checked in"
+            + (f" at {person_time(at, _zone_of(tx, showing))}" if at else "")
+            + (f" at gate {ticket.gate}" if ticket.gate else ""),
+            ticket_id=ticket.id,
+            checked_in_at=utc_text(at) if at else None,
+            gate=ticket.gate,
+        )
+    return showing
 
 
 def check_in(
@@ -92,53 +147,11 @@ def check_in(
     gate = _check_gate(gate)
     payload = verifier.verify(code)
     now = clock()
-    _check_window(payload, now)
+    if not payload.is_valid_at(now):
+        _check_window(payload, now, _zone_of(storage, storage.showing(payload.showing_id)))
     with storage.transaction() as tx:
-        stored = tx.ticket(payload.ticket_id)
-        booking = tx.booking(stored.booking_id) if stored is not None else None
-        if stored is None or booking is None:
-            raise TicketNotFound(
-                f"ticket {payload.ticket_id} is genuine but not in this data store",
-                ticket_id=payload.ticket_id,
-                hint="check --data-dir / --storage (or use --offline --public-key)",
-            )
-        ticket = next(t for t in booking.tickets if t.id == stored.id)
-        showing = tx.showing(ticket.showing_id)
-        if (
-            ticket.code != code
-            or ticket.showing_id != payload.showing_id
-            or ticket.seat_id != payload.seat_id
-        ):
-            raise TicketRevoked(
-                f"ticket {ticket.id}: this code was replaced by a newer one",
-                ticket_id=ticket.id,
-            )
-        if ticket.status is TicketStatus.CANCELLED:
-            raise TicketRevoked(
-                f"ticket {ticket.id} was cancelled"
-                + (f" at {utc_text(ticket.cancelled_at)}" if ticket.cancelled_at else ""),
-                ticket_id=ticket.id,
-                cancelled_at=utc_text(ticket.cancelled_at) if ticket.cancelled_at else None,
-            )
-        if showing is None or showing.status is ShowingStatus.CANCELLED:
-            raise TicketRevoked(
-                f"ticket {ticket.id}: its showing was cancelled", ticket_id=ticket.id
-            )
-        if ticket.status is TicketStatus.USED:
-            at = utc_text(ticket.checked_in_at) if ticket.checked_in_at else None
-            theater = tx.theater(showing.theater_id)
-            raise AlreadyCheckedIn(
-                f"ticket {ticket.id} (seat {ticket.seat_id}) was already checked in"
-                + (
-                    f" at {local_label(ticket.checked_in_at, theater)}"
-                    if ticket.checked_in_at
-                    else ""
-                )
-                + (f" at gate {ticket.gate}" if ticket.gate else ""),
-                ticket_id=ticket.id,
-                checked_in_at=at,
-                gate=ticket.gate,
-            )
+        ticket, booking = _stored_ticket(tx, payload)
+        showing = _check_admissible(tx, ticket, tx.showing(ticket.showing_id), payload, code)
         used = replace(ticket, status=TicketStatus.USED, checked_in_at=now, gate=gate)
         booking = replace(
             booking, tickets=[used if t.id == used.id else t for t in booking.tickets]
@@ -161,51 +174,11 @@ def check_in(
 
 
 def check_offline(verifier: TicketVerifier, clock: Clock, code: str) -> OfflineCheck:
-    """Signature and validity window only: no data store, so no revocations and no reuse check."""
+    """Signature and validity window only: no data store, so no revocations and no reuse check.
+
+    Without the store the theater's zone is unknown, so messages give times in UTC.
+    """
     payload = verifier.verify(code)
     now = clock()
     _check_window(payload, now)
     return OfflineCheck(payload=payload, checked_at=now)
-
-
-def checkin_view(result: CheckIn) -> dict[str, Any]:
-    """``{"ticket_id","status":"admitted","seat","showing":{SHOWING},"checked_in_at","gate"}``."""
-    ticket = result.ticket
-    if result.theater is not None:
-        showing: dict[str, Any] = showing_view(result.showing, result.theater, movie=result.movie)
-    else:
-        showing = {"id": result.showing.id, "starts_at": utc_text(result.showing.starts_at)}
-    return {
-        "ticket_id": ticket.id,
-        "status": "admitted",
-        "seat": ticket.seat_id,
-        "booking_id": ticket.booking_id,
-        "showing": showing,
-        "checked_in_at": utc_text(ticket.checked_in_at) if ticket.checked_in_at else None,
-        "gate": ticket.gate,
-    }
-
-
-def offline_view(result: OfflineCheck) -> dict[str, Any]:
-    """The offline shape: what the signature vouches for, and what it cannot know."""
-    payload = result.payload
-    return {
-        "ticket_id": payload.ticket_id,
-        "status": "admitted",
-        "seat": payload.seat_id,
-        "showing": {"id": payload.showing_id},
-        "checked_in_at": utc_text(result.checked_at),
-        "gate": None,
-        "offline": True,
-        "key_id": payload.key_id,
-        "valid_from": utc_text(payload.valid_from),
-        "valid_until": utc_text(payload.valid_until),
-        "not_checked": ["cancelled", "already_used"],
-    }
-
-
-def starts_local(result: CheckIn) -> str:
-    """The showing's start in the theater's own time, for human output."""
-    if result.theater is None:
-        return utc_text(result.showing.starts_at)
-    return local_time(result.showing.starts_at, result.theater).strftime("%a %d %b %H:%M")

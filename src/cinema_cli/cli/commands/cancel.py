@@ -31,7 +31,6 @@ def cancel(
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
     from cinema_cli.services.cancellation import cancel as cancel_booking
-    from cinema_cli.services.cancellation import cancellation_view
 
     rt = runtime()
     result = cancel_booking(
@@ -44,6 +43,8 @@ def cancel(
         cancel_minutes=rt.settings.cancel_minutes,
     )
     if as_json:
+        from cinema_cli.present.tickets import cancellation_view
+
         emit_json(cancellation_view(result))
         return
     out = console()

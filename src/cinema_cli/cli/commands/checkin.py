@@ -13,6 +13,7 @@ from cinema_cli.cli.options import JsonFlag
 
 def _read_code(code: str | None, image: Path | None) -> str:
     """The code from the argument, from stdin (``-``) or from a QR image."""
+    from cinema_cli.cli.context import runtime
     from cinema_cli.domain.errors import InvalidInput
 
     if (code is None) == (image is None):
@@ -21,9 +22,7 @@ def _read_code(code: str | None, image: Path | None) -> str:
             field="code",
         )
     if image is not None:
-        from cinema_cli.adapters.scan import read_qr_codes
-
-        found = read_qr_codes(image)
+        found = runtime().qr_codes_in(image)
         if len(found) != 1:
             raise InvalidInput(
                 f"--image: found {len(found)} QR codes in {image}, expected exactly one",
@@ -77,8 +76,6 @@ def checkin(
     Examples: cinema checkin 'NCF...' --gate north;  cinema checkin --image ticket.png;
     cinema checkin --offline --public-key door.pem 'NCF...'
     """
-    from cinema_cli.cli.context import runtime
-    from cinema_cli.cli.output import console, emit_json
     from cinema_cli.domain.errors import InvalidInput
 
     text = _read_code(code, image)
@@ -89,47 +86,59 @@ def checkin(
                 "cinema checkin --offline --public-key door.pem CODE",
                 field="public_key",
             )
-        from cinema_cli.adapters.signing import PublicKeyVerifier
-        from cinema_cli.services.checkin import check_offline, offline_view
+        _check_offline(text, public_key, as_json=as_json)
+    else:
+        _check_in(text, gate, as_json=as_json)
 
-        try:
-            pem = public_key.read_bytes()
-        except OSError as error:
-            raise InvalidInput(
-                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
-            ) from None
-        checked = check_offline(PublicKeyVerifier(pem), runtime().clock, text)
-        if as_json:
-            emit_json(offline_view(checked))
-            return
-        payload = checked.payload
-        out = console()
-        out.print(
-            f"ADMIT  seat {payload.seat_id}  ticket {payload.ticket_id}  "
-            f"showing {payload.showing_id}",
-            markup=False,
-        )
-        out.print(
-            "Offline check: signature and time are good; cancellations and earlier "
-            "check-ins cannot be seen without the data folder."
-        )
-        return
 
-    from cinema_cli.adapters.signing import Ed25519TicketCodes
-    from cinema_cli.services.checkin import check_in, checkin_view, starts_local
+def _check_offline(text: str, public_key: Path, *, as_json: bool) -> None:
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.cli.output import console, emit_json
+    from cinema_cli.services.checkin import check_offline
 
     rt = runtime()
-    result = check_in(rt.storage, rt.clock, Ed25519TicketCodes(rt.keyring), text, gate=gate)
+    checked = check_offline(rt.offline_verifier(public_key), rt.clock, text)
     if as_json:
+        from cinema_cli.present.tickets import offline_view
+
+        emit_json(offline_view(checked))
+        return
+    payload = checked.payload
+    out = console()
+    out.print(
+        f"ADMIT  seat {payload.seat_id}  ticket {payload.ticket_id}  showing {payload.showing_id}",
+        markup=False,
+    )
+    out.print(
+        "Offline check: signature and time are good; cancellations and earlier "
+        "check-ins cannot be seen without the data folder."
+    )
+
+
+def _check_in(text: str, gate: str | None, *, as_json: bool) -> None:
+    from cinema_cli.cli.context import runtime
+    from cinema_cli.cli.output import console, emit_json
+    from cinema_cli.services.checkin import check_in
+
+    rt = runtime()
+    result = check_in(rt.storage, rt.clock, rt.ticket_verifier, text, gate=gate)
+    if as_json:
+        from cinema_cli.present.tickets import checkin_view
+
         emit_json(checkin_view(result))
         return
     from rich.markup import escape
 
+    from cinema_cli.domain.times import person_time
+
     out = console()
     title = result.movie.title if result.movie else result.showing.movie_id
+    starts = person_time(
+        result.showing.starts_at, result.theater.timezone if result.theater else None
+    )
     out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
     out.print(
-        f"{starts_local(result)}  room {result.showing.room_id}  ticket {result.ticket.id}"
+        f"{starts}  room {result.showing.room_id}  ticket {result.ticket.id}"
         + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
         markup=False,
     )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cinema_cli.cli.options import JsonFlag
-
-if TYPE_CHECKING:
-    from cinema_cli.services.ports.storage import Storage
 
 db_app = typer.Typer(
     name="db",
@@ -31,23 +28,24 @@ def info(json: JsonFlag = False) -> None:
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import admin
 
-    document = admin.describe(runtime().storage)
+    store = admin.describe(runtime().storage)
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.admin import db_info_view
 
-        emit_json(document)
+        emit_json(db_info_view(store))
         return
     from cinema_cli.cli.output import console
 
     out = console()
-    schema = document["schema"]
-    out.print(f"Backend: {document['backend']}  ({document['url']})")
+    schema = store.schema
+    out.print(f"Backend: {store.backend}  ({store.url})")
     out.print(
-        f"Schema:  version {schema['version'] if schema['version'] is not None else '-'} "
-        f"(this cinema-cli: {schema['supported']}, {schema['state']})"
+        f"Schema:  version {schema.version if schema.version is not None else '-'} "
+        f"(this cinema-cli: {schema.supported}, {schema.state})"
     )
-    if document["counts"] is not None:
-        out.print(f"Records: {_counts_lines(document['counts'])}")
+    if store.counts is not None:
+        out.print(f"Records: {_counts_lines(store.counts)}")
 
 
 @db_app.command("upgrade")
@@ -59,19 +57,20 @@ def upgrade(json: JsonFlag = False) -> None:
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import admin
 
-    document = admin.upgrade(runtime().storage)
+    result = admin.upgrade(runtime().storage)
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(document)
+        emit_json(db_upgrade_view(result))
         return
     from cinema_cli.cli.output import console
 
-    if document["upgraded"]:
-        before = document["from_version"] or "none"
-        message = f"Upgraded {document['url']}: schema {before} -> {document['to_version']}."
+    if result.upgraded:
+        before = result.from_version or "none"
+        message = f"Upgraded {result.url}: schema {before} -> {result.to_version}."
     else:
-        message = f"{document['url']} is up to date (schema {document['to_version']})."
+        message = f"{result.url} is up to date (schema {result.to_version})."
     console().print(message)
 
 
@@ -100,24 +99,18 @@ def copy(
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import admin
-    from cinema_cli.storage import open_storage
 
-    settings = runtime().settings
-
-    def opener(url: str) -> Storage:
-        return open_storage(url, settings.data_dir, lock_timeout=settings.lock_timeout)
-
-    document: dict[str, Any] = admin.copy_data(from_url, to_url, opener=opener)
+    report = admin.copy_data(from_url, to_url, opener=runtime().storage_at)
     if json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.admin import db_copy_view
 
-        emit_json(document)
+        emit_json(db_copy_view(report))
         return
     from cinema_cli.cli.output import console
 
     console().print(
-        f"Copied {document['from']['url']} -> {document['to']['url']}: "
-        f"{_counts_lines(document['counts'])}."
+        f"Copied {report.source.url} -> {report.target.url}: {_counts_lines(report.counts)}."
     )
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cinema_cli.cli.options import JsonFlag
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from cinema_cli.services.ports.tickets import SigningKeyInfo, SigningKeys
 
 keys_app = typer.Typer(
     name="keys",
@@ -16,13 +21,10 @@ keys_app = typer.Typer(
 )
 
 
-def _key_view(info: Any, pem: str) -> dict[str, Any]:
-    return {
-        "key_id": info.key_id,
-        "public_key_pem": pem,
-        "created_at": info.created_at,
-        "active": info.active,
-    }
+def _with_pem(
+    keyring: SigningKeys, keys: Iterable[SigningKeyInfo]
+) -> list[tuple[SigningKeyInfo, str]]:
+    return [(key, keyring.public_pem(key.key_id)) for key in keys]
 
 
 @keys_app.command("public")
@@ -53,7 +55,9 @@ def public(
                 hint="list the keys with `cinema keys public --json`",
             )
     if as_json:
-        emit_json({"keys": [_key_view(info, keyring.public_pem(info.key_id)) for info in infos]})
+        from cinema_cli.present.admin import keys_view
+
+        emit_json(keys_view(_with_pem(keyring, infos)))
         return
     chosen = infos[0] if key_id is not None else next(info for info in infos if info.active)
     sys.stdout.write(keyring.public_pem(chosen.key_id))
@@ -71,14 +75,9 @@ def rotate(as_json: JsonFlag = False) -> None:
     keyring = runtime().keyring
     new = keyring.rotate()
     if as_json:
-        emit_json(
-            {
-                "active": new.key_id,
-                "keys": [
-                    _key_view(info, keyring.public_pem(info.key_id)) for info in keyring.list_keys()
-                ],
-            }
-        )
+        from cinema_cli.present.admin import rotated_view
+
+        emit_json(rotated_view(new.key_id, _with_pem(keyring, keyring.list_keys())))
         return
     out = console()
     out.print(f"New signing key {new.key_id} is active; older keys still verify their tickets.")

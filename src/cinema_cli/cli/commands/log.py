@@ -25,11 +25,13 @@ def log(
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
-    from cinema_cli.services.audit import audit_log, entry_view
+    from cinema_cli.services.audit import audit_log
 
     entries = audit_log(runtime().storage, booking_id=booking, limit=limit)
     if as_json:
-        emit_json({"entries": [entry_view(entry) for entry in entries]})
+        from cinema_cli.present.admin import log_view
+
+        emit_json(log_view(entries))
         return
     out = console()
     if not entries:
@@ -37,8 +39,11 @@ def log(
         return
     from rich.table import Table
 
+    from cinema_cli.domain.times import person_time
+
     table = Table(box=None, pad_edge=False)
-    for column in ("at (UTC)", "action", "subject", "actor", "details"):
+    # The log spans theaters in several zones, so every entry is shown in UTC, named.
+    for column in ("at", "action", "subject", "actor", "details"):
         table.add_column(column)
     for entry in entries:
         details = " ".join(
@@ -47,7 +52,7 @@ def log(
             if value not in (None, [])
         )
         table.add_row(
-            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            person_time(entry.at, None),
             str(entry.action),
             entry.subject,
             entry.actor,

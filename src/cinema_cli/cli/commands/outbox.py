@@ -21,11 +21,13 @@ def list_messages(as_json: JsonFlag = False) -> None:
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
-    from cinema_cli.services.outbox import list_outbox, message_view
+    from cinema_cli.services.outbox import list_outbox
 
     messages = list_outbox(runtime().mail_outbox)
     if as_json:
-        emit_json({"messages": [message_view(m) for m in messages]})
+        from cinema_cli.present.admin import outbox_view
+
+        emit_json(outbox_view(messages))
         return
     out = console()
     if not messages:
@@ -50,10 +52,14 @@ def send(as_json: JsonFlag = False) -> None:
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
-    from cinema_cli.services.outbox import report_view, send_outbox
+    from cinema_cli.present.admin import report_view, undelivered
+    from cinema_cli.services.outbox import send_outbox
 
     rt = runtime()
-    report = send_outbox(rt.mail_outbox, rt.mailer, rt.clock)
+    report = send_outbox(rt.mail_outbox, rt.outbox_sender)
+    failure = undelivered(report)
+    if failure is not None:
+        raise failure
     if as_json:
         emit_json(report_view(report))
         return

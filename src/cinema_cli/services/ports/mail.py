@@ -1,7 +1,8 @@
-"""Mail ports: confirmation and cancellation e-mails left in the outbox."""
+"""Mail ports: confirmation and cancellation e-mails left in the outbox, and sending them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,3 +39,38 @@ class CancellationOutbox(Protocol):
     """Writes (and, when configured, sends) the cancellation e-mail; returns the ``.eml``."""
 
     def write_cancellation(self, notice: CancellationNotice) -> Path: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One ``.eml`` in the outbox and its delivery state."""
+
+    path: Path
+    status: str
+    """``unsent`` (never tried), ``failed`` (tried, will be retried) or ``sent``."""
+    attempts: int = 0
+    sent_at: str | None = None
+    last_error: str | None = None
+    last_attempt_at: str | None = None
+    to: str = ""
+    subject: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class OutboxFolder(Protocol):
+    """The e-mails kept in the outbox, each with its delivery state."""
+
+    def messages(self) -> list[OutboxMessage]:
+        """Every message, oldest first."""
+        ...
+
+
+class OutboxSender(Protocol):
+    """Sends messages of the outbox; each one at most once, even from two processes."""
+
+    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+        """Send those not sent meanwhile; returns their new states (``sent`` or ``failed``)."""
+        ...

@@ -1,7 +1,8 @@
-"""Ticket ports: signing codes, verifying them at the door, printing e-tickets."""
+"""Ticket ports: signing codes, verifying them at the door, the signing keys, e-tickets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,39 @@ class TicketVerifier(Protocol):
     """Checks a code's signature; returns what it vouches for or raises ``InvalidTicket``."""
 
     def verify(self, code: str) -> TicketPayload: ...
+
+
+class SigningKeyInfo(Protocol):
+    """What may be shown about a signing key (never its private half)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def created_at(self) -> str:
+        """ISO 8601, UTC."""
+        ...
+
+    @property
+    def active(self) -> bool:
+        """Whether it signs new tickets (older keys keep verifying theirs)."""
+        ...
+
+
+class SigningKeys(Protocol):
+    """The key ring that signs ticket codes; door scanners get its public keys."""
+
+    def list_keys(self) -> Sequence[SigningKeyInfo]:
+        """Every key, oldest first (the first key is created when there is none)."""
+        ...
+
+    def rotate(self) -> SigningKeyInfo:
+        """Add a new key and make it the one that signs."""
+        ...
+
+    def public_pem(self, key_id: str | None = None) -> str:
+        """The public key (PEM) of ``key_id`` or of the active key."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,225 @@
+"""Shapes of the back office: ``log``, ``outbox``, ``keys`` and ``db`` (times in UTC)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict  # pydantic reads these on 3.11
+
+from cinema_cli.domain.errors import DeliveryFailed
+from cinema_cli.domain.models import AuditEntry, utc_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
+    from cinema_cli.services.outbox import SendReport
+    from cinema_cli.services.ports.mail import OutboxMessage
+    from cinema_cli.services.ports.tickets import SigningKeyInfo
+
+
+# -- log ---------------------------------------------------------------------------------------
+class LogEntryShape(TypedDict):
+    id: str
+    at: str
+    actor: str
+    """``user:NAME`` (the operating-system user) unless the caller named one."""
+    action: str
+    """``hold``, ``release``, ``purchase``, ``cancel``, ``refund``, ``checkin``, ``import``..."""
+    subject: str
+    details: dict[str, Any]
+
+
+class LogShape(TypedDict):
+    entries: list[LogEntryShape]
+
+
+def entry_view(entry: AuditEntry) -> LogEntryShape:
+    """One audit entry."""
+    return {
+        "id": entry.id,
+        "at": utc_text(entry.at),
+        "actor": entry.actor,
+        "action": str(entry.action),
+        "subject": entry.subject,
+        "details": dict(entry.details),
+    }
+
+
+def log_view(entries: Iterable[AuditEntry]) -> LogShape:
+    """The ``log --json`` document, oldest entry first."""
+    return {"entries": [entry_view(entry) for entry in entries]}
+
+
+# -- outbox ------------------------------------------------------------------------------------
+class OutboxMessageShape(TypedDict):
+    file: str
+    name: str
+    to: str
+    subject: str
+    status: str
+    """``unsent``, ``failed`` (will be retried) or ``sent``."""
+    attempts: int
+    sent_at: str | None
+    last_error: str | None
+
+
+class OutboxShape(TypedDict):
+    messages: list[OutboxMessageShape]
+
+
+class SendReportShape(TypedDict):
+    sent: list[OutboxMessageShape]
+    failed: list[OutboxMessageShape]
+    already_sent: int
+
+
+def message_view(message: OutboxMessage) -> OutboxMessageShape:
+    """One e-mail of the outbox with its delivery state."""
+    return {
+        "file": str(message.path),
+        "name": message.name,
+        "to": message.to,
+        "subject": message.subject,
+        "status": message.status,
+        "attempts": message.attempts,
+        "sent_at": message.sent_at,
+        "last_error": message.last_error,
+    }
+
+
+def outbox_view(messages: Iterable[OutboxMessage]) -> OutboxShape:
+    """The ``outbox list --json`` document."""
+    return {"messages": [message_view(m) for m in messages]}
+
+
+def report_view(report: SendReport) -> SendReportShape:
+    """The ``outbox send --json`` document (also the details of :func:`undelivered`)."""
+    return {
+        "sent": [message_view(m) for m in report.sent],
+        "failed": [message_view(m) for m in report.failed],
+        "already_sent": report.already_sent,
+    }
+
+
+def undelivered(report: SendReport) -> DeliveryFailed | None:
+    """The error to report when some e-mails of ``report`` could not be sent."""
+    if not report.failed:
+        return None
+    tried = len(report.sent) + len(report.failed)
+    return DeliveryFailed(
+        f"{len(report.failed)} of {tried} e-mails could not be sent; "
+        "they stay in the outbox for the next `cinema outbox send`",
+        **report_view(report),
+    )
+
+
+# -- keys --------------------------------------------------------------------------------------
+class KeyShape(TypedDict):
+    key_id: str
+    public_key_pem: str
+    created_at: str
+    active: bool
+    """The key that signs new tickets (older keys still verify theirs)."""
+
+
+class KeysShape(TypedDict):
+    keys: list[KeyShape]
+
+
+class KeysRotatedShape(TypedDict):
+    active: str
+    """The new key's id."""
+    keys: list[KeyShape]
+
+
+def key_view(key: SigningKeyInfo, public_key_pem: str) -> KeyShape:
+    """One signing key: its public half only."""
+    return {
+        "key_id": key.key_id,
+        "public_key_pem": public_key_pem,
+        "created_at": key.created_at,
+        "active": key.active,
+    }
+
+
+def keys_view(keys: Iterable[tuple[SigningKeyInfo, str]]) -> KeysShape:
+    """``keys public --json``: each key with its public PEM, oldest first."""
+    return {"keys": [key_view(key, pem) for key, pem in keys]}
+
+
+def rotated_view(active: str, keys: Iterable[tuple[SigningKeyInfo, str]]) -> KeysRotatedShape:
+    """``keys rotate --json``: the new active key's id and every key."""
+    return {"active": active, "keys": [key_view(key, pem) for key, pem in keys]}
+
+
+# -- db ----------------------------------------------------------------------------------------
+class SchemaShape(TypedDict):
+    version: int | None
+    """``null`` for an empty database."""
+    supported: int
+    state: str
+    """``current``, ``outdated``, ``newer`` or ``empty``."""
+
+
+class DbInfoShape(TypedDict):
+    backend: str
+    url: str
+    """Without the password."""
+    schema: SchemaShape
+    counts: dict[str, int] | None
+    """Records per kind; ``null`` unless the schema is current (or the store empty)."""
+
+
+class DbUpgradeShape(TypedDict):
+    backend: str
+    url: str
+    from_version: int
+    """0 when the database had no schema yet."""
+    to_version: int
+    upgraded: bool
+
+
+class StoreRefShape(TypedDict):
+    backend: str
+    url: str
+
+
+DbCopyShape = TypedDict(
+    "DbCopyShape", {"from": StoreRefShape, "to": StoreRefShape, "counts": dict[str, int]}
+)
+"""``db copy --json``: both stores and the records per kind now in the target."""
+
+
+def db_info_view(info: StoreInfo) -> DbInfoShape:
+    """The ``db info --json`` document."""
+    return {
+        "backend": info.backend,
+        "url": info.url,
+        "schema": {
+            "version": info.schema.version,
+            "supported": info.schema.supported,
+            "state": info.schema.state,
+        },
+        "counts": dict(info.counts) if info.counts is not None else None,
+    }
+
+
+def db_upgrade_view(result: SchemaUpgrade) -> DbUpgradeShape:
+    """The ``db upgrade --json`` document."""
+    return {
+        "backend": result.backend,
+        "url": result.url,
+        "from_version": result.from_version,
+        "to_version": result.to_version,
+        "upgraded": result.upgraded,
+    }
+
+
+def db_copy_view(result: CopyReport) -> DbCopyShape:
+    """The ``db copy --json`` document."""
+    return {
+        "from": {"backend": result.source.backend, "url": result.source.url},
+        "to": {"backend": result.target.backend, "url": result.target.url},
+        "counts": dict(result.counts),
+    }
