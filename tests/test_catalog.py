@@ -24,7 +24,7 @@ from cinema_cli.domain.errors import (
 from cinema_cli.domain.models import City, ClaimKind, Room, SeatClaim, Showing, Theater
 from cinema_cli.services import catalog
 from cinema_cli.services.catalog import fold_text, title_matches
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 
 

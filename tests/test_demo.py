@@ -17,7 +17,7 @@ from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.layout import parse_layout
 from cinema_cli.services import demo
 from cinema_cli.services.ports.storage import ShowingQuery
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 
 ROOT = Path(__file__).resolve().parents[1]

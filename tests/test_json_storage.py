@@ -15,8 +15,8 @@ import pytest
 from catalog_builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
-from cinema_cli.storage import json_files
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
+from cinema_cli.storage.json import files as json_files
 
 
 def _stocked(folder: Path) -> JsonStorage:
@@ -136,11 +136,11 @@ def test_a_commit_interrupted_after_its_journal_is_finished_by_the_next_process(
     data = tmp_path / "data"
     storage = _stocked(data)
 
-    def crash_once_committed(files: json_files._Files) -> None:
+    def crash_once_committed(files: json_files.DataFiles) -> None:
         if (files.root / json_files.JOURNAL).exists():
             raise SystemExit("killed between the journal and the renames")
 
-    monkeypatch.setattr(json_files._Files, "apply_journal", crash_once_committed)
+    monkeypatch.setattr(json_files.DataFiles, "apply_journal", crash_once_committed)
     with pytest.raises(SystemExit):
         _hold(storage, "R1", ["A1", "A2"])
     monkeypatch.undo()

@@ -18,7 +18,7 @@ from catalog_builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.cli.app import app
 from cinema_cli.domain.errors import InvalidInput
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from ticket_support import stock
 
 runner = CliRunner()

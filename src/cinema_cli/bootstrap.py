@@ -41,6 +41,7 @@ class Runtime:
             self.settings.storage_url,
             self.settings.data_dir,
             lock_timeout=self.settings.lock_timeout,
+            database=self.settings.database,
         )
 
     # -- booking (issue 3) ---------------------------------------------------------------------

@@ -19,8 +19,8 @@ from cinema_cli.domain.errors import (
     UnknownSchema,
 )
 from cinema_cli.services.ports.storage import ShowingQuery
-from cinema_cli.storage import sql_schema
 from cinema_cli.storage.sql import SqlStorage, sqlite_path
+from cinema_cli.storage.sql import schema as sql_schema
 
 RawSql = Callable[[str], list[Any]]
 
