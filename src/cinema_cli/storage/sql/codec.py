@@ -34,6 +34,7 @@ from cinema_cli.storage.sql.driver import Database, Params, Row
 
 
 def dumps(value: Any) -> str:
+    """JSON text for a TEXT column (lists, prices, audit details)."""
     return orjson.dumps(value).decode()
 
 

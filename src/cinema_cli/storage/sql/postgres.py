@@ -27,6 +27,8 @@ _ADVISORY_KEY = 7_310_531_223
 
 
 class PostgresDatabase(Database):
+    """A PostgreSQL connection from a pool sized by :class:`~cinema_cli.config.DatabaseSettings`."""
+
     dialect = "postgresql"
     for_update = " FOR UPDATE"
 

@@ -33,6 +33,8 @@ def sqlite_path(url: str) -> str:
 
 
 class SqliteDatabase(Database):
+    """A SQLite file: instants as fixed-width UTC text, amounts as exact decimal text."""
+
     dialect = "sqlite"
     for_update = ""
 
