@@ -9,8 +9,9 @@ PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_
 ``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
 
 This module is the one reader of ``CINEMA_*`` variables; everything else gets them from
-:class:`Settings`. (The CLI's error reporting peeks at ``CINEMA_DEBUG`` itself, because it
-must work when reading the settings is what failed.)
+:class:`Settings`. Two exceptions belong to the front door: its error reporting peeks at
+``CINEMA_DEBUG`` because it must work when reading the settings is what failed, and Typer
+maps ``CINEMA_DATA_DIR`` / ``CINEMA_STORAGE`` onto ``--data-dir`` / ``--storage``.
 """
 
 from __future__ import annotations

@@ -105,7 +105,9 @@ def copy(
     settings = runtime().settings
 
     def opener(url: str) -> Storage:
-        return open_storage(url, settings.data_dir, lock_timeout=settings.lock_timeout)
+        return open_storage(
+            url, settings.data_dir, lock_timeout=settings.lock_timeout, database=settings.database
+        )
 
     document: dict[str, Any] = admin.copy_data(from_url, to_url, opener=opener)
     if json:
