@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+# The registry of record kinds lives with the storage port; it is offered here too, beside
+# the functions that convert each kind's records.
 from cinema_cli.services.ports.storage import RECORD_TYPES
 
 __all__ = ["RECORD_TYPES", "RecordError", "from_record", "to_record"]
