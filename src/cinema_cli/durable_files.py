@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -58,7 +57,8 @@ def write_temp(path: Path, data: bytes) -> Path:
     at once behind a journal (the JSON backend). The name starts with a dot and ends
     with ``.tmp``; it is unique, so concurrent writers never share a temporary file.
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.urandom, not secrets: importing secrets loads hmac and OpenSSL (~20 ms at start-up).
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         # The umask may have taken bits away from FILE_MODE; the file gets exactly it.
