@@ -454,18 +454,15 @@ def all_records(catalog: Catalog, slots: list[Slot], sales: list[Sale],
 def check_records(records: Iterator[tuple[str, dict[str, Any]]], per_kind: int = 20) -> None:
     """Rebuild the first records of each kind as domain entities and check that they
     turn back into the same dict, so the generator never drifts from the schema."""
-    from cinema_cli.domain import models
+    from cinema_cli.services.ports.storage import RECORD_TYPES
     from cinema_cli.storage.records import from_record, to_record
 
-    classes = {"city": models.City, "theater": models.Theater, "movie": models.Movie,
-               "showing": models.Showing, "claim": models.SeatClaim, "user": models.User,
-               "booking": models.Booking}
     seen: dict[str, int] = {}
     for kind, data in records:
         if seen.get(kind, 0) >= per_kind:
             continue
         seen[kind] = seen.get(kind, 0) + 1
-        again = to_record(from_record(classes[kind], data))
+        again = to_record(from_record(RECORD_TYPES[kind], data))
         if again != data:
             raise SystemExit(f"generator drift in {kind}: {data!r}\n  != {again!r}")
 
@@ -538,8 +535,8 @@ def _storage_fingerprint() -> str:
 
     package = Path(cinema_cli.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted([*package.glob("storage/*.py"), package / "domain" / "models.py"]):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted([*package.glob("storage/**/*.py"), package / "domain" / "models.py"]):
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from cinema_cli.domain.models import *
-from cinema_cli.storage.sql import _BOOKING_SQL, _CLAIM_SQL, _TICKET_SQL, SqlStorage
+from cinema_cli.storage.sql import SqlStorage
+from cinema_cli.storage.sql.statements import BOOKING_SQL, CLAIM_SQL, TICKET_SQL
 
 url = sys.argv[1]
 t0 = time.time()
@@ -116,13 +117,13 @@ with s.transaction() as tx:
                 )
             )
         if len(b_rows) >= 20000:
-            db.run_many(_BOOKING_SQL, b_rows)
-            db.run_many(_TICKET_SQL, t_rows)
-            db.run_many(_CLAIM_SQL, c_rows)
+            db.run_many(BOOKING_SQL, b_rows)
+            db.run_many(TICKET_SQL, t_rows)
+            db.run_many(CLAIM_SQL, c_rows)
             b_rows, t_rows, c_rows = [], [], []
-    db.run_many(_BOOKING_SQL, b_rows)
-    db.run_many(_TICKET_SQL, t_rows)
-    db.run_many(_CLAIM_SQL, c_rows)
+    db.run_many(BOOKING_SQL, b_rows)
+    db.run_many(TICKET_SQL, t_rows)
+    db.run_many(CLAIM_SQL, c_rows)
 print("bookings", time.time() - t0, flush=True)
 s._db.run("ANALYZE")
 s._db.commit() if False else None

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from booking_support import APPROVED, DECLINED, seed_catalog
 from cinema_cli.cli.app import app
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 
 NOW = "2026-11-29T00:00:00Z"
 

@@ -19,7 +19,7 @@ from cinema_cli.domain.errors import CancellationClosed, HoldExpired
 from cinema_cli.domain.models import BookingStatus, TicketStatus
 from cinema_cli.services import booking as box
 from cinema_cli.services.cancellation import cancel
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 from ticket_support import SHOW_STARTS, keyring, stock
 

@@ -28,7 +28,7 @@ from cinema_cli.present import catalog as present
 from cinema_cli.services import catalog, seats
 from cinema_cli.services.catalog import fold_text, title_matches
 from cinema_cli.services.reservations import reserve
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 
 

@@ -23,7 +23,7 @@ from cinema_cli.domain.errors import (
 from cinema_cli.domain.models import TicketStatus
 from cinema_cli.present.tickets import checkin_view
 from cinema_cli.services.checkin import check_in, check_offline
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, keyring, sell, stock
 

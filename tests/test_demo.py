@@ -18,7 +18,7 @@ from cinema_cli.domain.layout import parse_layout
 from cinema_cli.present.demo import demo as present_demo
 from cinema_cli.services import demo, demo_plan
 from cinema_cli.services.ports.storage import ShowingQuery
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from cinema_cli.cli.app import app
 from cinema_cli.services.ports.storage import ShowingQuery
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 
 ROOT = Path(__file__).parent.parent
 CATALOG = Path(__file__).parent / "data" / "imports-theaters.json"

@@ -6,6 +6,8 @@ Behaviour shared by every backend lives in tests/contract/.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,8 +17,9 @@ import pytest
 from catalog_builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
-from cinema_cli.storage import json_files
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.durable_files import write_private
+from cinema_cli.storage.json import JsonStorage
+from cinema_cli.storage.json import files as json_files
 
 
 def _stocked(folder: Path) -> JsonStorage:
@@ -74,6 +77,29 @@ def test_files_are_private_to_the_owner(tmp_path: Path) -> None:
     for path in data.rglob("*"):
         expected = 0o700 if path.is_dir() else 0o600
         assert path.stat().st_mode & 0o777 == expected, path
+
+
+def test_the_private_write_is_owner_only_whatever_the_umask_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "ledger.json"
+    old_umask = os.umask(0o277)  # would leave a new file read-only for the owner
+    try:
+        write_private(target, b"first")
+    finally:
+        os.umask(old_umask)
+    assert target.read_bytes() == b"first"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+    def failing_replace(src: Path, dst: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space left"):
+        write_private(target, b"second")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
 
 
 def test_a_hold_rewrites_the_showing_not_the_catalog_or_programme(tmp_path: Path) -> None:
@@ -136,11 +162,11 @@ def test_a_commit_interrupted_after_its_journal_is_finished_by_the_next_process(
     data = tmp_path / "data"
     storage = _stocked(data)
 
-    def crash_once_committed(files: json_files._Files) -> None:
+    def crash_once_committed(files: json_files.DataFiles) -> None:
         if (files.root / json_files.JOURNAL).exists():
             raise SystemExit("killed between the journal and the renames")
 
-    monkeypatch.setattr(json_files._Files, "apply_journal", crash_once_committed)
+    monkeypatch.setattr(json_files.DataFiles, "apply_journal", crash_once_committed)
     with pytest.raises(SystemExit):
         _hold(storage, "R1", ["A1", "A2"])
     monkeypatch.undo()

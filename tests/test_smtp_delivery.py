@@ -22,7 +22,7 @@ from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.present.admin import undelivered
 from cinema_cli.services.outbox import send_outbox
 from cinema_cli.services.ports.mail import OutboxMessage
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from ticket_support import stock
 
 runner = CliRunner()

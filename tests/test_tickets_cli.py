@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from catalog_builders import NOW
 from cinema_cli.cli.app import app
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
 
 CARD = "4242 4242 4242 4242"

@@ -43,7 +43,12 @@ class Runtime:
         """Open another store (``db copy``); the caller closes it."""
         from cinema_cli.storage import open_storage
 
-        return open_storage(url, self.settings.data_dir, lock_timeout=self.settings.lock_timeout)
+        return open_storage(
+            url,
+            self.settings.data_dir,
+            lock_timeout=self.settings.lock_timeout,
+            database=self.settings.database,
+        )
 
     # -- booking -------------------------------------------------------------------------------
     @cached_property

@@ -4,7 +4,14 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
-(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_DEBUG``, ``NO_COLOR``.
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
+PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
+``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
+
+This module is the one reader of ``CINEMA_*`` variables; everything else gets them from
+:class:`Settings`. Two exceptions belong to the front door: its error reporting peeks at
+``CINEMA_DEBUG`` because it must work when reading the settings is what failed, and Typer
+maps ``CINEMA_DATA_DIR`` / ``CINEMA_STORAGE`` onto ``--data-dir`` / ``--storage``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cinema_cli.domain.errors import InvalidInput
+from cinema_cli.domain.errors import InvalidInput, StorageUnavailable
 from cinema_cli.services.ports.clock import Clock
 
 
@@ -45,6 +52,19 @@ def _env_number(name: str, default: float, *, minimum: float, maximum: float) ->
     return value
 
 
+def _env_whole(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise StorageUnavailable(f"{name}: {raw!r} is not a whole number", field=name) from None
+    if value < 0:
+        raise StorageUnavailable(f"{name}: must not be negative, got {raw}", field=name)
+    return value
+
+
 def parse_instant(text: str, *, name: str) -> datetime:
     """Parse an ISO 8601 instant with an offset (or ``Z``) into aware UTC."""
     try:
@@ -59,6 +79,33 @@ def parse_instant(text: str, *, name: str) -> datetime:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """How the SQL backend connects to PostgreSQL (SQLite needs none of it).
+
+    A ``?connect_timeout=N`` in the storage URL wins over :attr:`connect_timeout`.
+    """
+
+    connect_timeout: int = 5
+    """Seconds to wait for the server before giving up (exit 7)."""
+    pool_size: int = 5
+    """Connections kept open per process."""
+    max_overflow: int = 5
+    """Extra connections beyond the pool."""
+    pool_timeout: int = 30
+    """Seconds to wait for a free pooled connection."""
+
+    @classmethod
+    def from_env(cls) -> DatabaseSettings:
+        """The ``CINEMA_DB_*`` variables; a bad one is a storage error (exit 7)."""
+        return cls(
+            connect_timeout=_env_whole("CINEMA_DB_CONNECT_TIMEOUT", 5),
+            pool_size=_env_whole("CINEMA_DB_POOL_SIZE", 5),
+            max_overflow=_env_whole("CINEMA_DB_MAX_OVERFLOW", 5),
+            pool_timeout=_env_whole("CINEMA_DB_POOL_TIMEOUT", 30),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a command needs to know about where and how to run."""
 
@@ -70,6 +117,7 @@ class Settings:
     smtp_url: str | None = None
     fixed_now: datetime | None = None
     debug: bool = False
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -97,6 +145,7 @@ class Settings:
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
+            database=DatabaseSettings.from_env(),
         )
 
     def clock(self) -> Clock:

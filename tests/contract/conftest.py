@@ -69,7 +69,7 @@ def make_backend(
             fake = FakeStorage()
             backend = Backend(name, lambda: fake, "fake://")
         elif name == "json":
-            from cinema_cli.storage.json_files import JsonStorage
+            from cinema_cli.storage.json import JsonStorage
 
             folder = tmp_path / f"json-{n}"
             backend = Backend(

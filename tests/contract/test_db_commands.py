@@ -34,7 +34,7 @@ def data_dir(tmp_path: Path) -> Path:
 def test_copy_carries_everything_from_json_to_sqlite_to_postgresql_and_back(
     make_backend: Callable[[str], Backend], data_dir: Path, postgres_server: Any, tmp_path: Path
 ) -> None:
-    from cinema_cli.storage.json_files import JsonStorage
+    from cinema_cli.storage.json import JsonStorage
 
     original = JsonStorage(data_dir)
     fill(original)
@@ -58,7 +58,7 @@ def test_copy_carries_everything_from_json_to_sqlite_to_postgresql_and_back(
 
 def test_copy_refuses_a_target_that_holds_data(sql_backend: Backend, data_dir: Path) -> None:
     fill(sql_backend.open())
-    from cinema_cli.storage.json_files import JsonStorage
+    from cinema_cli.storage.json import JsonStorage
 
     fill(JsonStorage(data_dir))
 
@@ -135,7 +135,7 @@ def test_a_real_process_reports_an_unreachable_server_without_traceback_or_passw
 
 
 def test_a_real_process_copies_into_a_fresh_sqlite_file(tmp_path: Path) -> None:
-    from cinema_cli.storage.json_files import JsonStorage
+    from cinema_cli.storage.json import JsonStorage
 
     fill(JsonStorage(tmp_path / "data"))
     env = {**os.environ, "CINEMA_DATA_DIR": str(tmp_path / "data")}

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import contract_builders as b
 import pytest
 from contract_backends import Backend
 
+from cinema_cli.config import DatabaseSettings, Settings
 from cinema_cli.domain.errors import (
     LockTimeout,
     SchemaOutdated,
@@ -19,8 +21,8 @@ from cinema_cli.domain.errors import (
     UnknownSchema,
 )
 from cinema_cli.services.ports.storage import ShowingQuery
-from cinema_cli.storage import sql_schema
 from cinema_cli.storage.sql import SqlStorage, sqlite_path
+from cinema_cli.storage.sql import schema as sql_schema
 
 RawSql = Callable[[str], list[Any]]
 
@@ -217,6 +219,22 @@ def test_sqlite_urls_name_relative_and_absolute_files() -> None:
     assert sqlite_path("sqlite:////var/lib/cinema.db") == "/var/lib/cinema.db"
     assert sqlite_path("sqlite+pysqlite:///data/c.db?mode=rw") == "data/c.db"
     assert sqlite_path("sqlite://") == ":memory:"
+
+
+def test_postgresql_connection_settings_are_read_once_with_the_other_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CINEMA_DB_POOL_SIZE", "7")
+    monkeypatch.setenv("CINEMA_DB_CONNECT_TIMEOUT", "")
+    settings = Settings.from_env(data_dir=tmp_path)
+    assert settings.database == DatabaseSettings(pool_size=7)
+
+    monkeypatch.setenv("CINEMA_DB_POOL_TIMEOUT", "soon")
+    with pytest.raises(StorageUnavailable, match="CINEMA_DB_POOL_TIMEOUT: 'soon' is not a whole"):
+        Settings.from_env(data_dir=tmp_path)
+    monkeypatch.setenv("CINEMA_DB_POOL_TIMEOUT", "-1")
+    with pytest.raises(StorageUnavailable, match="must not be negative, got -1"):
+        Settings.from_env(data_dir=tmp_path)
 
 
 # -- indexes ---------------------------------------------------------------------------------------

@@ -32,9 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cinema_cli.adapters.files import private_dir, write_private
+from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import utc_text
+from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
 from cinema_cli.services.ports.tickets import ETicketDocument
 

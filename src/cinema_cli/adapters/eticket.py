@@ -16,7 +16,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cinema_cli.adapters.files import child, private_dir, safe_name, write_private
+from cinema_cli.adapters.files import child, private_dir, safe_name
+from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
 
 if TYPE_CHECKING:

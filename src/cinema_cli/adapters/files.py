@@ -1,11 +1,11 @@
-"""Owner-only files and folders, written atomically (temp file + fsync + rename)."""
+"""Owner-only folders and safe file names for the adapters' files.
+
+The files themselves are written by :func:`cinema_cli.durable_files.write_private`.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import secrets
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -34,27 +34,4 @@ def child(folder: Path, name: str) -> Path:
     path = folder / safe_name(name)
     if path.parent != folder:  # pragma: no cover - safe_name removes separators
         raise ValueError(f"{name!r} escapes {folder}")
-    return path
-
-
-def write_private(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` as an owner-only (0600) file, atomically and durably."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-        # The rename itself must reach the disk too: the payment ledger is a record of money.
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     return path

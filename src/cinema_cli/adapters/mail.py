@@ -17,8 +17,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from cinema_cli.adapters.files import child, private_dir, write_private
+from cinema_cli.adapters.files import child, private_dir
 from cinema_cli.domain.times import person_time
+from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cinema_cli.adapters.files import private_dir, write_private
+from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import (
     CorruptData,
     IdempotencyKeyReused,
@@ -34,6 +34,7 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
+from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.payments import Charge
 
 DECLINED_TEST_CARDS = {

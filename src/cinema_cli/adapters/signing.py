@@ -17,8 +17,6 @@ touch a ticket code do not pay for loading it.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +40,7 @@ from cinema_cli.domain.ticket_codes import (
     key_id_of,
     split_code,
 )
+from cinema_cli.durable_files import write_private
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -62,22 +61,6 @@ class KeyInfo:
     key_id: str
     created_at: str
     active: bool
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a new file readable by the owner only, atomically (temp file + rename)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.chmod(0o600)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def ensure_private_dir(folder: Path) -> Path:
@@ -123,7 +106,7 @@ class KeyRing:
         return data
 
     def _write_index(self, data: dict[str, Any]) -> None:
-        _write_private(self._index_path, json.dumps(data, indent=2).encode("utf-8") + b"\n")
+        write_private(self._index_path, json.dumps(data, indent=2).encode("utf-8") + b"\n")
 
     def _lock(self) -> Any:
         from filelock import FileLock
@@ -149,7 +132,7 @@ class KeyRing:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        _write_private(self.folder / f"{key_id}.pem", pem)
+        write_private(self.folder / f"{key_id}.pem", pem)
         self._private[key_id] = private
         return key_id
 

@@ -12,21 +12,29 @@ from typing import TYPE_CHECKING
 from cinema_cli.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from cinema_cli.config import DatabaseSettings
     from cinema_cli.services.ports.storage import Storage
 
 
-def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Storage:
+def open_storage(
+    url: str,
+    data_dir: Path,
+    *,
+    lock_timeout: float = 10.0,
+    database: DatabaseSettings | None = None,
+) -> Storage:
     """Open the backend named by ``url``.
 
     ``json`` is the JSON backend in ``data_dir``; ``json:///path`` one in that folder;
-    ``sqlite:///path`` and ``postgresql+psycopg://...`` the SQL backend.
+    ``sqlite:///path`` and ``postgresql+psycopg://...`` the SQL backend, which connects
+    to PostgreSQL as ``database`` says (the defaults when ``None``).
     """
     if url in ("", "json"):
-        from cinema_cli.storage.json_files import JsonStorage
+        from cinema_cli.storage.json import JsonStorage
 
         return JsonStorage(data_dir, lock_timeout=lock_timeout)
     if url.startswith("json://"):
-        from cinema_cli.storage.json_files import JsonStorage
+        from cinema_cli.storage.json import JsonStorage
 
         folder = url.removeprefix("json://")
         if not folder:
@@ -35,7 +43,7 @@ def open_storage(url: str, data_dir: Path, *, lock_timeout: float = 10.0) -> Sto
     if url.startswith(("sqlite:", "postgresql")):
         from cinema_cli.storage.sql import SqlStorage
 
-        return SqlStorage(url, lock_timeout=lock_timeout)
+        return SqlStorage(url, lock_timeout=lock_timeout, database=database)
     raise InvalidInput(
         f"--storage / CINEMA_STORAGE: unknown storage {url!r}; use json, json:///folder, "
         "sqlite:///file.db or postgresql+psycopg://user@host/db",

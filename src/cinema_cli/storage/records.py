@@ -13,34 +13,13 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from cinema_cli.domain.models import (
-    AuditEntry,
-    Booking,
-    City,
-    IdempotencyRecord,
-    Movie,
-    Reservation,
-    SeatClaim,
-    Showing,
-    Theater,
-    User,
-)
+# The registry of record kinds lives with the storage port; it is offered here too, beside
+# the functions that convert each kind's records.
+from cinema_cli.services.ports.storage import RECORD_TYPES
+
+__all__ = ["RECORD_TYPES", "RecordError", "from_record", "to_record"]
 
 T = TypeVar("T")
-
-RECORD_TYPES: dict[str, type[Any]] = {
-    "city": City,
-    "theater": Theater,
-    "movie": Movie,
-    "showing": Showing,
-    "reservation": Reservation,
-    "claim": SeatClaim,
-    "user": User,
-    "booking": Booking,
-    "idempotency": IdempotencyRecord,
-    "audit": AuditEntry,
-}
-"""The entity behind each kind of record of ``Storage.dump`` / ``Storage.load``."""
 
 
 class RecordError(ValueError):

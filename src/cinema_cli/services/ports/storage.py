@@ -1,7 +1,7 @@
 """The storage port: what the services need from any backend.
 
 One interface, one contract test suite (``tests/contract``), several backends:
-``json_files`` (TinyDB files, the default) and ``sql`` (SQLite, PostgreSQL).
+``storage.json`` (TinyDB files, the default) and ``storage.sql`` (SQLite, PostgreSQL).
 
 Reads on :class:`Storage` see committed data and take no lock. Every
 read-check-write happens inside ``with storage.transaction() as tx:``; the
@@ -17,11 +17,12 @@ replaced in the same transaction that claims the seat.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Final, Protocol, runtime_checkable
 
 from cinema_cli.domain.models import (
     AuditEntry,
@@ -52,19 +53,25 @@ class ShowingQuery:
     include_cancelled: bool = False
 
 
-RECORD_KINDS = (
-    "city",
-    "theater",
-    "movie",
-    "showing",
-    "reservation",
-    "claim",
-    "user",
-    "booking",
-    "idempotency",
-    "audit",
+RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
+    {
+        "city": City,
+        "theater": Theater,
+        "movie": Movie,
+        "showing": Showing,
+        "reservation": Reservation,
+        "claim": SeatClaim,
+        "user": User,
+        "booking": Booking,
+        "idempotency": IdempotencyRecord,
+        "audit": AuditEntry,
+    }
 )
-"""Kinds yielded by :meth:`Storage.dump`, in an order that :meth:`Storage.load` can replay."""
+"""The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
+records hold, in an order that :meth:`Storage.load` can replay (parents first)."""
+
+RECORD_KINDS: Final[tuple[str, ...]] = tuple(RECORD_TYPES)
+"""Kinds yielded by :meth:`Storage.dump`, in :data:`RECORD_TYPES` order."""
 
 
 class Reader(Protocol):

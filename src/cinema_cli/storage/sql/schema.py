@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import re
 
+from cinema_cli.services.ports.storage import RECORD_KINDS
+
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
 
@@ -235,6 +237,22 @@ TABLES = (
     "audit_log",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
+
+_TABLE_OF_KIND = {
+    "city": "cities",
+    "theater": "theaters",
+    "movie": "movies",
+    "showing": "showings",
+    "reservation": "reservations",
+    "claim": "seat_claims",
+    "user": "users",
+    "booking": "bookings",
+    "idempotency": "idempotency_keys",
+    "audit": "audit_log",
+}
+KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
+"""The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in
+that order (a kind added to the registry without a table here fails at import)."""
 
 
 def code_version() -> int:

@@ -1,0 +1,95 @@
+"""Owner-only files written atomically and durably: the one way cinema-cli writes a file.
+
+Data files, the payment ledger, signing keys, tickets and e-mails all hold something
+for the owner's eyes only and must never be seen half-written. Each is written to a
+fresh temporary file beside its final name (mode 0600), flushed to disk, renamed over
+the final name, and the rename itself is flushed by syncing the folder. Standard
+library only: both the storage backends and the adapters use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+FILE_MODE = 0o600
+"""Files: read and written by the owner only."""
+DIR_MODE = 0o700
+"""Folders: entered and listed by the owner only."""
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush ``folder``'s entries (a rename or a new file in it) to disk."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each owner-only.
+
+    ``mkdir(parents=True)`` would give the parents the umask's mode.
+    """
+    if folder.is_dir():
+        return
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=DIR_MODE)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty and owner-only unless it exists (for files others fill in)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new owner-only temporary file beside ``path`` and flush it to disk.
+
+    The caller renames it over ``path`` (see :func:`write_private`), or several of them
+    at once behind a journal (the JSON backend). The name starts with a dot and ends
+    with ``.tmp``; it is unique, so concurrent writers never share a temporary file.
+    """
+    # os.urandom, not secrets: importing secrets loads hmac and OpenSSL (~20 ms at start-up).
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        # The umask may have taken bits away from FILE_MODE; the file gets exactly it.
+        os.fchmod(descriptor, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            written = os.write(descriptor, view)
+            view = view[written:]
+        os.fsync(descriptor)
+    except BaseException:
+        os.close(descriptor)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    os.close(descriptor)
+    return temporary
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` as an owner-only file, atomically and durably.
+
+    Readers see the old content or the new one, never a mix; after a crash the file
+    holds one of them. The folder must exist. Returns ``path``.
+    """
+    temporary = write_temp(path, data)
+    try:
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    # The rename itself must reach the disk too: the payment ledger is a record of money.
+    fsync_dir(path.parent)
+    return path

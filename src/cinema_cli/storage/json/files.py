@@ -1,0 +1,142 @@
+"""The data folder's files: read and checked, and committed all at once through a journal."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cinema_cli.domain.errors import CorruptData, StorageError, UnknownSchema
+from cinema_cli.domain.models import SCHEMA_VERSION
+from cinema_cli.durable_files import fsync_dir, make_private_dirs, write_temp
+
+JOURNAL = "journal.json"
+"""Present in the data folder only while a multi-file commit is applied."""
+
+
+def _write_temp(path: Path, payload: bytes) -> Path:
+    make_private_dirs(path.parent)
+    return write_temp(path, payload)
+
+
+def encode(tables: Mapping[str, Any]) -> bytes:
+    """A data file's bytes: the schema version and TinyDB's tables."""
+    return orjson.dumps({"cinema_schema": SCHEMA_VERSION, "tables": tables})
+
+
+def _storage_error_from_os(error: OSError, path: Path) -> StorageError:
+    if error.errno == errno.ENOSPC:
+        return StorageError(
+            f"no space left on the device while writing {path}; nothing was changed",
+            code="disk_full",
+            path=str(path),
+        )
+    return StorageError(
+        f"cannot write {path}: {error.strerror or error}; nothing was changed", path=str(path)
+    )
+
+
+class DataFiles:
+    """Reads and durably commits the data folder's files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, path: Path) -> dict[str, Any] | None:
+        """The TinyDB tables of ``path``, or ``None`` when the file does not exist."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise CorruptData(f"{path} is a folder, not a data file", path=str(path)) from None
+        except OSError as error:
+            raise StorageError(
+                f"cannot read {path}: {error.strerror or error}", path=str(path)
+            ) from None
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            what = "empty" if not raw.strip() else "truncated or not valid JSON"
+            raise CorruptData(
+                f"data file {path} is {what}; it was left untouched. Restore it from a backup "
+                "or move it away to start afresh.",
+                path=str(path),
+            ) from None
+        if not isinstance(document, dict) or not isinstance(document.get("tables"), dict):
+            raise CorruptData(
+                f"data file {path} is not a cinema-cli data file; it was left untouched",
+                path=str(path),
+            )
+        version = document.get("cinema_schema")
+        if version != SCHEMA_VERSION:
+            raise UnknownSchema(
+                f"data file {path} has schema version {version!r}; this cinema-cli reads "
+                f"version {SCHEMA_VERSION}. Upgrade cinema-cli (or restore a matching backup).",
+                path=str(path),
+                version=version,
+            )
+        tables: dict[str, Any] = document["tables"]
+        return tables
+
+    def commit(self, changes: dict[Path, bytes]) -> None:
+        """Replace every file in ``changes`` at once: all of them land, or none."""
+        if not changes:
+            return
+        temps: list[tuple[Path, Path]] = []
+        try:
+            for path, payload in changes.items():
+                temps.append((_write_temp(path, payload), path))
+            if len(temps) == 1:
+                temp, path = temps[0]
+                temp.replace(path)
+                fsync_dir(path.parent)
+                return
+            journal = {
+                "renames": [
+                    [str(t.relative_to(self.root)), str(p.relative_to(self.root))] for t, p in temps
+                ]
+            }
+            journal_path = self.root / JOURNAL
+            journal_temp = _write_temp(journal_path, orjson.dumps(journal))
+            temps.append((journal_temp, journal_path))
+            journal_temp.replace(journal_path)
+            fsync_dir(self.root)
+        except OSError as error:
+            for temp, _ in temps:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+            raise _storage_error_from_os(error, temps[-1][1] if temps else self.root) from None
+        # Past the commit point the transaction has happened: finishing is idempotent, and if
+        # it fails here the next process to open the folder finishes it (like after a crash).
+        with contextlib.suppress(OSError):
+            self.apply_journal()
+
+    def apply_journal(self) -> None:
+        """Finish a multi-file commit that reached its journal (call under the write lock)."""
+        journal_path = self.root / JOURNAL
+        try:
+            journal = orjson.loads(journal_path.read_bytes())
+        except FileNotFoundError:
+            return
+        except orjson.JSONDecodeError:
+            raise CorruptData(
+                f"{journal_path} is damaged; it was left untouched", path=str(journal_path)
+            ) from None
+        folders = {self.root}
+        for temp_name, final_name in journal["renames"]:
+            temp, final = self.root / temp_name, self.root / final_name
+            if temp.exists():
+                temp.replace(final)
+            folders.add(final.parent)
+        for folder in folders:
+            fsync_dir(folder)
+        journal_path.unlink()
+        fsync_dir(self.root)
+
+    def journal_pending(self) -> bool:
+        return (self.root / JOURNAL).exists()

@@ -1,0 +1,99 @@
+"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on SQLAlchemy.
+
+:class:`Database` is what the backend needs from a connection; :mod:`.sqlite` and
+:mod:`.postgres` implement it and translate their drivers' errors into ours.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+Row = Sequence[Any]
+Params = dict[str, Any]
+
+
+class UniqueViolation(Exception):
+    """A unique or primary key constraint refused a row (translated from the driver)."""
+
+
+class Retryable(Exception):
+    """A deadlock or serialization failure: the step may succeed when tried again."""
+
+
+class Database(ABC):
+    """What the backend needs from a database connection."""
+
+    dialect: str
+    for_update: str
+    """Suffix that locks the selected rows until the unit of work ends ("" on SQLite)."""
+    ts_in: Callable[[datetime], Any]
+    ts_out: Callable[[Any], datetime]
+    amount_in: Callable[[Decimal], Any]
+
+    @abstractmethod
+    def rows(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Every row of one query."""
+
+    @abstractmethod
+    def run(self, sql: str, params: Params | None = None) -> int:
+        """Execute one statement; the number of rows it changed."""
+
+    @abstractmethod
+    def run_many(self, sql: str, rows: list[Params]) -> None:
+        """Execute one statement once per parameter set (bulk writes)."""
+
+    @abstractmethod
+    def stream(self, sql: str) -> Iterator[Row]:
+        """Rows of a large query without holding them all in memory."""
+
+    @abstractmethod
+    def begin(self) -> None:
+        """Begin a write transaction (SQLite: BEGIN IMMEDIATE, the one writer)."""
+
+    @abstractmethod
+    def begin_snapshot(self) -> None:
+        """Begin a read-only transaction that sees one consistent state (for dumps)."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Commit the transaction durably."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Undo the transaction."""
+
+    @abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested step: when it raises, its writes are undone and the transaction goes on."""
+
+    def end_read(self) -> None:  # noqa: B027 - a no-op unless the dialect needs it (PostgreSQL)
+        """End the implicit transaction of a lock-free read (PostgreSQL)."""
+
+    def enable_wal(self) -> None:  # noqa: B027 - only SQLite has a journal mode to set
+        """Let readers read while one process writes (SQLite's WAL mode, kept in the file)."""
+
+    def lock_schema(self) -> None:  # noqa: B027 - SQLite's single writer already excludes
+        """Inside a transaction: wait until no other process is upgrading the schema."""
+
+    @abstractmethod
+    def table_names(self) -> set[str]:
+        """The tables in the schema cinema-cli uses."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection (or return it to the pool)."""
+
+    @staticmethod
+    def amount_out(value: Any) -> Decimal:
+        return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for messages and ``db info``)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
