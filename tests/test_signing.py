@@ -159,3 +159,16 @@ def test_the_public_pem_never_contains_the_private_key(tmp_path: Path) -> None:
     private = (ring.folder / f"{ring.active_key_id()}.pem").read_text()
     assert "PRIVATE" not in pem and "PRIVATE KEY" in private
     assert private.splitlines()[1] not in pem
+
+
+def test_a_code_in_the_old_base45_form_still_verifies(tmp_path: Path) -> None:
+    from cinema_cli.domain.ticket_codes import base45_encode, split_code
+
+    codes = Ed25519TicketCodes(_ring(tmp_path))
+    code = codes.issue(CLAIMS)
+    assert " " not in code and "$" not in code
+    payload, message, signature = split_code(code)
+    old = base45_encode(message + signature)  # how every code was written before
+    assert old != code
+    assert codes.verify(old) == payload
+    assert PublicKeyVerifier(codes.keyring.public_pem().encode()).verify(old) == payload

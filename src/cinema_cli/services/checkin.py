@@ -9,6 +9,7 @@ from typing import Any
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
     InvalidInput,
+    InvalidTicket,
     NotValidNow,
     TicketNotFound,
     TicketRevoked,
@@ -23,7 +24,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     utc_text,
 )
-from cinema_cli.domain.ticket_codes import TicketPayload
+from cinema_cli.domain.ticket_codes import TicketPayload, canonical_code, looks_mangled
 from cinema_cli.services import audit
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Storage
@@ -64,6 +65,27 @@ def _check_window(payload: TicketPayload, now: datetime) -> None:
         )
 
 
+MANGLED_CODE_HINT = (
+    "a ticket code is one word of letters and digits; older codes hold spaces and $, "
+    "so put the code in single quotes ('CODE') or pipe it into `cinema checkin -`"
+)
+
+
+def _verified(verifier: TicketVerifier, text: str) -> tuple[str, TicketPayload]:
+    """The code as printed or typed (groups and line breaks allowed) and what it vouches for.
+
+    A text that is not even shaped like a code was most likely cut or expanded by a shell:
+    the refusal then says how to pass a code whole.
+    """
+    code = canonical_code(text)
+    try:
+        return code, verifier.verify(code)
+    except InvalidTicket as refused:
+        if looks_mangled(code):
+            raise InvalidTicket(refused.message, hint=MANGLED_CODE_HINT) from None
+        raise
+
+
 def _check_gate(gate: str | None) -> str | None:
     if gate is None:
         return None
@@ -90,7 +112,7 @@ def check_in(
     one code at the same moment admit it once.
     """
     gate = _check_gate(gate)
-    payload = verifier.verify(code)
+    code, payload = _verified(verifier, code)
     now = clock()
     _check_window(payload, now)
     with storage.transaction() as tx:
@@ -162,7 +184,7 @@ def check_in(
 
 def check_offline(verifier: TicketVerifier, clock: Clock, code: str) -> OfflineCheck:
     """Signature and validity window only: no data store, so no revocations and no reuse check."""
-    payload = verifier.verify(code)
+    _, payload = _verified(verifier, code)
     now = clock()
     _check_window(payload, now)
     return OfflineCheck(payload=payload, checked_at=now)
