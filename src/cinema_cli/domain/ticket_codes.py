@@ -19,10 +19,10 @@ Layout of version 1 (all integers big-endian, strings ASCII with a one-byte leng
 New codes are written in upper-case base32 (RFC 4648, no padding): 32 letters and digits,
 no space and nothing a shell expands, so ``cinema checkin CODE`` needs no quotes; every
 character is in the QR code's alphanumeric set (5.5 bits per character), so a typical ticket
-(about 120 bytes, 190 characters) still fits QR version 7 at error correction M. Codes issued
-before were written in base45 (RFC 9285), whose alphabet holds a space and ``$``; the signed
-bytes are the same, so those codes still verify. Printed codes are split into groups of four
-characters (:func:`code_groups`); :func:`canonical_code` reads them back.
+(about 120 bytes, 190 characters) fits QR version 8 at error correction M (base45: 7).
+Codes issued before were written in base45 (RFC 9285), whose alphabet holds a space and
+``$``; the signed bytes are the same, so those codes still verify. Printed codes are split
+into groups of four characters (:func:`code_groups`); :func:`canonical_code` reads them back.
 
 Decoding is strict (no case folding, no trimming, canonical base32 or base45 only, no
 trailing bytes), so every change to a code changes the signed bytes or is refused outright.
