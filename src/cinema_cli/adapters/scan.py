@@ -73,9 +73,9 @@ def _svg(image: Path) -> Image.Image:
         raise InvalidInput(
             f"--image: cannot read {image} ({error.strerror})", field="image"
         ) from None
-    except (SvgUnsupported, ValueError) as error:
+    except (SvgUnsupported, ValueError, ArithmeticError) as error:
         raise InvalidInput(
-            f"--image: cannot draw the SVG {image}: {error} is beyond the plain squares and "
-            f"lines of a QR code; give a {FORMATS}",
+            f"--image: cannot draw the SVG {image} (only the squares and lines of QR codes; "
+            f"not {error}); give a {FORMATS}",
             field="image",
         ) from None

@@ -46,9 +46,9 @@ def render_svg(path: Path) -> Image.Image:
     try:
         root = ElementTree.parse(path).getroot()
     except ElementTree.ParseError as error:
-        raise SvgUnsupported(f"not well-formed XML ({error})") from None
+        raise SvgUnsupported(f"malformed XML: {error}") from None
     if _local(root.tag) != "svg":
-        raise SvgUnsupported("the document is not an SVG picture")
+        raise SvgUnsupported(f"a <{_local(root.tag)}> document")
     x0, y0, width, height = _view_box(root)
     scale = TARGET_PIXELS / max(width, height)
     picture = Image.new("L", (math.ceil(width * scale), math.ceil(height * scale)), 255)
@@ -66,7 +66,7 @@ def _local(tag: str) -> str:
 
 def _length(text: str | None, whole: float = 0.0) -> float:
     if text is None:
-        raise SvgUnsupported("a length is missing")
+        raise SvgUnsupported("a shape without a size")
     text = text.strip()
     if text.endswith("%"):
         return float(text[:-1]) * whole / 100
@@ -84,7 +84,7 @@ def _view_box(root: ElementTree.Element) -> tuple[float, float, float, float]:
             return numbers[0], numbers[1], numbers[2], numbers[3]
     width, height = _length(root.get("width")), _length(root.get("height"))
     if width <= 0 or height <= 0:
-        raise SvgUnsupported("the picture has no size")
+        raise SvgUnsupported("a picture without a size")
     return 0.0, 0.0, width, height
 
 
