@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import stat
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -133,3 +135,59 @@ def test_the_calendar_event_is_valid_icalendar_text() -> None:
 
 def test_qr_png_is_deterministic() -> None:
     assert qr_png("abc") == qr_png("abc")
+
+
+def test_names_in_any_script_print_on_the_ticket(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    names = replace(
+        document(tickets=1),
+        name="Zoë Çelik 山田 Αλέξης Жанна 김민준",
+        movie_title="千と千尋の神隠し",
+        theater_name="Кинотеатр Ωμέγα",
+    )
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(names)
+    pdf = pypdfium2.PdfDocument(files.pdf)
+    try:
+        text = pdf[0].get_textpage().get_text_range()
+        assert "Zoë Çelik 山田 Αλέξης Жанна 김민준" in text
+        assert "千と千尋の神隠し" in text and "Кинотеатр Ωμέγα" in text
+        assert "?" not in text
+    finally:
+        pdf.close()
+
+
+def test_the_svg_qr_has_a_white_background_and_a_quiet_zone(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from cinema_cli.adapters.scan import read_qr_codes
+
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document(tickets=1))
+    line = document().tickets[0]
+    svg = ET.parse(files.qr_svg[line.ticket_id]).getroot()
+    drawn = [element for element in svg.iter() if element is not svg]
+    background = drawn[0]
+    assert background.tag.endswith("rect") and background.get("fill") in {"white", "#ffffff"}
+    assert background.get("width") == "100%" and background.get("height") == "100%"
+    path = next(element for element in drawn if element.tag.endswith("path"))
+    numbers = [float(n) for n in re.findall(r"[0-9.]+", path.get("d", ""))]
+    assert min(numbers) >= 4  # four blank modules on every side
+    size = float(svg.get("viewBox", "0 0 0 0").split()[2])
+    assert max(numbers) <= size - 4
+    assert read_qr_codes(files.qr_svg[line.ticket_id]) == [line.code]
+
+
+def test_qr_codes_are_made_by_qrcode_without_segno(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "segno", None)  # importing segno now fails
+    files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document(tickets=1))
+    line = document().tickets[0]
+    with Image.open(files.qr_png[line.ticket_id]) as image:
+        assert decode(image) == [line.code]
+    pdf = pypdfium2.PdfDocument(files.pdf)
+    try:
+        assert decode(pdf[0].render(scale=1.5).to_pil()) == [line.code]
+    finally:
+        pdf.close()
+    assert "segno" not in (Path(__file__).parents[1] / "pyproject.toml").read_text()

@@ -159,3 +159,35 @@ def test_the_public_pem_never_contains_the_private_key(tmp_path: Path) -> None:
     private = (ring.folder / f"{ring.active_key_id()}.pem").read_text()
     assert "PRIVATE" not in pem and "PRIVATE KEY" in private
     assert private.splitlines()[1] not in pem
+
+
+def test_a_code_in_the_old_base45_form_still_verifies(tmp_path: Path) -> None:
+    from cinema_cli.domain.ticket_codes import base45_encode, split_code
+
+    codes = Ed25519TicketCodes(_ring(tmp_path))
+    code = codes.issue(CLAIMS)
+    assert " " not in code and "$" not in code
+    payload, message, signature = split_code(code)
+    old = base45_encode(message + signature)  # how every code was written before
+    assert old != code
+    assert codes.verify(old) == payload
+    assert PublicKeyVerifier(codes.keyring.public_pem().encode()).verify(old) == payload
+
+
+def test_doors_keep_a_retired_key_until_its_last_ticket_expires(tmp_path: Path) -> None:
+    import json
+
+    now = [NOW]
+    ring = KeyRing(tmp_path / "keys", lambda: now[0])
+    codes = Ed25519TicketCodes(ring)
+    first = ring.active_key_id()
+    codes.issue(CLAIMS)  # valid until NOW + 5 h
+    second = ring.rotate().key_id
+    assert [key.key_id for key in ring.door_keys()] == [first, second]
+    now[0] = NOW + timedelta(hours=5)
+    assert [key.key_id for key in ring.door_keys()] == [second]
+    # a key from before the ring noted expiry: its last ticket is unknown, so doors keep it
+    index = json.loads((ring.folder / "index.json").read_text())
+    del index["keys"][0]["signed_until"]
+    (ring.folder / "index.json").write_text(json.dumps(index))
+    assert [key.key_id for key in ring.door_keys()] == [first, second]

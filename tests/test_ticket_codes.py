@@ -101,3 +101,39 @@ def test_a_window_longer_than_45_days_cannot_be_packed() -> None:
     payload = TicketPayload("T1", "s1", "A1", epoch, epoch + timedelta(days=46), "00112233")
     with pytest.raises(ValueError, match="45 days"):
         payload.message()
+
+
+def _sample_code() -> tuple[TicketPayload, str]:
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    payload = TicketPayload(
+        "T-1", "babylon-s1", "A1", epoch, epoch + timedelta(hours=3), "0a1b2c3d"
+    )
+    return payload, join_code(payload.message(), bytes(range(SIGNATURE_SIZE)))
+
+
+def test_new_codes_hold_no_space_and_no_shell_character_and_fit_qr_alphanumeric() -> None:
+    payload, code = _sample_code()
+    assert set(code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    assert set(code) <= set(BASE45_ALPHABET)  # the QR alphanumeric mode's characters
+    assert split_code(code)[0] == payload
+
+
+def test_codes_written_in_the_old_base45_form_still_split() -> None:
+    payload, code = _sample_code()
+    _, message, signature = split_code(code)
+    old = base45_encode(message + signature)
+    assert split_code(old) == (payload, message, signature)
+
+
+def test_a_code_read_back_in_groups_or_lines_is_the_code() -> None:
+    from cinema_cli.domain.ticket_codes import canonical_code, code_groups
+
+    _, code = _sample_code()
+    groups = code_groups(code)
+    assert "".join(groups) == code and all(len(group) <= 4 for group in groups)
+    spaced = " ".join(groups[:8]) + "\r\n" + " ".join(groups[8:])
+    assert canonical_code(spaced) == code
+    assert canonical_code(f"  {code}\n") == code
+    _, message, signature = split_code(code)
+    old = base45_encode(message + signature)
+    assert canonical_code(old) == old  # spaces in old codes are part of the code

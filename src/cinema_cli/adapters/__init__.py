@@ -1,5 +1,5 @@
 """Adapters to the world outside storage: payments, ticket codes, e-ticket files, e-mail.
 
-Each module keeps its heavy libraries (segno, reportlab) inside the functions that
+Each module keeps its heavy libraries (qrcode, reportlab) inside the functions that
 use them, so importing an adapter costs nothing until it does work.
 """

@@ -1,11 +1,11 @@
 """E-ticket files: a QR image per ticket (PNG and SVG) and one printable PDF per booking.
 
-QR codes come from segno: pure Python, no Pillow needed, writes PNG and SVG
-itself, and exposes the module matrix so the PDF draws each QR as vector
-squares (sharp at any zoom, scannable from paper or a phone screen). The PDF is
-drawn with reportlab's canvas, whose import costs about a quarter of fpdf2's.
-Both are imported inside :meth:`FileTicketPrinter.print_tickets`, so only
-``cinema buy`` (and ``cinema demo``) pay for them.
+QR codes come from qrcode: pure Python, writes PNG through pypng and SVG itself (no Pillow),
+and gives the module matrix, which the PDF draws as vector squares (sharp at any zoom,
+scannable from paper or a phone screen). The PDF is drawn with reportlab's canvas, whose
+import costs about a quarter of fpdf2's. Both are imported inside
+:meth:`FileTicketPrinter.print_tickets`, so only ``cinema buy`` (and ``cinema demo``) pay for
+them. Text in any script goes through :mod:`cinema_cli.adapters.pdf_text`.
 
 File names are built from ids only (see :func:`cinema_cli.adapters.files.safe_name`).
 """
@@ -17,40 +17,57 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import child, private_dir, safe_name
+from cinema_cli.domain.ticket_codes import code_groups
 from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
 
-QR_ERROR_LEVEL = "m"
-"""15 % of the symbol may be damaged (a scuffed print, a cracked phone screen)."""
 QR_PNG_SCALE = 10
-"""Pixels per QR module in the PNG (a ~330 px image for a 32-character code)."""
+"""Pixels per QR module in the PNG (a ~450 px image for a 190-character code)."""
 QR_BORDER = 4
 """Quiet zone, in modules, that scanners need around the symbol."""
 QR_PDF_SIZE_MM = 60.0
 """Printed QR size, quiet zone included: comfortably readable from paper or a phone."""
+CODE_GROUPS_PER_LINE = 10
+"""Groups of four characters per printed line of the code (49 characters, 74 mm at 10 pt)."""
+CODE_LINE_CHARACTERS = 48
+"""Characters per printed line of an old base45 code, which is printed whole, without groups."""
 
 
 def qr_symbol(code: str) -> Any:
-    """The QR symbol (a ``segno.QRCode``) for a ticket code."""
-    import segno
+    """The QR symbol (a fitted ``qrcode.QRCode``) for a ticket code.
 
-    return segno.make(code, error=QR_ERROR_LEVEL, micro=False, boost_error=False)
+    Error correction M: 15 % of the symbol may be damaged (a scuffed print, a cracked phone
+    screen). A code made of upper-case letters and digits is stored in alphanumeric mode.
+    """
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    symbol = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M, box_size=QR_PNG_SCALE, border=QR_BORDER
+    )
+    symbol.add_data(code, optimize=0)
+    symbol.make(fit=True)
+    return symbol
 
 
 def qr_png(code: str) -> bytes:
+    from qrcode.image.pure import PyPNGImage
+
     buffer = io.BytesIO()
-    qr_symbol(code).save(buffer, kind="png", scale=QR_PNG_SCALE, border=QR_BORDER)
+    qr_symbol(code).make_image(image_factory=PyPNGImage).save(buffer)
     return buffer.getvalue()
 
 
 def qr_svg(code: str) -> bytes:
+    """The QR as SVG: one path of dark squares on a white background, with the quiet zone
+    (decoders such as zbar read nothing on a transparent background)."""
+    from qrcode.image.svg import SvgPathFillImage
+
     buffer = io.BytesIO()
-    qr_symbol(code).save(
-        buffer, kind="svg", scale=QR_PNG_SCALE, border=QR_BORDER, title=f"ticket code {code}"
-    )
+    qr_symbol(code).make_image(image_factory=SvgPathFillImage).save(buffer)
     return buffer.getvalue()
 
 
@@ -91,17 +108,26 @@ class FileTicketPrinter:
 
 
 # -- PDF ---------------------------------------------------------------------------------------
-def _latin(text: str) -> str:
-    """Text the PDF's built-in fonts can draw (they cover Windows-1252, not all of Unicode)."""
-    return text.encode("cp1252", errors="replace").decode("cp1252")
-
-
 def local_start(document: ETicketDocument) -> str:
     """``Tue 24 Nov 2026, 19:00 EST (America/New_York)``."""
     start = document.starts_at
     return f"{start:%a %d %b %Y, %H:%M} {start.tzname() or ''} ({document.timezone})".replace(
         "  ", " "
     )
+
+
+def printed_code_lines(code: str) -> list[str]:
+    """The code as printed under the QR: groups of four, ten groups a line (an old base45 code,
+    whose spaces are its own, is cut into lines only). Check-in reads either back."""
+    groups = code_groups(code)
+    if len(groups) == 1:
+        return [
+            code[i : i + CODE_LINE_CHARACTERS] for i in range(0, len(code), CODE_LINE_CHARACTERS)
+        ]
+    return [
+        " ".join(groups[i : i + CODE_GROUPS_PER_LINE])
+        for i in range(0, len(groups), CODE_GROUPS_PER_LINE)
+    ]
 
 
 def render_pdf(document: ETicketDocument) -> bytes:
@@ -112,9 +138,9 @@ def render_pdf(document: ETicketDocument) -> bytes:
 
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4, invariant=True)
-    pdf.setTitle(_latin(f"E-tickets {document.booking_id}: {document.movie_title}"))
+    pdf.setTitle(f"E-tickets {document.booking_id}: {document.movie_title}")
     pdf.setAuthor("cinema-cli")
-    pdf.setSubject(_latin(f"Booking {document.booking_id}"))
+    pdf.setSubject(f"Booking {document.booking_id}")
     width, height = A4
     for number, line in enumerate(document.tickets, start=1):
         _ticket_page(pdf, document, line, number, width, height, mm)
@@ -132,24 +158,28 @@ def _ticket_page(
     height: float,
     mm: float,
 ) -> None:
+    from cinema_cli.adapters.pdf_text import draw
+
     margin = 18 * mm
+    inner = width - 2 * margin
     top = height - margin
     pdf.setFillGray(0.12)
-    pdf.rect(margin, top - 14 * mm, width - 2 * margin, 14 * mm, stroke=0, fill=1)
+    pdf.rect(margin, top - 14 * mm, inner, 14 * mm, stroke=0, fill=1)
     pdf.setFillGray(1)
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(margin + 5 * mm, top - 9 * mm, "E-TICKET")
-    pdf.setFont("Helvetica", 10)
-    pdf.drawRightString(
+    draw(pdf, margin + 5 * mm, top - 9 * mm, "E-TICKET", size=14, bold=True, max_width=inner / 2)
+    draw(
+        pdf,
         width - margin - 5 * mm,
         top - 9 * mm,
         f"Ticket {number} of {len(document.tickets)}",
+        size=10,
+        max_width=inner / 2 - 10 * mm,
+        align="right",
     )
 
     pdf.setFillGray(0)
     y = top - 28 * mm
-    pdf.setFont("Helvetica-Bold", 22)
-    pdf.drawString(margin, y, _latin(document.movie_title)[:60])
+    draw(pdf, margin, y, document.movie_title, size=22, bold=True, max_width=inner)
     y -= 12 * mm
     rows = [
         ("Theater", document.theater_name),
@@ -163,34 +193,45 @@ def _ticket_page(
         ("Ticket", line.ticket_id),
     ]
     for label, value in rows:
-        pdf.setFont("Helvetica", 10)
         pdf.setFillGray(0.35)
-        pdf.drawString(margin, y, label.upper())
+        draw(pdf, margin, y, label.upper(), size=10, max_width=27 * mm)
         pdf.setFillGray(0)
-        pdf.setFont("Helvetica-Bold" if label in ("Seat", "Starts") else "Helvetica", 13)
-        pdf.drawString(margin + 28 * mm, y, _latin(value)[:70])
+        bold = label in ("Seat", "Starts")
+        draw(pdf, margin + 28 * mm, y, value, size=13, bold=bold, max_width=inner - 28 * mm)
         y -= 9 * mm
 
     size = QR_PDF_SIZE_MM * mm
-    qr_x = (width - size) / 2
     qr_y = y - size - 6 * mm
-    _draw_qr(pdf, line.code, qr_x, qr_y, size)
-    pdf.setFont("Courier", 8)
-    pdf.drawCentredString(width / 2, qr_y - 4 * mm, line.code)
-    pdf.setFont("Helvetica", 9)
+    _draw_qr(pdf, line.code, (width - size) / 2, qr_y, size)
+    y = qr_y - 5 * mm
+    pdf.setFont("Courier", 10)
+    for text in printed_code_lines(line.code):
+        pdf.drawCentredString(width / 2, y, text)
+        y -= 4.5 * mm
     pdf.setFillGray(0.35)
-    pdf.drawCentredString(
+    draw(
+        pdf,
         width / 2,
-        qr_y - 10 * mm,
+        y - 2 * mm,
         "Show this code at the entrance. It opens the door from 2 hours before the start.",
+        size=9,
+        max_width=inner,
+        align="centre",
     )
-    pdf.drawString(margin, margin, _latin(f"Total paid: {document.total} ({document.payment})"))
+    draw(
+        pdf,
+        margin,
+        margin,
+        f"Total paid: {document.total} ({document.payment})",
+        size=9,
+        max_width=inner,
+    )
 
 
 def _draw_qr(pdf: Canvas, code: str, x: float, y: float, size: float) -> None:
     """Draw the QR as vector squares: one rectangle per run of dark modules in a row, all in
     one path so that renderers fill them together without hairline seams."""
-    rows = [list(row) for row in qr_symbol(code).matrix_iter(scale=1, border=QR_BORDER)]
+    rows: list[list[bool]] = qr_symbol(code).get_matrix()  # quiet zone included
     module = size / len(rows)
     pdf.setFillGray(1)
     pdf.rect(x, y, size, size, stroke=0, fill=1)

@@ -4,10 +4,15 @@ Keys live in ``<data dir>/keys/`` (folder 0700, files 0600):
 
 - ``<key id>.pem`` — one private key each (PKCS#8 PEM, unencrypted: the folder's permissions
   protect it, as for an SSH host key); the public key is derived from it.
-- ``index.json`` — ``{"version": 1, "active": KEY_ID, "keys": [{"key_id", "created_at"}]}``.
+- ``index.json`` — ``{"version": 1, "active": KEY_ID, "keys": [{"key_id", "created_at",
+  "signed_until", "retired_at"}]}``. ``signed_until`` is the latest end of validity of any code
+  the key signed (``null``: none yet); it is written before the code is handed out, so it never
+  lags. Keys listed before it existed have no ``signed_until``: their last ticket is unknown.
 
 The first key is created on first use. :meth:`KeyRing.rotate` adds a new active key and keeps
 the old ones, so codes signed earlier still verify (each code names its key id).
+:meth:`KeyRing.door_keys` tells which keys a door must still accept: the active key, and every
+retired key until the last ticket it signed has expired (for ever when that is unknown).
 Private keys are never printed or logged; only :meth:`KeyRing.public_pem` leaves this module.
 
 ``cryptography`` is imported inside the functions that sign or verify, so commands that never
@@ -147,7 +152,7 @@ class KeyRing:
                 index = {
                     "version": INDEX_VERSION,
                     "active": key_id,
-                    "keys": [{"key_id": key_id, "created_at": self._now()}],
+                    "keys": [{"key_id": key_id, "created_at": self._now(), "signed_until": None}],
                 }
                 self._write_index(index)
         return index
@@ -172,6 +177,41 @@ class KeyRing:
     def active_key_id(self) -> str:
         return str(self._ensure()["active"])
 
+    def note_signed(self, key_id: str, valid_until: datetime) -> None:
+        """Remember that ``key_id`` signs a code valid until ``valid_until`` (before it is
+        handed out), so that :meth:`door_keys` keeps the key while that code is valid."""
+        if not self._needs_note(self._read_index(), key_id, valid_until):
+            return  # the usual case: an earlier code of this key is valid as long
+        with self._lock():
+            index = self._read_index()
+            if index is not None and self._needs_note(index, key_id, valid_until):
+                for key in index["keys"]:
+                    if key["key_id"] == key_id:
+                        key["signed_until"] = utc_text(valid_until)
+                self._write_index(index)
+
+    @staticmethod
+    def _needs_note(index: dict[str, Any] | None, key_id: str, valid_until: datetime) -> bool:
+        key = next((k for k in (index or {}).get("keys", []) if k["key_id"] == key_id), None)
+        if key is None or "signed_until" not in key:
+            return False  # unknown key (verify refuses it) or unknown history (kept for ever)
+        noted = key["signed_until"]
+        return noted is None or _parse_utc(noted) < valid_until
+
+    def door_keys(self) -> list[KeyInfo]:
+        """The keys a door must accept now, oldest first: the active key, and each retired key
+        whose last signed code has not expired yet (or whose last code is unknown: it was
+        signed before the ring kept count)."""
+        index = self._ensure()
+        now = self._clock()
+        return [
+            KeyInfo(key["key_id"], key["created_at"], key["key_id"] == index["active"])
+            for key in index["keys"]
+            if key["key_id"] == index["active"]
+            or "signed_until" not in key
+            or (key["signed_until"] is not None and _parse_utc(key["signed_until"]) > now)
+        ]
+
     def rotate(self) -> KeyInfo:
         """Add a new key and make it the one that signs; old keys keep verifying."""
         self._ensure()
@@ -180,7 +220,10 @@ class KeyRing:
             assert index is not None  # _ensure wrote it and keys are never removed
             key_id = self._new_key({key["key_id"] for key in index["keys"]})
             created_at = self._now()
-            index["keys"].append({"key_id": key_id, "created_at": created_at})
+            for key in index["keys"]:
+                if key["key_id"] == index["active"]:
+                    key["retired_at"] = created_at
+            index["keys"].append({"key_id": key_id, "created_at": created_at, "signed_until": None})
             index["active"] = key_id
             self._write_index(index)
         return KeyInfo(key_id, created_at, True)
@@ -222,6 +265,10 @@ class KeyRing:
         ).decode("ascii")
 
 
+def _parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _verify(code: str, find_key: Callable[[str], Ed25519PublicKey | None]) -> TicketPayload:
     """Check a code's form and signature; every failure is the same vague InvalidTicket."""
     from cryptography.exceptions import InvalidSignature
@@ -257,7 +304,9 @@ class Ed25519TicketCodes:
             key_id=key_id,
         )
         message = payload.message()
-        return join_code(message, self.keyring.private_key(key_id).sign(message))
+        signature = self.keyring.private_key(key_id).sign(message)
+        self.keyring.note_signed(key_id, payload.valid_until)
+        return join_code(message, signature)
 
     def verify(self, code: str) -> TicketPayload:
         """The payload of a genuine code; :class:`InvalidTicket` for anything else."""

@@ -16,13 +16,16 @@ Layout of version 1 (all integers big-endian, strings ASCII with a one-byte leng
     .       4     key id: first 4 bytes of SHA-256 of the raw Ed25519 public key
     end-64  64    Ed25519 signature over every byte before it
 
-The bytes are written as base45 (RFC 9285): its 45 characters are exactly the QR code's
-alphanumeric set, which stores 5.5 bits per character against 8 bits per character of
-base64url in byte mode, so a typical ticket (about 120 bytes, 180 characters) fits QR
-version 6 at error correction M instead of version 8.
+New codes are written in upper-case base32 (RFC 4648, no padding): 32 letters and digits,
+no space and nothing a shell expands, so ``cinema checkin CODE`` needs no quotes; every
+character is in the QR code's alphanumeric set (5.5 bits per character), so a typical ticket
+(about 120 bytes, 190 characters) fits QR version 8 at error correction M (base45: 7).
+Codes issued before were written in base45 (RFC 9285), whose alphabet holds a space and
+``$``; the signed bytes are the same, so those codes still verify. Printed codes are split
+into groups of four characters (:func:`code_groups`); :func:`canonical_code` reads them back.
 
-Decoding is strict (no case folding, no trimming, canonical base45 only, no trailing bytes),
-so every change to a code changes the signed bytes or is refused outright.
+Decoding is strict (no case folding, no trimming, canonical base32 or base45 only, no
+trailing bytes), so every change to a code changes the signed bytes or is refused outright.
 """
 
 from __future__ import annotations
@@ -36,11 +39,17 @@ SIGNATURE_SIZE = 64
 KEY_ID_SIZE = 4
 MAX_FIELD_LENGTH = 64
 MAX_VALID_MINUTES = 0xFFFF
+MIN_CODE_BYTES = 1 + 3 * 2 + 4 + 2 + 4 + 64
+"""The shortest code: version, three one-character fields, window, key id, signature."""
 VALID_BEFORE_START = timedelta(hours=2)
 """Doors open to a ticket this long before its showing starts (and close when it ends)."""
 
 BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _BASE45_VALUES = {char: value for value, char in enumerate(BASE45_ALPHABET)}
+BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_BASE32_VALUES = {char: value for value, char in enumerate(BASE32_ALPHABET)}
+GROUP_SIZE = 4
+"""Characters per printed group: short enough to read back aloud or type without losing place."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -85,6 +94,71 @@ def base45_decode(text: str) -> bytes:
                 raise MalformedCode("base45 value")
             out.append(number)
     return bytes(out)
+
+
+# --- base32 (RFC 4648, upper case, no padding) -----------------------------------------------
+def base32_encode(data: bytes) -> str:
+    """Encode bytes as unpadded upper-case base32 (five bits per character)."""
+    import base64
+
+    return base64.b32encode(data).decode("ascii").rstrip("=")
+
+
+def base32_decode(text: str) -> bytes:
+    """Decode unpadded base32 strictly: raises :class:`MalformedCode` unless ``text`` is exactly
+    what :func:`base32_encode` writes (upper case, no padding, unused low bits zero)."""
+    if len(text) % 8 in (1, 3, 6):
+        raise MalformedCode("base32 length")
+    number = 0
+    for char in text:
+        value = _BASE32_VALUES.get(char)
+        if value is None:
+            raise MalformedCode("base32 character")
+        number = number << 5 | value
+    spare = len(text) * 5 % 8
+    if number & ((1 << spare) - 1):
+        raise MalformedCode("base32 padding bits")
+    return (number >> spare).to_bytes(len(text) * 5 // 8, "big")
+
+
+def code_groups(code: str) -> list[str]:
+    """A code cut into groups of :data:`GROUP_SIZE` characters for people to read.
+
+    Only new (base32) codes are grouped; an old base45 code may hold spaces of its own, so it
+    comes back whole, as one group.
+    """
+    if not code or any(char not in _BASE32_VALUES for char in code):
+        return [code]
+    return [code[index : index + GROUP_SIZE] for index in range(0, len(code), GROUP_SIZE)]
+
+
+def canonical_code(text: str) -> str:
+    """The code in ``text`` as printed or typed: spaces and line breaks between the groups of a
+    base32 code are dropped; an old base45 code, whose spaces are its own, loses only line
+    breaks. Text that is no code comes back unchanged (the verifier refuses it)."""
+    compact = "".join(text.split())
+    if _parses(compact):
+        return compact
+    joined = text.replace("\r", "").replace("\n", "")
+    return joined if not _parses(text) and _parses(joined) else text
+
+
+def looks_mangled(text: str) -> bool:
+    """Whether ``text`` cannot even be the letters of a new code, or is too short for any code:
+    what a shell leaves of a code it split or expanded (a typo in a whole code is not that)."""
+    try:
+        raw = base32_decode(text)
+    except MalformedCode:
+        return True
+    return len(raw) < MIN_CODE_BYTES
+
+
+def _parses(text: str) -> bool:
+    try:
+        split_code(text)
+    except MalformedCode:
+        return False
+    return True
 
 
 # --- the payload ------------------------------------------------------------------------------
@@ -142,18 +216,27 @@ class TicketPayload:
 
 
 def join_code(message: bytes, signature: bytes) -> str:
-    """The text of a code: base45 of the signed bytes followed by the signature."""
+    """The text of a code: base32 of the signed bytes followed by the signature."""
     if len(signature) != SIGNATURE_SIZE:
         raise ValueError("an Ed25519 signature has 64 bytes")
-    return base45_encode(message + signature)
+    return base32_encode(message + signature)
 
 
 def split_code(code: str) -> tuple[TicketPayload, bytes, bytes]:
     """Parse a code into ``(payload, signed message, signature)`` without checking the signature.
 
-    Raises :class:`MalformedCode` for anything that is not exactly a version-1 code.
+    Reads new (base32) and old (base45) codes. Raises :class:`MalformedCode` for anything that
+    is not exactly a version-1 code.
     """
-    raw = base45_decode(code)
+    try:
+        return _split_bytes(base32_decode(code))
+    except MalformedCode:
+        # Codes issued before base32 are base45. A base45 code is read as base32 only if its
+        # ~180 characters all happen to be base32 ones and still form a code: never in practice.
+        return _split_bytes(base45_decode(code))
+
+
+def _split_bytes(raw: bytes) -> tuple[TicketPayload, bytes, bytes]:
     if len(raw) <= SIGNATURE_SIZE + 1:
         raise MalformedCode("too short")
     message, signature = raw[:-SIGNATURE_SIZE], raw[-SIGNATURE_SIZE:]

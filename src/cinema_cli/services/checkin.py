@@ -8,6 +8,7 @@ from datetime import datetime
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
     InvalidInput,
+    InvalidTicket,
     NotValidNow,
     TicketNotFound,
     TicketRevoked,
@@ -22,7 +23,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     utc_text,
 )
-from cinema_cli.domain.ticket_codes import TicketPayload
+from cinema_cli.domain.ticket_codes import TicketPayload, canonical_code, looks_mangled
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.ports.clock import Clock
@@ -70,6 +71,27 @@ def _zone_of(reader: Reader, showing: Showing | None) -> str | None:
     """The showing's theater's zone, for messages (``None``, meaning UTC, when unknown)."""
     theater = reader.theater(showing.theater_id) if showing is not None else None
     return theater.timezone if theater is not None else None
+
+
+MANGLED_CODE_HINT = (
+    "a ticket code is one word of letters and digits; older codes hold spaces and $, "
+    "so put the code in single quotes ('CODE') or pipe it into `cinema checkin -`"
+)
+
+
+def _verified(verifier: TicketVerifier, text: str) -> tuple[str, TicketPayload]:
+    """The code as printed or typed (groups and line breaks allowed) and what it vouches for.
+
+    A text that is not even shaped like a code was most likely cut or expanded by a shell:
+    the refusal then says how to pass a code whole.
+    """
+    code = canonical_code(text)
+    try:
+        return code, verifier.verify(code)
+    except InvalidTicket as refused:
+        if looks_mangled(code):
+            raise InvalidTicket(refused.message, hint=MANGLED_CODE_HINT) from None
+        raise
 
 
 def _check_gate(gate: str | None) -> str | None:
@@ -145,7 +167,7 @@ def check_in(
     one code at the same moment admit it once.
     """
     gate = _check_gate(gate)
-    payload = verifier.verify(code)
+    code, payload = _verified(verifier, code)
     now = clock()
     if not payload.is_valid_at(now):
         _check_window(payload, now, _zone_of(storage, storage.showing(payload.showing_id)))
@@ -178,7 +200,7 @@ def check_offline(verifier: TicketVerifier, clock: Clock, code: str) -> OfflineC
 
     Without the store the theater's zone is unknown, so messages give times in UTC.
     """
-    payload = verifier.verify(code)
+    _, payload = _verified(verifier, code)
     now = clock()
     _check_window(payload, now)
     return OfflineCheck(payload=payload, checked_at=now)

@@ -40,7 +40,7 @@ def checkin(
     code: Annotated[
         str | None,
         typer.Argument(
-            help="The ticket code from the QR (quote it: it may hold spaces and $), "
+            help="The ticket code from the QR (in single quotes if it has spaces or $), "
             "or - to read it from stdin.",
             show_default=False,
         ),

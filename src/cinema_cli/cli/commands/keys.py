@@ -31,11 +31,15 @@ def _with_pem(
 def public(
     key_id: Annotated[
         str | None,
-        typer.Option("--key-id", help="Print this key instead of the active one."),
+        typer.Option("--key-id", help="Print this key only."),
     ] = None,
+    all_keys: Annotated[
+        bool, typer.Option("--all", help="Print every key, retired ones with expired tickets too.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Print the public key (PEM) that verifies ticket codes; creates the first key if needed.
+    """Print the public keys (PEM) a door needs: the active key and every retired key whose
+    tickets are still valid. --json lists every key. Creates the first key if needed.
 
     Example: cinema keys public > door.pem, then at the door:
     cinema checkin --offline --public-key door.pem CODE
@@ -59,8 +63,8 @@ def public(
 
         emit_json(keys_view(_with_pem(keyring, infos)))
         return
-    chosen = infos[0] if key_id is not None else next(info for info in infos if info.active)
-    sys.stdout.write(keyring.public_pem(chosen.key_id))
+    chosen = infos if key_id is not None or all_keys else keyring.door_keys()
+    sys.stdout.write("".join(keyring.public_pem(info.key_id) for info in chosen))
 
 
 @keys_app.command("rotate")
@@ -81,7 +85,8 @@ def rotate(as_json: JsonFlag = False) -> None:
         return
     out = console()
     out.print(f"New signing key {new.key_id} is active; older keys still verify their tickets.")
-    out.print("Give door scanners the new public key: cinema keys public > door.pem")
+    out.print("Give door scanners the keys they need now (new and still valid old ones):")
+    out.print("cinema keys public > door.pem")
 
 
 def register(app: typer.Typer) -> None:
