@@ -10,7 +10,7 @@ from typing import Any
 
 import pypdfium2
 import pytest
-from cinema_cli.storage.json_files import JsonStorage
+from cinema_cli.storage.json import JsonStorage
 from typer.testing import CliRunner
 
 from catalog_builders import NOW
