@@ -14,6 +14,9 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     # name: (module under cinema_cli.present, TypedDict, what it is)
     "showing": ("common", "ShowingShape", "SHOWING: one showing with its theater, room, prices"),
     "theater": ("common", "TheaterShape", "one theater with its rooms"),
+    "import_showtimes": ("imports", "ImportReportShape", "import showtimes: what changed"),
+    "import_theaters": ("imports", "ImportReportShape", "import theaters: what changed"),
+    "export_showtimes": ("imports", "ExportShape", "export showtimes --output --json"),
     "error": ("errors", "ErrorShape", "any error, with --json on stderr"),
 }
 """Every published shape: add a row when a presenter module gains one."""
