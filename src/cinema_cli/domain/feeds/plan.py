@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from cinema_cli.domain.feeds.changes import (
     FEED_FIELDS,
@@ -45,62 +46,18 @@ def plan_showtimes(
     showing whose row was merely invalid. ``sold_counts`` is called once.
     """
     plan = ShowtimePlan(invalid=list(invalid))
-    fields_of: dict[str, tuple[object, ...]] = {}
-    stored_fields: dict[str, tuple[object, ...]] = {}
-    same: set[str] = set()
-    moving: set[str] = set()
-    for item in accepted:
-        old = stored.get(item.showing.id)
-        if old is not None:  # a new showing has nothing to compare with
-            new = fields_of[old.id] = showing_fields(item.showing)
-            before = stored_fields[old.id] = showing_fields(old)
-            if before == new:
-                same.add(old.id)  # the common case of a nightly re-run
-            elif before[:_MOVING] != new[:_MOVING]:
-                moving.add(old.id)
-
+    compared = _compare(accepted, stored)
     prune_candidates: list[Showing] = []
     if prune is not None:
         prune_candidates = _prune_candidates(prune, accepted, stored, feed_ids, catalog)
-    asked = moving | {s.id for s in prune_candidates}
+    asked = compared.moving | {s.id for s in prune_candidates}
     sold = plan.sold = dict(sold_counts(asked)) if asked else {}
-
-    # Rows that would move a showing with seats sold or held are refused; it stays put.
-    live: list[Accepted | None] = list(accepted)
-    for index, item in enumerate(accepted if moving else ()):
-        showing_id = item.showing.id
-        if showing_id in moving and sold.get(showing_id, 0) > 0:
-            before, after = stored_fields[showing_id], fields_of[showing_id]
-            what = [name for i, name in enumerate(MOVING_FIELDS) if before[i] != after[i]]
-            plan.refused.append(
-                Refusal(
-                    item.line,
-                    item.record,
-                    showing_id,
-                    f"{sold[showing_id]} seats sold or held; the feed changes {', '.join(what)}",
-                    sold[showing_id],
-                )
-            )
-            live[index] = None
-
-    cancelling: dict[str, Showing] = {}
-    for showing in prune_candidates:
-        count = sold.get(showing.id, 0)
-        if count > 0:
-            plan.kept.append(
-                Refusal(
-                    None,
-                    None,
-                    showing.id,
-                    f"not in the feed but {count} seats sold or held; left scheduled",
-                    count,
-                )
-            )
-        else:
-            cancelling[showing.id] = showing
+    live = _refuse_moves(accepted, compared, sold, plan)
+    cancelling = _cancel_or_keep(prune_candidates, sold, plan)
 
     reject_overlaps(live, stored, cancelling, catalog, plan)
 
+    fields_of, stored_fields, same = compared.fields, compared.stored_fields, compared.same
     for index, item in enumerate(accepted):
         if live[index] is None:
             continue
@@ -129,6 +86,80 @@ def plan_showtimes(
         movie for movie_id, movie in catalog.new_movies.items() if movie_id in used_movies
     ]
     return plan
+
+
+class _Compared(NamedTuple):
+    """The feed's showings against the stored ones, by id."""
+
+    fields: dict[str, tuple[object, ...]]
+    """The feed's fields of every showing already stored."""
+    stored_fields: dict[str, tuple[object, ...]]
+    same: set[str]
+    """Stored showings the feed leaves exactly as they are."""
+    moving: set[str]
+    """Stored showings the feed moves (time, room, movie, currency)."""
+
+
+def _compare(accepted: list[Accepted], stored: Mapping[str, Showing]) -> _Compared:
+    compared = _Compared({}, {}, set(), set())
+    fields_of, stored_fields, same, moving = compared
+    for item in accepted:
+        old = stored.get(item.showing.id)
+        if old is not None:  # a new showing has nothing to compare with
+            new = fields_of[old.id] = showing_fields(item.showing)
+            before = stored_fields[old.id] = showing_fields(old)
+            if before == new:
+                same.add(old.id)  # the common case of a nightly re-run
+            elif before[:_MOVING] != new[:_MOVING]:
+                moving.add(old.id)
+    return compared
+
+
+def _refuse_moves(
+    accepted: list[Accepted], compared: _Compared, sold: Mapping[str, int], plan: ShowtimePlan
+) -> list[Accepted | None]:
+    """The rows still live: a row that would move a showing with seats sold or held is
+    refused (``None``), and the showing stays put."""
+    live: list[Accepted | None] = list(accepted)
+    moving = compared.moving
+    for index, item in enumerate(accepted if moving else ()):
+        showing_id = item.showing.id
+        if showing_id in moving and sold.get(showing_id, 0) > 0:
+            before, after = compared.stored_fields[showing_id], compared.fields[showing_id]
+            what = [name for i, name in enumerate(MOVING_FIELDS) if before[i] != after[i]]
+            plan.refused.append(
+                Refusal(
+                    item.line,
+                    item.record,
+                    showing_id,
+                    f"{sold[showing_id]} seats sold or held; the feed changes {', '.join(what)}",
+                    sold[showing_id],
+                )
+            )
+            live[index] = None
+    return live
+
+
+def _cancel_or_keep(
+    candidates: list[Showing], sold: Mapping[str, int], plan: ShowtimePlan
+) -> dict[str, Showing]:
+    """The --prune candidates to cancel; those with seats sold or held are kept (noted)."""
+    cancelling: dict[str, Showing] = {}
+    for showing in candidates:
+        count = sold.get(showing.id, 0)
+        if count > 0:
+            plan.kept.append(
+                Refusal(
+                    None,
+                    None,
+                    showing.id,
+                    f"not in the feed but {count} seats sold or held; left scheduled",
+                    count,
+                )
+            )
+        else:
+            cancelling[showing.id] = showing
+    return cancelling
 
 
 def _prune_candidates(
