@@ -11,7 +11,8 @@ Cron-safe by construction:
   was being read is seen; bookings go through the same lock and are never lost.
 * **Every bad row at once.** Rows are checked one by one while the feed
   streams in; problems are collected, and by default nothing is written when
-  any row is invalid (:class:`InvalidFeed`) or refused (:class:`SeatsInUse`).
+  any row is invalid (:class:`FeedRejected`) or refused (:class:`ChangesRefused`);
+  both carry the report.
 * **Streaming.** CSV goes through :mod:`csv` over a text stream, JSON Lines
   line by line, JSON arrays through ``ijson``; only the parsed rows are kept.
 

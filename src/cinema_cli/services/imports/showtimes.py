@@ -218,9 +218,9 @@ def import_showtimes(
 ) -> ImportReport:
     """Import a showtime feed (CSV, JSON or JSON Lines) read from ``source`` (binary).
 
-    Raises :class:`InvalidFeed` (exit 6) when any row is invalid, and
-    :class:`SeatsInUse` (exit 4) when a row would move a showing with tickets
-    sold; then nothing is written. With ``skip_invalid`` the other rows are
+    Raises :class:`FeedRejected` (an ``InvalidFeed``, exit 6) when any row is invalid,
+    and :class:`ChangesRefused` (a ``SeatsInUse``, exit 4) when a row would move a
+    showing with tickets sold; then nothing is written. With ``skip_invalid`` the other rows are
     written and both kinds are listed in the report. ``dry_run`` writes nothing.
     """
     with _bulk_work():

@@ -169,9 +169,9 @@ def import_theaters(
 ) -> ImportReport:
     """Import cities, theaters (rooms, seat layouts) and movies from JSON or JSON Lines.
 
-    Raises :class:`InvalidFeed` (exit 6) when any record is invalid and
-    :class:`SeatsInUse` (exit 4) when a room's new layout would drop seats sold
-    for showings still to come; then nothing is written.
+    Raises :class:`FeedRejected` (an ``InvalidFeed``, exit 6) when any record is
+    invalid and :class:`ChangesRefused` (a ``SeatsInUse``, exit 4) when a room's new
+    layout would drop seats sold for showings still to come; then nothing is written.
     """
     feed = read_catalog(source, format)
     now = clock()
