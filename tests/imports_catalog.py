@@ -24,6 +24,8 @@ from cinema_cli.domain.models import (
     Theater,
     Ticket,
 )
+from cinema_cli.present.imports import ImportReportShape, import_report, rejection_details
+from cinema_cli.services.imports import ImportRejected, ImportReport
 from fakes import FakeStorage
 
 NOW = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
@@ -135,3 +137,14 @@ def sell(storage: FakeStorage, showing_id: str, seats: list[str]) -> None:
 def put(storage: FakeStorage, *showings: Showing) -> None:
     with storage.transaction() as tx:
         tx.put_showings(showings)
+
+
+def shape(report: ImportReport) -> ImportReportShape:
+    """The report as ``--json`` prints it."""
+    return import_report(report)
+
+
+def details(error: Exception) -> dict[str, Any]:
+    """An import error's details as the front doors show them (the report, then the hint)."""
+    assert isinstance(error, ImportRejected)
+    return rejection_details(error.report, error.details)

@@ -1,4 +1,4 @@
-"""Importing showtime feeds: every semantic of issue 4, against the in-memory fake."""
+"""Importing showtime feeds: every documented semantic (docs/imports.md), on the in-memory fake."""
 
 from __future__ import annotations
 
@@ -19,7 +19,17 @@ from cinema_cli.domain.models import SeatCategory, ShowingStatus
 from cinema_cli.services.imports import ImportReport, export_showtimes, import_showtimes
 from cinema_cli.services.ports.storage import ShowingQuery
 from fakes import FakeStorage, FakeTransaction
-from imports_catalog import NOW, SHORT, THEATER, catalog_storage, put, sell, showing
+from imports_catalog import (
+    NOW,
+    SHORT,
+    THEATER,
+    catalog_storage,
+    details,
+    put,
+    sell,
+    shape,
+    showing,
+)
 
 HEADER = "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
 
@@ -163,7 +173,7 @@ def test_a_new_movie_is_created_from_its_title_and_runtime() -> None:
 def test_a_new_movie_without_title_or_runtime_is_an_invalid_row() -> None:
     with pytest.raises(InvalidFeed) as caught:
         run(catalog_storage(), feed("s1,berlin-1,r1,m-new,2026-03-10 19:00,10"))
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {
             "line": 2,
             "field": "movie_id",
@@ -203,7 +213,9 @@ def test_changed_fields_update_the_showing_and_the_report_names_them() -> None:
         ),
     )
     assert (report.updated, report.unchanged) == (1, 1)
-    assert report.first["updated"] == [{"line": 2, "showing_id": "s1", "changed": ["prices"]}]
+    assert shape(report)["first"]["updated"] == [
+        {"line": 2, "showing_id": "s1", "changed": ["prices"]}
+    ]
     assert programme(storage)["s1"].prices[SeatCategory.STANDARD] == Decimal("12.00")
 
 
@@ -211,7 +223,7 @@ def test_a_feed_row_brings_a_cancelled_showing_back() -> None:
     storage = catalog_storage()
     put(storage, showing("s1", "2026-03-10T18:00:00+00:00", status=ShowingStatus.CANCELLED))
     report = run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00"))
-    assert report.first["updated"][0]["changed"] == ["status"]
+    assert shape(report)["first"]["updated"][0]["changed"] == ["status"]
     assert programme(storage)["s1"].status is ShowingStatus.SCHEDULED
 
 
@@ -230,7 +242,7 @@ def test_every_bad_row_is_reported_with_line_and_field_and_nothing_is_written() 
     storage = catalog_storage()
     with pytest.raises(InvalidFeed) as caught:
         run(storage, feed(*rows))
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {"line": 17, "field": "starts_at", "message": '"2026-02-30 19:00" is not a valid date'},
         {"line": 40, "field": "price", "message": "is empty"},
         {
@@ -251,7 +263,7 @@ def test_every_bad_row_is_reported_with_line_and_field_and_nothing_is_written() 
 def test_a_missing_required_column_stops_the_feed_at_its_header() -> None:
     with pytest.raises(InvalidFeed) as caught:
         run(catalog_storage(), b"showing_id,theater_id,room_id,movie_id,starts_at\n")
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {"line": 1, "field": "price", "message": "required column is missing"}
     ]
 
@@ -260,7 +272,8 @@ def test_a_row_with_the_wrong_number_of_cells_is_invalid() -> None:
     with pytest.raises(InvalidFeed) as caught:
         run(catalog_storage(), feed("s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.50,extra"))
     assert (
-        caught.value.details["invalid"][0]["message"] == "has 7 values but the header has 6 columns"
+        details(caught.value)["invalid"][0]["message"]
+        == "has 7 values but the header has 6 columns"
     )
 
 
@@ -274,7 +287,7 @@ def test_local_times_the_clocks_skip_or_repeat_are_invalid() -> None:
                 "fine,berlin-1,r1,m-short,2026-10-25T02:30:00+01:00,9",  # an offset settles it
             ),
         )
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {
             "line": 2,
             "field": "starts_at",
@@ -313,7 +326,7 @@ def test_unknown_columns_are_a_warning_or_with_strict_an_error() -> None:
     assert report.warnings == ["line 1: column 'popcorn' is not known; its values are ignored"]
     with pytest.raises(InvalidFeed) as caught:
         run(catalog_storage(), data, strict=True)
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {"line": 2, "field": "popcorn", "message": "is not a known column (--strict)"}
     ]
 
@@ -357,7 +370,7 @@ def test_a_row_overlapping_a_stored_showing_in_the_room_is_invalid() -> None:
     put(storage, showing("old", "2026-03-10T18:00:00+00:00"))  # 19:00-21:30 local, +15 cleaning
     with pytest.raises(InvalidFeed) as caught:
         run(storage, feed("new,berlin-1,r1,m-short,2026-03-10 21:40,9"))
-    message = caught.value.details["invalid"][0]["message"]
+    message = details(caught.value)["invalid"][0]["message"]
     assert message.startswith("overlaps showing old in room r1")
     # exactly at the end of the cleaning gap is fine, and so is another room
     report = run(
@@ -412,7 +425,7 @@ def test_a_row_that_moves_a_showing_with_tickets_sold_is_refused_and_nothing_is_
     with pytest.raises(SeatsInUse) as caught:
         run(storage, data)
     assert caught.value.exit_code == 4
-    assert caught.value.details["refused"] == [
+    assert details(caught.value)["refused"] == [
         {
             "line": 2,
             "showing_id": "sold",
@@ -448,7 +461,7 @@ def test_a_refused_move_keeps_the_showing_in_place_so_rows_cannot_overlap_it() -
         ),  # would fit only if it moved
         skip_invalid=True,
     )
-    assert [r["showing_id"] for r in report.refused] == ["sold"]
+    assert [r["showing_id"] for r in shape(report)["refused"]] == ["sold"]
     assert [(p.line, p.field) for p in report.invalid] == [(3, "starts_at")]
     assert set(programme(storage)) == {"sold"}
 
@@ -494,7 +507,7 @@ def test_a_showing_stored_while_the_feed_was_read_is_seen_under_the_lock() -> No
     storage.armed = True
     with pytest.raises(InvalidFeed) as caught:
         run(storage, feed("s1,berlin-1,r1,m-dune,2026-03-10 19:30,11.00"))
-    assert [(p["line"], p["field"]) for p in caught.value.details["invalid"]] == [(2, "starts_at")]
+    assert [(p["line"], p["field"]) for p in details(caught.value)["invalid"]] == [(2, "starts_at")]
     assert set(programme(storage)) == {"other"}
 
 
@@ -510,7 +523,7 @@ def test_a_feed_for_one_theater_finds_its_showing_stored_under_another() -> None
     put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))  # in berlin-1
     report = run(storage, feed("s1,berlin-2,r1,m-dune,2026-03-10 19:00,11.00"))
     assert (report.created, report.updated) == (0, 1)
-    assert report.first["updated"][0]["changed"] == ["theater_id"]
+    assert shape(report)["first"]["updated"][0]["changed"] == ["theater_id"]
     assert programme(storage)["s1"].theater_id == "berlin-2"
 
 
@@ -520,7 +533,7 @@ def test_moving_a_showing_with_tickets_sold_to_another_theater_is_refused() -> N
     sell(storage, "s1", ["A1"])
     with pytest.raises(SeatsInUse) as caught:
         run(storage, feed("s1,berlin-2,r1,m-dune,2026-03-10 19:00,11.00"))
-    assert caught.value.details["refused"][0]["reason"] == (
+    assert details(caught.value)["refused"][0]["reason"] == (
         "1 seats sold or held; the feed changes theater_id"
     )
     assert programme(storage)["s1"].theater_id == "berlin-1"
@@ -605,10 +618,10 @@ def test_prune_cancels_showings_left_out_of_the_feeds_days_but_not_those_with_ti
     )
     report = run(storage, data, prune_theater="berlin-1")
     assert (report.unchanged, report.created, report.cancelled) == (1, 1, 1)
-    assert report.first["cancelled"] == [
+    assert shape(report)["first"]["cancelled"] == [
         {"line": None, "showing_id": "drop", "changed": ["status"]}
     ]
-    assert [k["showing_id"] for k in report.kept] == ["sold"]
+    assert [k["showing_id"] for k in shape(report)["kept"]] == ["sold"]
     stored = programme(storage)
     assert stored["drop"].status is ShowingStatus.CANCELLED
     assert stored["sold"].status is ShowingStatus.SCHEDULED
@@ -717,8 +730,8 @@ def test_a_showing_with_live_holds_is_not_moved_but_one_with_dead_holds_is() -> 
         "stale,berlin-1,r2,m-dune,2026-03-11 19:00,11.00",
     )
     report = run(storage, feed(*rows), skip_invalid=True)
-    assert [r["showing_id"] for r in report.refused] == ["held"]
-    assert report.refused[0]["reason"] == "2 seats sold or held; the feed changes room_id"
+    assert [r["showing_id"] for r in shape(report)["refused"]] == ["held"]
+    assert shape(report)["refused"][0]["reason"] == "2 seats sold or held; the feed changes room_id"
     assert programme(storage)["held"].room_id == "r1"
     assert programme(storage)["stale"].room_id == "r2"
 
@@ -730,5 +743,5 @@ def test_the_currency_of_a_showing_with_tickets_sold_cannot_change() -> None:
     header = HEADER.strip() + ",currency\n"
     with pytest.raises(SeatsInUse) as caught:
         run(storage, feed("sold,berlin-1,r1,m-dune,2026-03-10 19:00,11.00,USD", header=header))
-    assert "currency" in caught.value.details["refused"][0]["reason"]
+    assert "currency" in details(caught.value)["refused"][0]["reason"]
     assert programme(storage)["sold"].currency == "EUR"

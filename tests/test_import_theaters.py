@@ -10,7 +10,7 @@ import pytest
 
 from cinema_cli.domain.errors import InvalidFeed, SeatsInUse
 from cinema_cli.services.imports import ImportReport, import_theaters
-from imports_catalog import NOW, catalog_storage, put, sell, showing
+from imports_catalog import NOW, catalog_storage, details, put, sell, showing
 from test_import_showtimes import CountingStorage
 
 THEATER: dict[str, Any] = {
@@ -84,7 +84,7 @@ def test_json_lines_records_carry_a_type_and_report_their_line() -> None:
     data = b"\n".join(orjson.dumps(line) for line in lines)
     with pytest.raises(InvalidFeed) as caught:
         run(CountingStorage(), data, "jsonl")
-    problems = [(p["line"], p["field"]) for p in caught.value.details["invalid"]]
+    problems = [(p["line"], p["field"]) for p in details(caught.value)["invalid"]]
     assert problems == [
         (2, "timezone"),
         (3, "title"),
@@ -98,20 +98,20 @@ def test_json_documents_name_the_record_of_each_problem() -> None:
     document = {**DOCUMENT, "theaters": [{**THEATER, "city_id": "paris"}]}
     with pytest.raises(InvalidFeed) as caught:
         run(CountingStorage(), document)
-    assert caught.value.details["invalid"] == [
+    assert details(caught.value)["invalid"] == [
         {"line": None, "field": "city_id", "message": "theater berlin-1: unknown city 'paris'"}
     ]
     broken = {**DOCUMENT, "movies": [{"id": "m", "title": "T", "runtime_minutes": "long"}]}
     with pytest.raises(InvalidFeed) as caught:
         run(CountingStorage(), broken)
-    [problem] = caught.value.details["invalid"]
+    [problem] = details(caught.value)["invalid"]
     assert (problem["record"], problem["field"]) == ("movies[0]", "runtime_minutes")
 
 
 def test_malformed_json_is_reported_with_its_line() -> None:
     with pytest.raises(InvalidFeed) as caught:
         run(CountingStorage(), b'{"cities": [\n  {"id": "x",,}\n]}')
-    assert caught.value.details["invalid"][0]["line"] == 2
+    assert details(caught.value)["invalid"][0]["line"] == 2
 
 
 def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None:
@@ -124,7 +124,7 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
     with pytest.raises(SeatsInUse) as caught:
         run(storage, smaller)
     assert caught.value.exit_code == 4
-    assert caught.value.details["refused"] == [
+    assert details(caught.value)["refused"] == [
         {"theater_id": "berlin-1", "room_id": "r1", "showing_id": "s1", "seats": ["B5"]}
     ]
     assert "B5" in caught.value.message
@@ -183,8 +183,8 @@ def test_bad_records_are_explained_in_words_and_the_hint_offers_no_missing_optio
     )
     with pytest.raises(InvalidFeed) as caught:
         import_theaters(FakeStorage(), lambda: NOW, io.BytesIO(feed), "json")
-    messages = {p["field"]: p["message"] for p in caught.value.details["invalid"]}
+    messages = {p["field"]: p["message"] for p in details(caught.value)["invalid"]}
     assert messages["timezone"] == "'Europe/Vienna2' is not an IANA time zone (like Europe/Berlin)"
     assert messages["currency"] == "'eur': is not an ISO 4217 currency code such as EUR"
     assert "letters, digits" in messages["rooms[0].id"]
-    assert "--skip-invalid" not in caught.value.details["hint"]
+    assert "--skip-invalid" not in details(caught.value)["hint"]

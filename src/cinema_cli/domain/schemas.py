@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cinema_cli.domain.layout import LayoutError, parse_layout
-from cinema_cli.domain.models import City, Money, Movie, Room, Theater
+from cinema_cli.domain.models import City, Movie, Room, Theater
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -59,14 +59,6 @@ class Schema(BaseModel):
     """Base of boundary models: unknown fields are refused, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-class MoneyIn(Schema):
-    amount: Amount
-    currency: Currency
-
-    def to_entity(self) -> Money:
-        return Money(amount=self.amount, currency=self.currency)
 
 
 class CityIn(Schema):

@@ -26,6 +26,9 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     "demo": ("demo", "DemoShape", "demo --json: what the demo loaded and booked"),
     "showing": ("common", "ShowingShape", "SHOWING: one showing with its theater, room, prices"),
     "theater": ("common", "TheaterShape", "one theater with its rooms"),
+    "import_showtimes": ("imports", "ImportReportShape", "import showtimes: what changed"),
+    "import_theaters": ("imports", "ImportReportShape", "import theaters: what changed"),
+    "export_showtimes": ("imports", "ExportShape", "export showtimes --output --json"),
     "error": ("errors", "ErrorShape", "any error, with --json on stderr"),
     "checkin": ("tickets", "CheckinShape", "checkin: the admitted ticket and its showing"),
     "checkin_offline": (

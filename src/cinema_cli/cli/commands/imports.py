@@ -6,7 +6,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,8 @@ from cinema_cli.cli.options import JsonFlag, parse_date
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from cinema_cli.services.imports import FeedFormat, ImportReport
+    from cinema_cli.domain.feeds import Change, Refusal
+    from cinema_cli.services.imports import CatalogChange, FeedFormat, ImportReport, LostSeats
 
 import_app = typer.Typer(
     name="import",
@@ -104,11 +105,15 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
         out.print("Dry run: nothing was written.")
     elif not report.written:
         out.print("Nothing changed: nothing was written.")
-    for outcome in ("created", "updated", "cancelled"):
-        rows = report.first.get(outcome, [])
+    for outcome, total in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("cancelled", report.cancelled),
+    ):
+        rows = report.first.get(outcome, ())
         if rows:
             shown = ", ".join(_sample(row) for row in rows)
-            more = getattr(report, outcome) - len(rows)
+            more = total - len(rows)
             out.print(f"  {outcome}: {shown}{f' and {more} more' if more > 0 else ''}")
     if report.invalid:
         out.print(f"Invalid rows, skipped ({len(report.invalid)} problems):")
@@ -128,27 +133,47 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
         out.print(f"Warning: {warning}", markup=False)
 
 
-def _sample(row: dict[str, Any]) -> str:
-    label = row.get("showing_id") or f"{row.get('kind')} {row.get('id')}"
-    changed = f": {', '.join(row['changed'])}" if row.get("changed") and row.get("line") else ""
-    where = f" (line {row['line']}{changed})" if row.get("line") else ""
-    return f"{label}{where}"
+def _sample(row: Change | CatalogChange) -> str:
+    from cinema_cli.services.imports import CatalogChange
+
+    if isinstance(row, CatalogChange):
+        return f"{row.kind} {row.id}"
+    changed = f": {', '.join(row.changed)}" if row.changed and row.line else ""
+    where = f" (line {row.line}{changed})" if row.line else ""
+    return f"{row.showing_id}{where}"
 
 
-def _refusal(row: dict[str, Any]) -> str:
-    if "seats" in row:
-        return f"{row['room_id']}: showing {row['showing_id']}: seats {', '.join(row['seats'])}"
-    where = f"line {row['line']}: " if row.get("line") else ""
-    return f"{where}{row['showing_id']}: {row['reason']}"
+def _refusal(row: Refusal | LostSeats) -> str:
+    from cinema_cli.services.imports import LostSeats
+
+    if isinstance(row, LostSeats):
+        return f"{row.room_id}: showing {row.showing_id}: seats {', '.join(row.seats)}"
+    where = f"line {row.line}: " if row.line else ""
+    return f"{where}{row.showing_id}: {row.reason}"
 
 
 def _finish(report: ImportReport, *, as_json: bool, quiet: bool, name: str, what: str) -> None:
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.imports import import_report
 
-        emit_json(report.as_dict())
+        emit_json(import_report(report))
     elif not quiet:
         _render(report, name=name, what=what)
+
+
+@contextmanager
+def _rejections_with_report() -> Iterator[None]:
+    """An import refused as a whole shows its report in the error's details (``--json``)."""
+    from cinema_cli.services.imports import ImportRejected
+
+    try:
+        yield
+    except ImportRejected as error:
+        from cinema_cli.present.imports import rejection_details
+
+        error.details = rejection_details(error.report, error.details)
+        raise
 
 
 @import_app.command("showtimes")
@@ -195,7 +220,7 @@ def import_showtimes(
 
     fmt = _format(file, format, ("csv", "json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source, _progress(file, quiet) as progress:
+    with _opened(file) as source, _progress(file, quiet) as progress, _rejections_with_report():
         report = imports.import_showtimes(
             rt.storage,
             rt.clock,
@@ -233,7 +258,7 @@ def import_theaters(
 
     fmt = _format(file, format, ("json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source:
+    with _opened(file) as source, _rejections_with_report():
         report = imports.import_theaters(
             rt.storage, rt.clock, source, fmt, dry_run=dry_run, feed_name=file
         )
@@ -304,8 +329,9 @@ def export_showtimes(
         partial.unlink(missing_ok=True)
     if as_json:
         from cinema_cli.cli.output import emit_json
+        from cinema_cli.present.imports import export_result
 
-        emit_json({"exported": count, "format": fmt, "output": str(output)})
+        emit_json(export_result(count, fmt, str(output)))
     else:
         sys.stderr.write(f"Exported {count} showings to {output}.\n")
 

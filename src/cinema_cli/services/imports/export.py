@@ -1,0 +1,132 @@
+"""``export showtimes``: scheduled showings as a feed that ``import showtimes`` takes back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import IO, Any
+
+from cinema_cli.domain.errors import TheaterNotFound
+from cinema_cli.domain.feeds import COLUMNS, PRICE_COLUMNS, zone_of
+from cinema_cli.domain.models import Movie, SeatCategory, Showing, Theater
+from cinema_cli.services.imports.formats import FeedFormat
+from cinema_cli.services.ports.storage import ShowingQuery, Storage
+
+
+def _export_row(showing: Showing, theater: Theater, movie: Movie | None) -> dict[str, Any]:
+    zone = zone_of(theater.timezone)
+    prices = {str(k): v for k, v in showing.prices.items()}
+    row: dict[str, Any] = {
+        "showing_id": showing.id,
+        "theater_id": showing.theater_id,
+        "room_id": showing.room_id,
+        "movie_id": showing.movie_id,
+        "starts_at": as_datetime(showing.starts_at).astimezone(zone).isoformat(),
+        "price": f"{prices[SeatCategory.STANDARD]:.2f}",
+        "ends_at": as_datetime(showing.ends_at).astimezone(zone).isoformat(),
+    }
+    for column, category in PRICE_COLUMNS.items():
+        row[column] = f"{prices[category]:.2f}" if category in prices else None
+    row["currency"] = showing.currency
+    row["format"] = showing.format
+    row["language"] = showing.language or None
+    row["movie_title"] = movie.title if movie else None
+    row["runtime_minutes"] = movie.runtime_minutes if movie else None
+    row["rating"] = (movie.rating or None) if movie else None
+    row["genres"] = list(movie.genres) if movie else None
+    return row
+
+
+def as_datetime(value: object) -> datetime:
+    """A stored instant as a ``datetime`` (an ISO 8601 string is parsed)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value
+
+
+def export_showtimes(
+    storage: Storage,
+    out: IO[bytes],
+    format: FeedFormat,
+    *,
+    theater_id: str | None = None,
+    from_day: date | None = None,
+    to_day: date | None = None,
+) -> int:
+    """Write scheduled showings as a feed that ``import showtimes`` takes back unchanged.
+
+    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone.
+    Times are written in the theater's local time with their UTC offset, so the
+    file is both readable and unambiguous. Returns the number of rows written.
+    """
+    theaters = {theater.id: theater for theater in storage.theaters()}
+    if theater_id is not None and theater_id not in theaters:
+        raise TheaterNotFound(f"--theater: no theater has id {theater_id!r}", theater_id=theater_id)
+    movies = {movie.id: movie for movie in storage.movies()}
+    # Query a day wider than asked on each side (zones are at most 14 hours from UTC),
+    # then keep the showings whose local day is in range.
+    query = ShowingQuery(
+        theater_ids=frozenset({theater_id}) if theater_id else None,
+        starts_from=datetime.combine(from_day, datetime.min.time(), UTC) - timedelta(days=1)
+        if from_day
+        else None,
+        starts_before=datetime.combine(to_day, datetime.min.time(), UTC) + timedelta(days=2)
+        if to_day
+        else None,
+    )
+    writer = _FeedWriter(out, format)
+    count = 0
+    for showing in storage.showings(query):
+        theater = theaters.get(showing.theater_id)
+        if theater is None:
+            continue
+        day = as_datetime(showing.starts_at).astimezone(zone_of(theater.timezone)).date()
+        if (from_day and day < from_day) or (to_day and day > to_day):
+            continue
+        writer.write(_export_row(showing, theater, movies.get(showing.movie_id)))
+        count += 1
+    writer.close()
+    return count
+
+
+class _FeedWriter:
+    """Writes rows as CSV, a ``{"showtimes": [...]}`` JSON document, or JSON Lines."""
+
+    def __init__(self, out: IO[bytes], fmt: FeedFormat) -> None:
+        import orjson
+
+        self._dumps = orjson.dumps
+        self.out = out
+        self.fmt = fmt
+        self.first = True
+        self.text: io.TextIOWrapper | None = None
+        if fmt == "csv":
+            self.text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+            self.csv = csv.writer(self.text, lineterminator="\n")
+            self.csv.writerow(COLUMNS)
+        elif fmt == "json":
+            out.write(b'{"showtimes": [')
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.fmt == "csv":
+            cells = dict(row)
+            cells["genres"] = ";".join(row["genres"]) if row["genres"] else None
+            self.csv.writerow(["" if cells[name] is None else cells[name] for name in COLUMNS])
+            return
+        document = {name: value for name, value in row.items() if value is not None}
+        if self.fmt == "json":
+            self.out.write(b"\n  " if self.first else b",\n  ")
+            self.out.write(self._dumps(document))
+        else:
+            self.out.write(self._dumps(document) + b"\n")
+        self.first = False
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write(b"\n]}\n" if not self.first else b"]}\n")
+        if self.text is not None:
+            self.text.flush()
+            self.text.detach()
+        self.out.flush()
