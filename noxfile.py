@@ -17,9 +17,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the code and the tests."""
-    session.install("ruff>=0.6")
+    """ruff over the code and the tests; import-linter checks the layers (pyproject.toml)."""
+    session.install("ruff>=0.6", "import-linter>=2.1")
     session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    # The contracts only read the source tree: no need to install the package and its deps.
+    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": "src"})
 
 
 @nox.session

@@ -29,9 +29,7 @@ def _closed(node: Any) -> Any:
 def assert_shape(name: str, document: Any) -> None:
     """Fail with every mismatch when ``document`` does not match the shape ``name``."""
     schema = _closed(copy.deepcopy(json_schema(name)))
-    errors = sorted(
-        Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path)
-    )
+    errors = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
     assert not errors, f"{name}: " + "; ".join(
         f"{'/'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors
     )
