@@ -97,7 +97,8 @@ def test_reserve_by_count_picks_standard_seats_by_default(
     storage: FakeStorage, clock: MovableClock
 ) -> None:
     result = service.reserve(storage, clock, "sh-1", count=3)
-    assert result.new_session and result.reservation.session_id.startswith("s-")
+    assert result.new_session
+    assert result.reservation.session_id.startswith("s-")
     # row D is two thirds back; D5-D7 and D8-D10 strand nobody, the leftmost wins the tie
     assert result.reservation.seats == ["D5", "D6", "D7"]
     premium = service.reserve(storage, clock, "sh-1", count=2, category="premium")
@@ -183,11 +184,14 @@ def test_buy_sells_the_seats_with_one_ticket_each(
     assert live_seats(storage, clock) == {"C7": f"sold:{booking.id}", "E5": f"sold:{booking.id}"}
     assert storage.user_by_email("ADA@example.com") is not None
     assert storage.idempotency(f"reservation:{rid}") is not None
-    assert payments.charges == 1 and payments.inner.net_charged() == Decimal("30.50")
+    assert payments.charges == 1
+    assert payments.inner.net_charged() == Decimal("30.50")
     view = service.purchase_view(purchase)
-    assert view["status"] == "confirmed" and view["payment"] == {"brand": "visa", "last4": "4242"}
+    assert view["status"] == "confirmed"
+    assert view["payment"] == {"brand": "visa", "last4": "4242"}
     assert view["showing"]["starts_at"] == "2026-11-30T19:00:00-05:00"
-    assert Path(view["eticket_pdf"]).is_file() and Path(view["confirmation_eml"]).is_file()
+    assert Path(view["eticket_pdf"]).is_file()
+    assert Path(view["confirmation_eml"]).is_file()
     actions = [e.action for e in storage.audit()]
     assert actions == ["hold", "purchase"]
 
@@ -213,7 +217,8 @@ def test_idempotent_retry_returns_the_first_booking_and_charges_once(
     rid = hold(storage, clock, "C7", "C8")
     first = buy(storage, clock, office, rid, idempotency_key="order-1")
     again = buy(storage, clock, office, rid, idempotency_key="order-1")
-    assert again.booking.id == first.booking.id and again.replayed
+    assert again.booking.id == first.booking.id
+    assert again.replayed
     assert payments.charges == 1
     assert payments.inner.net_charged() == Decimal("25.00")
     # without a key the reservation itself is the key: a plain retry cannot charge twice
@@ -329,7 +334,8 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
     recording = service.BoxOffice(office.payments, Recorder(), office.printer, office.outbox)
     purchase = buy(storage, clock, recording, hold(storage, clock, "C7"))
     (claims,) = seen
-    assert claims.seat_id == "C7" and claims.showing_id == "sh-1"
+    assert claims.seat_id == "C7"
+    assert claims.showing_id == "sh-1"
     assert claims.valid_from.isoformat() == "2026-11-30T22:00:00+00:00"
     assert claims.valid_until.isoformat() == "2026-12-01T03:00:00+00:00"
     assert purchase.booking.tickets[0].code == "code-1"
@@ -339,7 +345,8 @@ def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Pa
     office, _ = box_office(tmp_path)
     purchase = buy(storage, clock, office, hold(storage, clock, "C7"))
     details = service.booking(storage, clock, purchase.booking.id, office=office)
-    assert details.files is not None and details.files.pdf == purchase.files.pdf
+    assert details.files is not None
+    assert details.files.pdf == purchase.files.pdf
     assert details.confirmation == purchase.confirmation
     assert [d.booking.id for d in service.bookings_by_email(storage, clock, "ADA@example.com")] == [
         purchase.booking.id

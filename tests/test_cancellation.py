@@ -80,7 +80,8 @@ def test_cancelling_a_whole_booking_frees_every_seat_and_refunds_it_all(
     result = cancel(storage, clock, payments, None, booking.id)
     assert result.booking.status is BookingStatus.CANCELLED
     assert {t.status for t in result.booking.tickets} == {TicketStatus.CANCELLED}
-    assert result.refund is not None and result.refund.amount.amount == Decimal("37.50")
+    assert result.refund is not None
+    assert result.refund.amount.amount == Decimal("37.50")
     assert result.booking.payment.refunded.amount == Decimal("37.50")
     assert storage.claims("s1") == []
     assert storage.sold_counts(["s1"]) == {"s1": 0}
@@ -95,7 +96,8 @@ def test_partial_cancellations_add_up_and_repeat_nothing(
     first = cancel(storage, clock, payments, None, booking.id, tickets=["a1"])
     assert first.booking.status is BookingStatus.PARTIALLY_CANCELLED
     again = cancel(storage, clock, payments, None, booking.id, tickets=["A1"])
-    assert again.cancelled == () and again.refund is None
+    assert again.cancelled == ()
+    assert again.refund is None
     rest = cancel(storage, clock, payments, None, booking.id)  # the whole booking: A2, A3 left
     assert [t.seat_id for t in rest.cancelled] == ["A2", "A3"]
     assert [t.seat_id for t in rest.already_cancelled] == ["A1"]
@@ -104,7 +106,8 @@ def test_partial_cancellations_add_up_and_repeat_nothing(
     assert stored.status is BookingStatus.CANCELLED
     assert payments.net_charged() == 0
     actions = [e.action for e in storage.audit(subject=booking.id)]
-    assert actions.count("refund") == 2 and actions.count("cancel") == 2
+    assert actions.count("refund") == 2
+    assert actions.count("cancel") == 2
 
 
 def test_a_crash_after_the_refund_does_not_refund_twice_on_retry(

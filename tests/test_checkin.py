@@ -51,11 +51,15 @@ def test_a_genuine_ticket_is_admitted_once_and_marked_used(
     result = check_in(storage, at(DOORS_OPEN), codes, code, gate="north")
     assert result.ticket.status is TicketStatus.USED
     view = checkin_view(result)
-    assert view["status"] == "admitted" and view["seat"] == "A1" and view["gate"] == "north"
-    assert view["showing"]["id"] == "s1" and view["showing"]["theater"]["id"] == "babylon"
+    assert view["status"] == "admitted"
+    assert view["seat"] == "A1"
+    assert view["gate"] == "north"
+    assert view["showing"]["id"] == "s1"
+    assert view["showing"]["theater"]["id"] == "babylon"
     assert view["checked_in_at"] == "2026-11-24T17:30:00Z"
     stored = storage.ticket(booking.tickets[0].id)
-    assert stored.status is TicketStatus.USED and stored.gate == "north"
+    assert stored.status is TicketStatus.USED
+    assert stored.gate == "north"
     assert storage.ticket(booking.tickets[1].id).status is TicketStatus.VALID
 
     with pytest.raises(AlreadyCheckedIn) as again:

@@ -66,9 +66,12 @@ def test_every_pdf_page_carries_a_scannable_qr_and_the_booking(tmp_path: Path) -
         assert len(pdf) == 2
         for page, line in zip(pdf, document().tickets, strict=True):
             text = page.get_textpage().get_text_range()
-            assert "Amélie" in text and line.seat_id in text and "b-0123456789ab" in text
+            assert "Amélie" in text
+            assert line.seat_id in text
+            assert "b-0123456789ab" in text
             assert "Mon 30 Nov 2026, 19:00 EST (America/New_York)" in text
-            assert "1 Main Street" in text and "12.50 USD" in text
+            assert "1 Main Street" in text
+            assert "12.50 USD" in text
             # 72 dpi * 1.5: a modest phone-screen resolution
             image = page.render(scale=1.5).to_pil()
             assert decode(image) == [line.code]
@@ -94,7 +97,9 @@ def test_files_are_owner_only_and_named_by_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize("hostile", ["../../etc/passwd", "..", "/abs/path", "a/b\\c", ""])
 def test_a_hostile_id_cannot_escape_the_folder(tmp_path: Path, hostile: str) -> None:
     name = safe_name(hostile)
-    assert "/" not in name and not name.startswith(".") and name
+    assert "/" not in name
+    assert not name.startswith(".")
+    assert name
     files = FileTicketPrinter(tmp_path / "tickets").print_tickets(document(hostile, tickets=1))
     assert files.pdf.resolve().is_relative_to((tmp_path / "tickets").resolve())
 
@@ -124,7 +129,9 @@ def test_the_eml_parses_and_carries_the_pdf_and_the_calendar_event(tmp_path: Pat
 def test_the_calendar_event_is_valid_icalendar_text() -> None:
     text = calendar_event(document())
     lines = text.split("\r\n")
-    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR" and lines[-1] == ""
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert lines[-2] == "END:VCALENDAR"
+    assert lines[-1] == ""
     assert all(len(line.encode()) <= 75 for line in lines)
     unfolded = text.replace("\r\n ", "")
     assert "SUMMARY:Amélie\\, the return\\; part 2" in unfolded

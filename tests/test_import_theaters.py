@@ -57,7 +57,8 @@ def test_a_json_feed_creates_cities_theaters_rooms_and_movies_and_reruns_change_
     assert (report.created, report.written) == (4, True)
     assert report.by_kind["theaters"] == {"created": 1, "updated": 0, "unchanged": 0}
     theater = storage.theater("berlin-1")
-    assert theater is not None and [room.seats_total for room in theater.rooms] == [13, 8]
+    assert theater is not None
+    assert [room.seats_total for room in theater.rooms] == [13, 8]
     again = run(storage, DOCUMENT)
     assert (again.unchanged, again.created, again.updated, again.written) == (4, 0, 0, False)
     assert storage.transactions == 1
@@ -129,7 +130,8 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
     ]
     assert "B5" in caught.value.message
     theater = storage.theater("berlin-1")
-    assert theater is not None and theater.rooms[0].layout == THEATER["rooms"][0]["layout"]
+    assert theater is not None
+    assert theater.rooms[0].layout == THEATER["rooms"][0]["layout"]
 
 
 def test_removing_a_room_with_seats_sold_is_refused() -> None:

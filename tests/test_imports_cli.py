@@ -130,7 +130,8 @@ def test_bad_rows_are_all_reported_with_exit_6_and_the_rest_lands_with_skip_inva
     assert mtimes(data_dir) == before
 
     as_json = cinema(data_dir, "import", "showtimes", str(feed), "--json")
-    assert as_json.returncode == 6 and as_json.stdout == ""
+    assert as_json.returncode == 6
+    assert as_json.stdout == ""
     error = json.loads(as_json.stderr)["error"]
     assert error["code"] == "invalid_feed"
     assert [p["line"] for p in error["details"]["invalid"]] == [17, 40, 52]

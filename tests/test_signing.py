@@ -43,7 +43,8 @@ def test_a_code_names_its_key_and_verifies(tmp_path: Path) -> None:
         "C12",
     )
     assert payload.key_id == codes.keyring.active_key_id()
-    assert payload.valid_from == NOW and payload.valid_until == NOW + timedelta(hours=5)
+    assert payload.valid_from == NOW
+    assert payload.valid_until == NOW + timedelta(hours=5)
 
 
 def test_rotation_signs_with_the_new_key_and_old_codes_stay_valid(tmp_path: Path) -> None:
@@ -52,7 +53,8 @@ def test_rotation_signs_with_the_new_key_and_old_codes_stay_valid(tmp_path: Path
     old_code = codes.issue(CLAIMS)
     old_key = ring.active_key_id()
     new = ring.rotate()
-    assert new.key_id != old_key and ring.active_key_id() == new.key_id
+    assert new.key_id != old_key
+    assert ring.active_key_id() == new.key_id
     assert [k.active for k in ring.list_keys()] == [False, True]
     assert codes.verify(old_code).key_id == old_key
     # A fresh ring over the same folder (a new process) sees the same keys.
@@ -157,5 +159,6 @@ def test_the_public_pem_never_contains_the_private_key(tmp_path: Path) -> None:
     ring = _ring(tmp_path)
     pem = ring.public_pem()
     private = (ring.folder / f"{ring.active_key_id()}.pem").read_text()
-    assert "PRIVATE" not in pem and "PRIVATE KEY" in private
+    assert "PRIVATE" not in pem
+    assert "PRIVATE KEY" in private
     assert private.splitlines()[1] not in pem

@@ -94,7 +94,8 @@ def test_the_confirmation_with_its_pdf_and_the_cancellation_arrive(
     monkeypatch.setenv("CINEMA_SMTP_URL", f"smtp://127.0.0.1:{port}")
     booking = buy()
     [(sender, recipients, raw)] = inbox.messages
-    assert recipients == ["ada@example.org"] and sender == "tickets@cinema-cli.invalid"
+    assert recipients == ["ada@example.org"]
+    assert sender == "tickets@cinema-cli.invalid"
     message = message_from_bytes(raw, policy=policy.default)
     assert booking["booking_id"] in message["Message-ID"]
     [pdf] = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
@@ -139,11 +140,13 @@ def test_when_the_server_is_down_mail_waits_and_outbox_send_retries(
     assert "outbox send" in result.stderr
 
     [waiting] = json.loads(run("outbox", "list", "--json").stdout)["messages"]
-    assert waiting["status"] == "failed" and "cannot reach" in waiting["last_error"]
+    assert waiting["status"] == "failed"
+    assert "cannot reach" in waiting["last_error"]
 
     failed = run("outbox", "send", "--json", code=1)
     error = json.loads(failed.stderr)["error"]
-    assert error["code"] == "delivery_failed" and len(error["details"]["failed"]) == 1
+    assert error["code"] == "delivery_failed"
+    assert len(error["details"]["failed"]) == 1
     assert failed.stdout == ""
 
     inbox = Inbox()
