@@ -1,8 +1,7 @@
-"""A small catalog and fakes shared by the booking tests."""
+"""A small catalog in New York and the box office the booking tests buy from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from cinema_cli.domain.models import (
     Theater,
 )
 from cinema_cli.services.booking import BoxOffice
+from fakes import CountingPayments
 
 APPROVED = "4242424242424242"
 DECLINED = "4000000000000002"
@@ -36,7 +36,7 @@ LAYOUT = [
     "F wc.sxssssss.ssss",
 ]
 STARTS = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 19:00 on 30 Nov in New York
-NOW = STARTS - timedelta(days=1)
+"""When ``sh-1`` starts: six and a half days after ``builders.NOW``."""
 
 
 def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) -> None:
@@ -80,41 +80,6 @@ def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) ->
             ),
         ]
     )
-
-
-class MovableClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class CountingPayments:
-    """Wraps the test provider, counting calls, optionally running a hook after charging."""
-
-    def __init__(self, inner: TestPaymentProvider) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.charges = 0
-        self.refunds = 0
-        self.after_charge: Callable[[], None] | None = None
-
-    def charge(self, card: Any, amount: Any, **kwargs: Any) -> Any:
-        self.charges += 1
-        result = self.inner.charge(card, amount, **kwargs)
-        if self.after_charge is not None:
-            self.after_charge()
-        return result
-
-    def refund(self, charge: Any, amount: Any, *, reason: str) -> str:
-        self.refunds += 1
-        return self.inner.refund(charge, amount, reason=reason)
 
 
 def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments]:

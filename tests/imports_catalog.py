@@ -1,7 +1,8 @@
 """A small catalog for import tests (the demo fixtures are the browse helper's).
 
 Theater ``berlin-1`` is in Europe/Berlin so DST rules bite: the clocks skip
-2026-03-29 02:00-03:00 and pass 2026-10-25 02:00-03:00 twice.
+2026-03-29 02:00-03:00 and pass 2026-10-25 02:00-03:00 twice. The tests run at
+``builders.NOW`` (November 2026): feeds may still carry those past dates.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from builders import NOW
 from cinema_cli.domain.models import (
     Booking,
     City,
@@ -25,8 +27,6 @@ from cinema_cli.domain.models import (
     Ticket,
 )
 from fakes import FakeStorage
-
-NOW = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
 
 CITY = City(id="berlin", name="Berlin", country="DE")
 THEATER = Theater(

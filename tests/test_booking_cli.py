@@ -16,11 +16,13 @@ import zxingcpp
 from PIL import Image
 from typer.testing import CliRunner
 
+import builders
 from booking_support import APPROVED, DECLINED, seed_catalog
+from builders import HOLD, utc_text
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json_files import JsonStorage
 
-NOW = "2026-11-29T00:00:00Z"
+NOW = utc_text(builders.NOW)
 
 
 @pytest.fixture
@@ -202,17 +204,12 @@ def test_idempotency_key_retry_returns_the_same_booking(data_dir: Path) -> None:
 
 def test_an_expired_hold_cannot_be_bought(data_dir: Path) -> None:
     held = reserve(data_dir, "C7")
-    result = cinema(
-        data_dir, *buy_args(held, "--card", APPROVED, "--json"), now="2026-11-29T00:10:00Z"
-    )
+    expired = utc_text(builders.NOW + HOLD)
+    result = cinema(data_dir, *buy_args(held, "--card", APPROVED, "--json"), now=expired)
     assert result.exit_code == 4
     assert json.loads(result.stderr)["error"]["code"] == "hold_expired"
-    assert (
-        cinema(
-            data_dir, "reserve", "sh-1", "C7", "--session", "s-bob", now="2026-11-29T00:10:00Z"
-        ).exit_code
-        == 0
-    )
+    again = cinema(data_dir, "reserve", "sh-1", "C7", "--session", "s-bob", now=expired)
+    assert again.exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from booking_support import (
     DECLINED,
     NOT_LUHN,
     STARTS,
-    MovableClock,
     box_office,
     seed_catalog,
 )
@@ -35,7 +34,7 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import ClaimKind, ShowingStatus
 from cinema_cli.services import booking as service
-from fakes import FakeStorage
+from fakes import FakeStorage, MovableClock
 
 
 @pytest.fixture
@@ -88,7 +87,7 @@ def test_reserve_named_seats_holds_them_for_the_session(
     view = service.reservation_view(result)
     assert view["seats"] == ["C7", "C8"]
     assert view["total"] == {"amount": "25.00", "currency": "USD"}
-    assert view["expires_at"] == "2026-11-29T19:10:00-05:00"
+    assert view["expires_at"] == "2026-11-24T07:10:00-05:00"
     assert live_seats(storage, clock) == {"C7": "hold:s-ada", "C8": "hold:s-ada"}
     assert storage.audit(result.reservation.id)[0].action == "hold"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.eticket import FileTicketPrinter
 from cinema_cli.adapters.mail import EmlOutbox
 from cinema_cli.adapters.payment import TestPaymentProvider
@@ -20,20 +20,10 @@ from cinema_cli.domain.models import BookingStatus, TicketStatus
 from cinema_cli.services import booking as box
 from cinema_cli.services.cancellation import cancel
 from cinema_cli.storage.json_files import JsonStorage
-from fakes import FakeStorage
+from fakes import FakeStorage, MovableClock
 from ticket_support import SHOW_STARTS, keyring, stock
 
 CARD = "4242424242424242"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(params=["fake", "json"])
@@ -75,7 +65,7 @@ def purchase(storage: Any, office: box.BoxOffice, clock: Callable[[], datetime])
 def test_cancelling_a_whole_booking_frees_every_seat_and_refunds_it_all(
     storage: Any, office: box.BoxOffice, payments: TestPaymentProvider
 ) -> None:
-    clock = Clock(NOW)
+    clock = MovableClock(NOW)
     booking = purchase(storage, office, clock)
     result = cancel(storage, clock, payments, None, booking.id)
     assert result.booking.status is BookingStatus.CANCELLED
@@ -91,7 +81,7 @@ def test_cancelling_a_whole_booking_frees_every_seat_and_refunds_it_all(
 def test_partial_cancellations_add_up_and_repeat_nothing(
     storage: Any, office: box.BoxOffice, payments: TestPaymentProvider
 ) -> None:
-    clock = Clock(NOW)
+    clock = MovableClock(NOW)
     booking = purchase(storage, office, clock)
     first = cancel(storage, clock, payments, None, booking.id, tickets=["a1"])
     assert first.booking.status is BookingStatus.PARTIALLY_CANCELLED
@@ -113,7 +103,7 @@ def test_partial_cancellations_add_up_and_repeat_nothing(
 def test_a_crash_after_the_refund_does_not_refund_twice_on_retry(
     storage: Any, office: box.BoxOffice, payments: TestPaymentProvider
 ) -> None:
-    clock = Clock(NOW)
+    clock = MovableClock(NOW)
     booking = purchase(storage, office, clock)
 
     class Crash(Exception):
@@ -156,7 +146,7 @@ def test_a_crash_after_the_refund_does_not_refund_twice_on_retry(
 def test_cancellation_closes_at_the_deadline(
     storage: Any, office: box.BoxOffice, payments: TestPaymentProvider
 ) -> None:
-    clock = Clock(NOW)
+    clock = MovableClock(NOW)
     booking = purchase(storage, office, clock)
     clock.now = SHOW_STARTS - timedelta(minutes=30)
     with pytest.raises(CancellationClosed):
@@ -172,7 +162,7 @@ def test_a_payment_landing_after_its_hold_expired_is_refunded_not_booked(
     storage: Any, office: box.BoxOffice, payments: TestPaymentProvider
 ) -> None:
     """The buyer's hold dies while the card is charged and someone else takes a seat."""
-    clock = Clock(NOW)
+    clock = MovableClock(NOW)
     held = box.reserve(storage, clock, "s1", seats=["B1", "B2"], hold_seconds=60)
     real_charge = payments.charge
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import (
     AmbiguousMovie,
     CityNotFound,

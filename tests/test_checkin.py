@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.signing import Ed25519TicketCodes, PublicKeyVerifier
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
@@ -101,7 +101,11 @@ def test_exactly_two_hours_before_the_start_the_door_opens(
     storage: Any, codes: Ed25519TicketCodes
 ) -> None:
     booking = sell(storage, codes)
-    check_in(storage, at(SHOW_STARTS - timedelta(hours=2)), codes, booking.tickets[0].code)
+    doors_open = SHOW_STARTS - timedelta(hours=2)
+    result = check_in(storage, at(doors_open), codes, booking.tickets[0].code)
+    assert result.ticket.status is TicketStatus.USED
+    assert result.ticket.checked_in_at == doors_open
+    assert storage.ticket(booking.tickets[0].id).status is TicketStatus.USED
 
 
 def test_a_cancelled_ticket_is_refused_online(storage: Any, codes: Ed25519TicketCodes) -> None:

@@ -360,8 +360,8 @@ class FakeTerminal:
 
 
 def sample_map(session: str | None = None) -> Any:
-    from catalog_builders import NOW as BUILDER_NOW
-    from catalog_builders import city, movie, showing, theater
+    from builders import NOW as BUILDER_NOW
+    from builders import city, movie, showing, theater
     from cinema_cli.domain.models import ClaimKind, SeatClaim
     from cinema_cli.services import catalog
     from fakes import FakeStorage

@@ -117,7 +117,7 @@ def test_malformed_json_is_reported_with_its_line() -> None:
 
 def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None:
     storage = catalog_storage()
-    put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
+    put(storage, showing("s1", "2026-12-10T18:00:00+00:00"))
     sell(storage, "s1", ["B5", "A1"])
     smaller = with_rooms(
         {"id": "r1", "name": "Saal 1", "layout": ["A ss.ss", "B sspss"[:-1]]}, THEATER["rooms"][1]
@@ -136,7 +136,7 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
 
 def test_removing_a_room_with_seats_sold_is_refused() -> None:
     storage = catalog_storage()
-    put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
+    put(storage, showing("s1", "2026-12-10T18:00:00+00:00"))
     sell(storage, "s1", ["A1"])
     with pytest.raises(SeatsInUse):
         run(storage, with_rooms(THEATER["rooms"][1]))
@@ -144,7 +144,7 @@ def test_removing_a_room_with_seats_sold_is_refused() -> None:
 
 def test_a_sold_seat_may_change_category_and_is_reported() -> None:
     storage = catalog_storage()
-    put(storage, showing("s1", "2026-03-10T18:00:00+00:00"))
+    put(storage, showing("s1", "2026-12-10T18:00:00+00:00"))
     sell(storage, "s1", ["A1"])
     premium_front = with_rooms(
         {"id": "r1", "name": "Saal 1", "layout": ["A pp.ss", "B sspss", "C wc.ss", "D ssss"]},

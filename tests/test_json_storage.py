@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
 from cinema_cli.storage import json_files

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing, PublicKeyVerifier
 from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
 from cinema_cli.domain.ticket_codes import BASE45_ALPHABET

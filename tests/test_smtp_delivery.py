@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.cli.app import app
 from cinema_cli.domain.errors import InvalidInput

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json_files import JsonStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, stock

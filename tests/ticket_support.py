@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, city, movie, showing, theater
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
 from cinema_cli.domain.models import (
     Booking,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
+# The one clock of the tests, re-exported: the contract tests read it as `b.NOW`.
+from builders import HOLD as HOLD
+from builders import NOW as NOW
+from builders import at as at
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -26,14 +30,6 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
-
-NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
-HOLD = timedelta(minutes=10)
-
-
-def at(hours: float = 0) -> datetime:
-    """An instant ``hours`` after :data:`NOW`."""
-    return NOW + timedelta(hours=hours)
 
 
 def city(city_id: str = "springfield", name: str = "Springfield") -> City:
