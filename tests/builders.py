@@ -13,6 +13,8 @@ from cinema_cli.domain.models import City, Movie, Room, SeatCategory, Showing, T
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 """The moment the tests run at: a Tuesday, 13:00 in Berlin, 07:00 in New York."""
+DEMO_NOW = datetime(2026, 5, 11, 10, 0, tzinfo=UTC)
+"""The day the demo's dataset (fixtures/) is checked on: its expected showings fall then."""
 HOLD = timedelta(minutes=10)
 """How long a hold lasts unless a test says otherwise."""
 

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from builders import DEMO_NOW, utc_text
 from cinema_cli.cli.app import app
 
-NOW = "2026-05-11T10:00:00Z"
+NOW = utc_text(DEMO_NOW)
 SHOWING = "berlin-mitte-saal1-20260512-1515"
 ANSI = re.compile(r"\x1b\[")
 
