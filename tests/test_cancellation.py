@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 
 from builders import NOW
-from cinema_cli.adapters.eticket import FileTicketPrinter
-from cinema_cli.adapters.mail import EmlOutbox
 from cinema_cli.adapters.payment import TestPaymentProvider
 from cinema_cli.adapters.signing import Ed25519TicketCodes
 from cinema_cli.domain.errors import CancellationClosed, HoldExpired
@@ -20,7 +18,7 @@ from cinema_cli.domain.models import BookingStatus, TicketStatus
 from cinema_cli.services import booking as box
 from cinema_cli.services.cancellation import cancel
 from cinema_cli.storage.json_files import JsonStorage
-from fakes import FakeStorage, MovableClock
+from fakes import FakeOutbox, FakeStorage, FakeTicketPrinter, MovableClock
 from ticket_support import SHOW_STARTS, keyring, stock
 
 CARD = "4242424242424242"
@@ -43,8 +41,8 @@ def office(tmp_path: Path, payments: TestPaymentProvider) -> box.BoxOffice:
     return box.BoxOffice(
         payments=payments,
         codes=Ed25519TicketCodes(keyring(tmp_path / "data")),
-        printer=FileTicketPrinter(tmp_path / "data" / "tickets"),
-        outbox=EmlOutbox(tmp_path / "data" / "outbox"),
+        printer=FakeTicketPrinter(),
+        outbox=FakeOutbox(),
     )
 
 
