@@ -82,7 +82,7 @@ def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) ->
     )
 
 
-def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments]:
+def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments[TestPaymentProvider]]:
     payments = CountingPayments(TestPaymentProvider(data_dir / "payments"))
     office = BoxOffice(
         payments=payments,

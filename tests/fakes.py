@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from builders import NOW
 from cinema_cli.domain.errors import (
@@ -421,10 +421,13 @@ def _fields(charge: Charge) -> dict[str, Any]:
     return {name: getattr(charge, name) for name in Charge.__dataclass_fields__}
 
 
-class CountingPayments:
+Provider = TypeVar("Provider", bound=PaymentProvider)
+
+
+class CountingPayments(Generic[Provider]):
     """Wraps a provider, counting calls, optionally running a hook after charging."""
 
-    def __init__(self, inner: PaymentProvider) -> None:
+    def __init__(self, inner: Provider) -> None:
         self.inner = inner
         self.name = inner.name
         self.charges = 0

@@ -143,7 +143,7 @@ def test_full_purchase_writes_tickets_pdf_and_email(data_dir: Path) -> None:
     message = email.message_from_bytes(
         Path(view["confirmation_eml"]).read_bytes(), policy=email.policy.default
     )
-    names = sorted(part.get_filename() for part in message.iter_attachments())
+    names = sorted(str(part.get_filename()) for part in message.iter_attachments())
     assert names == [f"{view['booking_id']}.ics", f"{view['booking_id']}.pdf"]
 
     shown = as_json(cinema(data_dir, "booking", view["booking_id"], "--json"))

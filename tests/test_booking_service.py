@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +35,8 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import ClaimKind, ShowingStatus
 from cinema_cli.services import booking as service
-from fakes import FakeStorage, MovableClock
+from cinema_cli.services.ports.tickets import TicketClaims
+from fakes import FakeStorage, FakeTransaction, MovableClock
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def hold(storage: FakeStorage, clock: MovableClock, *seats: str, session: str = 
 
 def buy(
     storage: FakeStorage, clock: MovableClock, office: service.BoxOffice, rid: str, **kw: object
-):
+) -> service.Purchase:
     args: dict[str, object] = {
         "reservation_id": rid,
         "session_id": "s-ada",
@@ -323,10 +325,10 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
     office, _ = box_office(tmp_path)
-    seen = []
+    seen: list[TicketClaims] = []
 
     class Recorder:
-        def issue(self, claims: object) -> str:
+        def issue(self, claims: TicketClaims) -> str:
             seen.append(claims)
             return f"code-{len(seen)}"
 
@@ -389,7 +391,8 @@ def test_a_failed_commit_is_refunded_and_a_retry_charges_afresh_once(
     real_transaction = storage.transaction
     calls = []
 
-    def flaky_transaction():  # the commit after the charge cannot get the lock, once
+    # The commit after the charge cannot get the lock, once.
+    def flaky_transaction() -> AbstractContextManager[FakeTransaction]:
         calls.append(1)
         if len(calls) == 2:
             raise LockTimeout("the data lock stayed busy")

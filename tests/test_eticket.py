@@ -115,8 +115,12 @@ def test_the_eml_parses_and_carries_the_pdf_and_the_calendar_event(tmp_path: Pat
     assert message["To"].addresses[0].display_name == "Zoë O'Brien"
     assert "Amélie" in message["Subject"]
     assert message["Message-ID"] == "<booking.b-0123456789ab@cinema-cli.invalid>"
-    assert "C7 (standard)" in message.get_body(preferencelist=("plain",)).get_content()
-    assert "<table>" in message.get_body(preferencelist=("html",)).get_content()
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None
+    assert html is not None
+    assert "C7 (standard)" in plain.get_content()
+    assert "<table>" in html.get_content()
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     assert attachments["b-0123456789ab.pdf"].get_content() == files.pdf.read_bytes()
     ics = attachments["b-0123456789ab.ics"]

@@ -230,7 +230,7 @@ def test_a_valid_row_resolves_to_a_showing_with_an_end_after_its_start(
     runtime = {MOVIE.id: MOVIE, SHORT.id: SHORT}[showing.movie_id].runtime_minutes
     assert showing.ends_at - showing.starts_at == timedelta(minutes=runtime)
     assert showing.starts_at.tzinfo is not None
-    assert showing.prices["standard"] == Decimal(values["price"])
+    assert showing.prices[SeatCategory.STANDARD] == Decimal(values["price"])
 
 
 def _report_or_refusal_that_wrote_nothing(feed: io.BytesIO, fmt: FeedFormat) -> None:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cinema_cli.cli.app import app
+from cinema_cli.domain.models import SeatCategory
 from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json_files import JsonStorage
 
@@ -251,7 +252,7 @@ def _prices(folder: Path) -> set[str]:
     storage = JsonStorage(folder)
     try:
         return {
-            f"{s.prices['standard']:.2f}"
+            f"{s.prices[SeatCategory.STANDARD]:.2f}"
             for s in storage.showings(ShowingQuery(include_cancelled=True))
             if s.id.startswith("k")
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -58,7 +59,7 @@ def _hold(
                 seats=seats,
                 created_at=NOW,
                 expires_at=expires,
-                total=Money(amount=0, currency="EUR"),
+                total=Money(amount=Decimal(0), currency="EUR"),
             )
         )
 
@@ -165,7 +166,7 @@ def test_a_commit_interrupted_before_its_journal_leaves_the_old_data(
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(json_files.Path, "replace", failing_replace)
+    monkeypatch.setattr(Path, "replace", failing_replace)
     with pytest.raises(Exception, match="no space left"):
         _hold(storage, "R1", ["A1", "A2"])
     monkeypatch.undo()

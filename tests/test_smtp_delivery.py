@@ -110,7 +110,9 @@ def test_the_confirmation_with_its_pdf_and_the_cancellation_arrive(
     cancellation = message_from_bytes(inbox.messages[1][2], policy=policy.default)
     assert cancellation["Subject"].strip() == "Cancelled: Metropolis, seats C4"
     assert cancellation["In-Reply-To"] == message["Message-ID"]
-    assert "C4" in cancellation.get_body().get_content()
+    body = cancellation.get_body()
+    assert body is not None
+    assert "C4" in body.get_content()
 
     sent = json.loads(run("outbox", "send", "--json").stdout)
     assert sent == {"sent": [], "failed": [], "already_sent": 2}

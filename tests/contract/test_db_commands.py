@@ -154,7 +154,9 @@ def test_a_real_process_copies_into_a_fresh_sqlite_file(tmp_path: Path) -> None:
     assert "Copied json://" in copied.stdout
     assert json.loads(info.stdout)["counts"]["booking"] == 2
     copy = SqlStorage(url)
-    assert [t.status for t in copy.booking("bk1").tickets] == [
+    copied_booking = copy.booking("bk1")
+    assert copied_booking is not None
+    assert [t.status for t in copied_booking.tickets] == [
         TicketStatus.CANCELLED,
         TicketStatus.USED,
     ]
