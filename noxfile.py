@@ -19,10 +19,20 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over the code and the tests; import-linter checks the layers (pyproject.toml)."""
     session.install("ruff>=0.6", "import-linter>=2.1")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
-    # The contracts only read the source tree: no need to install the package and its deps.
-    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": "src"})
+    checks: list[tuple[list[str], dict[str, str]]] = [
+        (["ruff", "check", "src", "tests", "noxfile.py"], {}),
+        (["ruff", "format", "--check", "src", "tests", "noxfile.py"], {}),
+        # The contracts only read the source tree: no need to install the package and its deps.
+        (["lint-imports", "--no-cache"], {"PYTHONPATH": "src"}),
+    ]
+    failed = []
+    for command, env in checks:  # every check runs, so one failure does not hide another
+        try:
+            session.run(*command, env=env)
+        except nox.command.CommandFailed:
+            failed.append(" ".join(command[:2]))
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
 
 
 @nox.session
