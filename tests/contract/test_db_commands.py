@@ -31,6 +31,7 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.mark.postgres
 def test_copy_carries_everything_from_json_to_sqlite_to_postgresql_and_back(
     make_backend: Callable[[str], Backend], data_dir: Path, postgres_server: Any, tmp_path: Path
 ) -> None:
