@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from cinema_cli.domain.models import City, Movie, Room, SeatCategory, Showing, Theater
+from cinema_cli.domain.models import (
+    City,
+    Money,
+    Movie,
+    Payment,
+    Room,
+    SeatCategory,
+    Showing,
+    Theater,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 """The moment the tests run at: a Tuesday, 13:00 in Berlin, 07:00 in New York."""
@@ -67,4 +76,18 @@ def showing(
         ends_at=starts_at + timedelta(minutes=153),
         prices={SeatCategory.STANDARD: Decimal("12.50"), SeatCategory.PREMIUM: Decimal("16.00")},
         currency="EUR",
+    )
+
+
+def card_payment(
+    amount: Money, reference: str, *, provider: str = "fake", refunded: Decimal = Decimal(0)
+) -> Payment:
+    """``amount`` paid by the approved test card (a visa ending 4242)."""
+    return Payment(
+        provider=provider,
+        reference=reference,
+        brand="visa",
+        last4="4242",
+        amount=amount,
+        refunded=Money(amount=refunded, currency=amount.currency),
     )

@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from builders import NOW as NOW  # the import tests read the clock here too
+from builders import card_payment
 from cinema_cli.domain.models import (
     Booking,
     City,
     ClaimKind,
     Money,
     Movie,
-    Payment,
     Room,
     SeatCategory,
     SeatClaim,
@@ -108,14 +108,7 @@ def sell(storage: FakeStorage, showing_id: str, seats: list[str]) -> None:
                 total=price,
                 created_at=NOW,
                 tickets=tickets,
-                payment=Payment(
-                    provider="fake",
-                    reference="p1",
-                    brand="visa",
-                    last4="4242",
-                    amount=price,
-                    refunded=Money(amount=Decimal(0), currency="EUR"),
-                ),
+                payment=card_payment(price, "p1"),
             )
         )
         tx._state.claims.update(  # the fake's own dict: a sale without the hold dance

@@ -11,13 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from builders import NOW, city, movie, showing, theater
+from builders import NOW, card_payment, city, movie, showing, theater
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
 from cinema_cli.domain.models import (
     Booking,
     ClaimKind,
     Money,
-    Payment,
     Reservation,
     SeatCategory,
     SeatClaim,
@@ -90,14 +89,7 @@ def sell(
         reservation_id=reservation.id,
         seats=list(seats),
         total=reservation.total,
-        payment=Payment(
-            provider="test",
-            reference=f"P-{booking_id}",
-            brand="visa",
-            last4="4242",
-            amount=reservation.total,
-            refunded=Money(amount=Decimal(0), currency="EUR"),
-        ),
+        payment=card_payment(reservation.total, f"P-{booking_id}", provider="test"),
         tickets=tickets,
         created_at=NOW,
     )

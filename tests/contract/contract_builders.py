@@ -9,6 +9,7 @@ from decimal import Decimal
 from builders import HOLD as HOLD
 from builders import NOW as NOW
 from builders import at as at
+from builders import card_payment
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -17,7 +18,6 @@ from cinema_cli.domain.models import (
     IdempotencyRecord,
     Money,
     Movie,
-    Payment,
     Refund,
     Reservation,
     Room,
@@ -189,13 +189,8 @@ def booking(
         reservation_id="res1",
         seats=list(seats),
         total=total,
-        payment=Payment(
-            provider="fake",
-            reference=f"pay-{booking_id}",
-            brand="visa",
-            last4="4242",
-            amount=total,
-            refunded=Money(amount=Decimal("12.50") if refunded else Decimal("0"), currency="USD"),
+        payment=card_payment(
+            total, f"pay-{booking_id}", refunded=Decimal("12.50") if refunded else Decimal(0)
         ),
         tickets=tickets,
         created_at=created,
