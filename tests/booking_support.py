@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from cinema_cli.adapters.codes import RandomTicketCodes
 from cinema_cli.adapters.eticket import FileTicketPrinter
@@ -21,6 +20,7 @@ from cinema_cli.domain.models import (
     Theater,
 )
 from cinema_cli.services.booking import BoxOffice
+from cinema_cli.services.ports.storage import Transaction
 from fakes import CountingPayments
 
 APPROVED = "4242424242424242"
@@ -39,7 +39,7 @@ STARTS = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 19:00 on 30 Nov in New York
 """When ``sh-1`` starts: six and a half days after ``builders.NOW``."""
 
 
-def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) -> None:
+def seed_catalog(tx: Transaction, *, status: ShowingStatus = ShowingStatus.SCHEDULED) -> None:
     """One city, theater, room, movie and showing (``sh-1``) plus a cancelled one (``sh-x``)."""
     tx.put_city(City(id="nyc", name="New York", country="US"))
     tx.put_theater(

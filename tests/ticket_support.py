@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from builders import NOW, card_payment, city, movie, showing, theater
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
@@ -23,6 +22,7 @@ from cinema_cli.domain.models import (
     Ticket,
 )
 from cinema_cli.domain.ticket_codes import validity_window
+from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.ports.tickets import TicketClaims
 
 SHOW_STARTS = NOW + timedelta(hours=6)
@@ -34,7 +34,7 @@ def keyring(folder: Path) -> KeyRing:
     return KeyRing(folder / "keys", lambda: NOW)
 
 
-def stock(storage: Any) -> None:
+def stock(storage: Storage) -> None:
     with storage.transaction() as tx:
         tx.put_city(city())
         tx.put_theater(theater())
@@ -43,7 +43,7 @@ def stock(storage: Any) -> None:
 
 
 def sell(
-    storage: Any,
+    storage: Storage,
     codes: Ed25519TicketCodes,
     *,
     booking_id: str = "B-1",
