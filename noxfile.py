@@ -17,16 +17,32 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the code and the tests."""
-    session.install("ruff>=0.6")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    """ruff over the code and the tests; import-linter checks the layers (pyproject.toml)."""
+    session.install("ruff>=0.6", "import-linter>=2.1")
+    checks: list[tuple[list[str], dict[str, str]]] = [
+        (["ruff", "check", "src", "tests", "noxfile.py"], {}),
+        (["ruff", "format", "--check", "src", "tests", "noxfile.py"], {}),
+        # The contracts only read the source tree: no need to install the package and its deps.
+        (["lint-imports", "--no-cache"], {"PYTHONPATH": "src"}),
+    ]
+    failed = []
+    for command, env in checks:  # every check runs, so one failure does not hide another
+        try:
+            session.run(*command, env=env)
+        except nox.command.CommandFailed:
+            failed.append(" ".join(command[:2]))
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy (strict) over src."""
+    """mypy (strict) over src and the tests."""
     session.install("-e", ".[test,scan]", "mypy>=1.11")
-    session.run("mypy", "src")
+    # Each test folder has its own conftest.py (one module name, three files): one run each.
+    session.run("mypy", "src", "tests", "--exclude", "tests/(contract|torture)/")
+    session.run("mypy", "tests/contract")
+    session.run("mypy", "tests/torture")
 
 
 @nox.session

@@ -1,12 +1,10 @@
-"""A small catalog and fakes shared by the booking tests."""
+"""A small catalog in New York and the box office the booking tests buy from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from cinema_cli.adapters.codes import RandomTicketCodes
 from cinema_cli.adapters.eticket import FileTicketPrinter
@@ -22,6 +20,8 @@ from cinema_cli.domain.models import (
     Theater,
 )
 from cinema_cli.services.booking import BoxOffice
+from cinema_cli.services.ports.storage import Transaction
+from fakes import CountingPayments
 
 APPROVED = "4242424242424242"
 DECLINED = "4000000000000002"
@@ -36,10 +36,10 @@ LAYOUT = [
     "F wc.sxssssss.ssss",
 ]
 STARTS = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 19:00 on 30 Nov in New York
-NOW = STARTS - timedelta(days=1)
+"""When ``sh-1`` starts: six and a half days after ``builders.NOW``."""
 
 
-def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) -> None:
+def seed_catalog(tx: Transaction, *, status: ShowingStatus = ShowingStatus.SCHEDULED) -> None:
     """One city, theater, room, movie and showing (``sh-1``) plus a cancelled one (``sh-x``)."""
     tx.put_city(City(id="nyc", name="New York", country="US"))
     tx.put_theater(
@@ -82,42 +82,7 @@ def seed_catalog(tx: Any, *, status: ShowingStatus = ShowingStatus.SCHEDULED) ->
     )
 
 
-class MovableClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class CountingPayments:
-    """Wraps the test provider, counting calls, optionally running a hook after charging."""
-
-    def __init__(self, inner: TestPaymentProvider) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.charges = 0
-        self.refunds = 0
-        self.after_charge: Callable[[], None] | None = None
-
-    def charge(self, card: Any, amount: Any, **kwargs: Any) -> Any:
-        self.charges += 1
-        result = self.inner.charge(card, amount, **kwargs)
-        if self.after_charge is not None:
-            self.after_charge()
-        return result
-
-    def refund(self, charge: Any, amount: Any, *, reason: str) -> str:
-        self.refunds += 1
-        return self.inner.refund(charge, amount, reason=reason)
-
-
-def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments]:
+def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments[TestPaymentProvider]]:
     payments = CountingPayments(TestPaymentProvider(data_dir / "payments"))
     office = BoxOffice(
         payments=payments,

@@ -1,51 +1,5 @@
-"""Tiny catalogs for tests (no I/O): one city, one theater, one room, a few showings."""
+"""Moved to :mod:`builders`; this name stays for branches written before the move."""
 
-from __future__ import annotations
+from builders import NOW, city, movie, showing, theater
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-
-from cinema_cli.domain.models import City, Movie, Room, Showing, Theater
-
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-def city(city_id: str = "berlin") -> City:
-    return City(id=city_id, name=city_id.title(), country="DE")
-
-
-def theater(theater_id: str = "babylon", city_id: str = "berlin") -> Theater:
-    return Theater(
-        id=theater_id,
-        name=theater_id.title(),
-        city_id=city_id,
-        address="Rosa-Luxemburg-Str. 30",
-        timezone="Europe/Berlin",
-        currency="EUR",
-        rooms=[
-            Room(id="saal-1", name="Saal 1", layout=["A ssss.ssss", "B ssss.ssss", "C wc.pppp.x"])
-        ],
-    )
-
-
-def movie(movie_id: str = "metropolis", title: str = "Metropolis") -> Movie:
-    return Movie(id=movie_id, title=title, runtime_minutes=153, rating="PG", genres=["Sci-Fi"])
-
-
-def showing(
-    showing_id: str = "s1",
-    *,
-    theater_id: str = "babylon",
-    movie_id: str = "metropolis",
-    starts_at: datetime = NOW + timedelta(hours=6),
-) -> Showing:
-    return Showing(
-        id=showing_id,
-        theater_id=theater_id,
-        room_id="saal-1",
-        movie_id=movie_id,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=153),
-        prices={"standard": Decimal("12.50"), "premium": Decimal("16.00")},
-        currency="EUR",
-    )
+__all__ = ["NOW", "city", "movie", "showing", "theater"]

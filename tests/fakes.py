@@ -3,25 +3,39 @@
 ``FakeStorage`` keeps everything in dicts; a transaction works on a copy and
 swaps it in on success, which is the atomicity every real backend must match
 (``tests/contract`` runs the same tests against it and the real backends).
+``MovableClock``, ``FakePayments``, ``FakeTicketPrinter`` and ``FakeOutbox`` stand in
+for the clock, the payment provider, the e-ticket printer and the mail outbox;
+``CountingPayments`` wraps any provider to count its calls.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from cinema_cli.domain.errors import HoldExpired, SeatUnavailable
+from builders import NOW
+from cinema_cli.domain.errors import (
+    HoldExpired,
+    IdempotencyKeyReused,
+    InvalidCard,
+    PaymentDeclined,
+    SeatUnavailable,
+)
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
     City,
     ClaimKind,
     IdempotencyRecord,
+    Money,
     Movie,
     Reservation,
     SeatClaim,
@@ -32,7 +46,11 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.domain.purchase import CardNumber, luhn_valid
+from cinema_cli.services.ports.mail import CancellationNotice
+from cinema_cli.services.ports.payments import Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
+from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles
 from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
 
 
@@ -305,3 +323,185 @@ class FakeStorage(_FakeReader):
 
     def close(self) -> None:
         pass
+
+
+class MovableClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+DECLINED_CARDS = {"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds"}
+"""The test cards the payment fakes decline, as the real test provider does."""
+
+
+@dataclass
+class _FakeCharge:
+    fingerprint: str
+    charge: Charge
+    refunds: dict[str, tuple[str, Money]] = field(default_factory=dict)
+    """Reason -> (reference, amount): a refund is idempotent per reason."""
+
+
+class FakePayments:
+    """A payment provider in memory, with the test-card rules of the real test provider."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, _FakeCharge] = {}
+        self.closed: list[_FakeCharge] = []
+        """Fully refunded charges, whose keys may be used again."""
+        self._numbers = itertools.count(1)
+
+    def charge(
+        self,
+        card: CardNumber,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        fingerprint: str,
+        description: str,
+    ) -> Charge:
+        if not luhn_valid(card.digits):
+            raise InvalidCard("--card: the card number fails the Luhn check", field="card")
+        earlier = self.by_key.get(idempotency_key)
+        if earlier is not None:
+            if earlier.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    "this idempotency key was already used to pay for another request",
+                    idempotency_key=idempotency_key,
+                )
+            return Charge(**{**_fields(earlier.charge), "replayed": True})
+        reason = DECLINED_CARDS.get(card.digits)
+        if reason is not None:
+            raise PaymentDeclined(
+                f"the card ({card.brand} ending {card.last4}) was declined: {reason}",
+                reason=reason,
+                brand=card.brand,
+                last4=card.last4,
+            )
+        charge = Charge(self.name, f"ch_{next(self._numbers)}", card.brand, card.last4, amount)
+        self.by_key[idempotency_key] = _FakeCharge(fingerprint, charge)
+        return charge
+
+    def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
+        [(key, record)] = [
+            (k, r)
+            for k, r in [*self.by_key.items(), *enumerate(self.closed)]
+            if r.charge.reference == charge.reference
+        ]
+        if reason not in record.refunds:
+            record.refunds[reason] = (f"re_{next(self._numbers)}", amount)
+        refunded = sum((a.amount for _, a in record.refunds.values()), Decimal(0))
+        if isinstance(key, str) and refunded >= record.charge.amount.amount:
+            # Fully refunded: the key is free again, like the real provider's ledger.
+            self.closed.append(self.by_key.pop(key))
+        return record.refunds[reason][0]
+
+    def net_charged(self) -> Decimal:
+        """Money taken minus money given back."""
+        return sum(
+            (
+                r.charge.amount.amount - sum((a.amount for _, a in r.refunds.values()), Decimal(0))
+                for r in [*self.by_key.values(), *self.closed]
+            ),
+            Decimal(0),
+        )
+
+
+def _fields(charge: Charge) -> dict[str, Any]:
+    return {name: getattr(charge, name) for name in Charge.__dataclass_fields__}
+
+
+Provider = TypeVar("Provider", bound=PaymentProvider)
+
+
+class CountingPayments(Generic[Provider]):
+    """Wraps a provider, counting calls, optionally running a hook after charging."""
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.charges = 0
+        self.refunds = 0
+        self.after_charge: Callable[[], None] | None = None
+
+    def charge(
+        self,
+        card: CardNumber,
+        amount: Money,
+        *,
+        idempotency_key: str,
+        fingerprint: str,
+        description: str,
+    ) -> Charge:
+        self.charges += 1
+        result = self.inner.charge(
+            card,
+            amount,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            description=description,
+        )
+        if self.after_charge is not None:
+            self.after_charge()
+        return result
+
+    def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
+        self.refunds += 1
+        return self.inner.refund(charge, amount, reason=reason)
+
+
+class FakeTicketPrinter:
+    """Remembers the documents it was asked to print; the paths it gives back are not written."""
+
+    def __init__(self, folder: Path = Path("/fake/tickets")) -> None:
+        self.folder = folder
+        self.printed: dict[str, ETicketDocument] = {}
+
+    def print_tickets(self, document: ETicketDocument, folder: Path | None = None) -> ETicketFiles:
+        self.printed[document.booking_id] = document
+        return self._files(document.booking_id, [t.ticket_id for t in document.tickets], folder)
+
+    def find_tickets(self, booking_id: str, ticket_ids: list[str]) -> ETicketFiles | None:
+        return self._files(booking_id, ticket_ids) if booking_id in self.printed else None
+
+    def _files(
+        self, booking_id: str, ticket_ids: list[str], folder: Path | None = None
+    ) -> ETicketFiles:
+        where = folder or self.folder / booking_id
+        return ETicketFiles(
+            folder=where,
+            pdf=where / f"{booking_id}.pdf",
+            qr_png={t: where / f"{t}.png" for t in ticket_ids},
+            qr_svg={t: where / f"{t}.svg" for t in ticket_ids},
+        )
+
+
+class FakeOutbox:
+    """Keeps confirmation and cancellation mails in lists instead of writing ``.eml`` files."""
+
+    def __init__(self, folder: Path = Path("/fake/outbox")) -> None:
+        self.folder = folder
+        self.confirmations: list[tuple[ETicketDocument, Path]] = []
+        self.cancellations: list[CancellationNotice] = []
+
+    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
+        self.confirmations.append((document, pdf))
+        return self.folder / f"{document.booking_id}.eml"
+
+    def find_confirmation(self, booking_id: str) -> Path | None:
+        sent = [d for d, _ in self.confirmations if d.booking_id == booking_id]
+        return self.folder / f"{booking_id}.eml" if sent else None
+
+    def write_cancellation(self, notice: CancellationNotice) -> Path:
+        self.cancellations.append(notice)
+        return self.folder / f"cancel-{len(self.cancellations)}.eml"

@@ -1,7 +1,8 @@
 """A small catalog for import tests (the demo fixtures are the browse helper's).
 
 Theater ``berlin-1`` is in Europe/Berlin so DST rules bite: the clocks skip
-2026-03-29 02:00-03:00 and pass 2026-10-25 02:00-03:00 twice.
+2026-03-29 02:00-03:00 and pass 2026-10-25 02:00-03:00 twice. The tests run at
+``builders.NOW`` (November 2026): feeds may still carry those past dates.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from builders import NOW as NOW  # the import tests read the clock here too
+from builders import card_payment
 from cinema_cli.domain.models import (
     Booking,
     City,
     ClaimKind,
     Money,
     Movie,
-    Payment,
     Room,
     SeatCategory,
     SeatClaim,
@@ -27,8 +29,6 @@ from cinema_cli.domain.models import (
 from cinema_cli.present.imports import ImportReportShape, import_report, rejection_details
 from cinema_cli.services.imports import ImportRejected, ImportReport
 from fakes import FakeStorage
-
-NOW = datetime.fromisoformat("2026-03-01T09:00:00+00:00")
 
 CITY = City(id="berlin", name="Berlin", country="DE")
 THEATER = Theater(
@@ -110,14 +110,7 @@ def sell(storage: FakeStorage, showing_id: str, seats: list[str]) -> None:
                 total=price,
                 created_at=NOW,
                 tickets=tickets,
-                payment=Payment(
-                    provider="fake",
-                    reference="p1",
-                    brand="visa",
-                    last4="4242",
-                    amount=price,
-                    refunded=Money(amount=Decimal(0), currency="EUR"),
-                ),
+                payment=card_payment(price, "p1"),
             )
         )
         tx._state.claims.update(  # the fake's own dict: a sale without the hold dance

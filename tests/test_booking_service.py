@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,6 @@ from booking_support import (
     DECLINED,
     NOT_LUHN,
     STARTS,
-    MovableClock,
     box_office,
     seed_catalog,
 )
@@ -36,7 +36,8 @@ from cinema_cli.domain.errors import (
 from cinema_cli.domain.models import ClaimKind, ShowingStatus
 from cinema_cli.present import booking as present
 from cinema_cli.services import booking as service
-from fakes import FakeStorage
+from cinema_cli.services.ports.tickets import TicketClaims
+from fakes import FakeStorage, FakeTransaction, MovableClock
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def hold(storage: FakeStorage, clock: MovableClock, *seats: str, session: str = 
 
 def buy(
     storage: FakeStorage, clock: MovableClock, office: service.BoxOffice, rid: str, **kw: object
-):
+) -> service.Purchase:
     args: dict[str, object] = {
         "reservation_id": rid,
         "session_id": "s-ada",
@@ -89,7 +90,7 @@ def test_reserve_named_seats_holds_them_for_the_session(
     view = present.reservation(result)
     assert view["seats"] == ["C7", "C8"]
     assert view["total"] == {"amount": "25.00", "currency": "USD"}
-    assert view["expires_at"] == "2026-11-29T19:10:00-05:00"
+    assert view["expires_at"] == "2026-11-24T07:10:00-05:00"
     assert live_seats(storage, clock) == {"C7": "hold:s-ada", "C8": "hold:s-ada"}
     assert storage.audit(result.reservation.id)[0].action == "hold"
 
@@ -98,7 +99,8 @@ def test_reserve_by_count_picks_standard_seats_by_default(
     storage: FakeStorage, clock: MovableClock
 ) -> None:
     result = service.reserve(storage, clock, "sh-1", count=3)
-    assert result.new_session and result.reservation.session_id.startswith("s-")
+    assert result.new_session
+    assert result.reservation.session_id.startswith("s-")
     # row D is two thirds back; D5-D7 and D8-D10 strand nobody, the leftmost wins the tie
     assert result.reservation.seats == ["D5", "D6", "D7"]
     premium = service.reserve(storage, clock, "sh-1", count=2, category="premium")
@@ -184,12 +186,16 @@ def test_buy_sells_the_seats_with_one_ticket_each(
     assert live_seats(storage, clock) == {"C7": f"sold:{booking.id}", "E5": f"sold:{booking.id}"}
     assert storage.user_by_email("ADA@example.com") is not None
     assert storage.idempotency(f"reservation:{rid}") is not None
-    assert payments.charges == 1 and payments.inner.net_charged() == Decimal("30.50")
+    assert payments.charges == 1
+    assert payments.inner.net_charged() == Decimal("30.50")
     view = present.purchase(purchase)
-    assert view["status"] == "confirmed" and view["payment"] == {"brand": "visa", "last4": "4242"}
+    assert view["status"] == "confirmed"
+    assert view["payment"] == {"brand": "visa", "last4": "4242"}
     assert view["showing"]["starts_at"] == "2026-11-30T19:00:00-05:00"
-    assert view["eticket_pdf"] is not None and Path(view["eticket_pdf"]).is_file()
-    assert view["confirmation_eml"] is not None and Path(view["confirmation_eml"]).is_file()
+    assert view["eticket_pdf"] is not None
+    assert Path(view["eticket_pdf"]).is_file()
+    assert view["confirmation_eml"] is not None
+    assert Path(view["confirmation_eml"]).is_file()
     actions = [e.action for e in storage.audit()]
     assert actions == ["hold", "purchase"]
 
@@ -215,7 +221,8 @@ def test_idempotent_retry_returns_the_first_booking_and_charges_once(
     rid = hold(storage, clock, "C7", "C8")
     first = buy(storage, clock, office, rid, idempotency_key="order-1")
     again = buy(storage, clock, office, rid, idempotency_key="order-1")
-    assert again.booking.id == first.booking.id and again.replayed
+    assert again.booking.id == first.booking.id
+    assert again.replayed
     assert payments.charges == 1
     assert payments.inner.net_charged() == Decimal("25.00")
     # without a key the reservation itself is the key: a plain retry cannot charge twice
@@ -321,17 +328,18 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
     office, _ = box_office(tmp_path)
-    seen = []
+    seen: list[TicketClaims] = []
 
     class Recorder:
-        def issue(self, claims: object) -> str:
+        def issue(self, claims: TicketClaims) -> str:
             seen.append(claims)
             return f"code-{len(seen)}"
 
     recording = service.BoxOffice(office.payments, Recorder(), office.printer, office.outbox)
     purchase = buy(storage, clock, recording, hold(storage, clock, "C7"))
     (claims,) = seen
-    assert claims.seat_id == "C7" and claims.showing_id == "sh-1"
+    assert claims.seat_id == "C7"
+    assert claims.showing_id == "sh-1"
     assert claims.valid_from.isoformat() == "2026-11-30T22:00:00+00:00"
     assert claims.valid_until.isoformat() == "2026-12-01T03:00:00+00:00"
     assert purchase.booking.tickets[0].code == "code-1"
@@ -341,7 +349,8 @@ def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Pa
     office, _ = box_office(tmp_path)
     purchase = buy(storage, clock, office, hold(storage, clock, "C7"))
     details = service.booking(storage, clock, purchase.booking.id, office=office)
-    assert details.files is not None and details.files.pdf == purchase.files.pdf
+    assert details.files is not None
+    assert details.files.pdf == purchase.files.pdf
     assert details.confirmation == purchase.confirmation
     assert [d.booking.id for d in service.bookings_by_email(storage, clock, "ADA@example.com")] == [
         purchase.booking.id
@@ -385,7 +394,8 @@ def test_a_failed_commit_is_refunded_and_a_retry_charges_afresh_once(
     real_transaction = storage.transaction
     calls = []
 
-    def flaky_transaction():  # the commit after the charge cannot get the lock, once
+    # The commit after the charge cannot get the lock, once.
+    def flaky_transaction() -> AbstractContextManager[FakeTransaction]:
         calls.append(1)
         if len(calls) == 2:
             raise LockTimeout("the data lock stayed busy")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import (
     AmbiguousMovie,
     CityNotFound,
@@ -217,10 +217,12 @@ NEW_YORK = "America/New_York"
 BERLIN = "Europe/Berlin"
 
 
-def local(zone: str, *args: int, fold: int = 0) -> datetime:
+def local(
+    zone: str, year: int, month: int, day: int, hour: int, minute: int, *, fold: int = 0
+) -> datetime:
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone), fold=fold)
 
 
 def two_zone_storage(showings: list[Showing]) -> FakeStorage:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.signing import Ed25519TicketCodes, PublicKeyVerifier
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
@@ -52,11 +52,15 @@ def test_a_genuine_ticket_is_admitted_once_and_marked_used(
     result = check_in(storage, at(DOORS_OPEN), codes, code, gate="north")
     assert result.ticket.status is TicketStatus.USED
     view = checkin_view(result)
-    assert view["status"] == "admitted" and view["seat"] == "A1" and view["gate"] == "north"
-    assert view["showing"]["id"] == "s1" and view["showing"]["theater"]["id"] == "babylon"
+    assert view["status"] == "admitted"
+    assert view["seat"] == "A1"
+    assert view["gate"] == "north"
+    assert view["showing"]["id"] == "s1"
+    assert view["showing"]["theater"]["id"] == "babylon"
     assert view["checked_in_at"] == "2026-11-24T17:30:00Z"
     stored = storage.ticket(booking.tickets[0].id)
-    assert stored.status is TicketStatus.USED and stored.gate == "north"
+    assert stored.status is TicketStatus.USED
+    assert stored.gate == "north"
     assert storage.ticket(booking.tickets[1].id).status is TicketStatus.VALID
 
     with pytest.raises(AlreadyCheckedIn) as again:
@@ -98,7 +102,11 @@ def test_exactly_two_hours_before_the_start_the_door_opens(
     storage: Any, codes: Ed25519TicketCodes
 ) -> None:
     booking = sell(storage, codes)
-    check_in(storage, at(SHOW_STARTS - timedelta(hours=2)), codes, booking.tickets[0].code)
+    doors_open = SHOW_STARTS - timedelta(hours=2)
+    result = check_in(storage, at(doors_open), codes, booking.tickets[0].code)
+    assert result.ticket.status is TicketStatus.USED
+    assert result.ticket.checked_in_at == doors_open
+    assert storage.ticket(booking.tickets[0].id).status is TicketStatus.USED
 
 
 def test_a_cancelled_ticket_is_refused_online(storage: Any, codes: Ed25519TicketCodes) -> None:

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from builders import DEMO_NOW, utc_text
 from cinema_cli.cli.app import app
 
-NOW = "2026-05-11T10:00:00Z"
+NOW = utc_text(DEMO_NOW)
 SHOWING = "berlin-mitte-saal1-20260512-1515"
 ANSI = re.compile(r"\x1b\[")
 
@@ -247,8 +248,11 @@ def test_seat_map_human_output_draws_the_room(data_dir: Path) -> None:
     row_k = next(i for i, line in enumerate(lines) if line.startswith("K "))
     assert screen < row_a < row_k
     assert "××" in lines[row_a + 8]  # J10 is blocked (rows: A B C D E F G H J K)
-    assert "blocked" in result.stdout and "held" in result.stdout and "sold" in result.stdout
-    assert "premium" in result.stdout and "F7-14 G7-14 H7-14" in result.stdout
+    assert "blocked" in result.stdout
+    assert "held" in result.stdout
+    assert "sold" in result.stdout
+    assert "premium" in result.stdout
+    assert "F7-14 G7-14 H7-14" in result.stdout
     assert not ANSI.search(result.stdout)
 
 
@@ -257,7 +261,8 @@ def test_demo_human_output_says_what_to_try(data_dir: Path) -> None:
     assert result.exit_code == 0
     assert "nothing changed" in result.stdout
     assert "cinema search metro --city" in result.stdout
-    assert "E-tickets:" in result.stdout and ".pdf" in result.stdout
+    assert "E-tickets:" in result.stdout
+    assert ".pdf" in result.stdout
 
 
 # --- real processes ----------------------------------------------------------------------------
@@ -356,8 +361,8 @@ class FakeTerminal:
 
 
 def sample_map(session: str | None = None) -> Any:
-    from catalog_builders import NOW as BUILDER_NOW
-    from catalog_builders import city, movie, showing, theater
+    from builders import NOW as BUILDER_NOW
+    from builders import city, movie, showing, theater
     from cinema_cli.domain.models import ClaimKind, SeatClaim
     from cinema_cli.services import seats
     from fakes import FakeStorage
@@ -391,9 +396,13 @@ def test_the_grid_keeps_layout_columns_aligned() -> None:
     assert [row.split()[0] for row in rows] == ["A", "B", "C"]
     # Each layout column is 3 characters wide after the 3-character row label margin.
     a, b, c = rows
-    assert a[3:5] == " 1" and a[6:8] == "██" and a[15:17] == "  "  # A2 sold, aisle at column 4
+    assert a[3:5] == " 1"  # A2 sold, aisle at column 4
+    assert a[6:8] == "██"
+    assert a[15:17] == "  "
     assert b[3 + 5 * 3 : 3 + 5 * 3 + 2] == "▒▒"  # B5 held (by someone, no session given)
-    assert c[3:5] == " 1" and c[6:8] == " 2" and c[9:11] == "  "  # C1 w, C2 c, gap
+    assert c[3:5] == " 1"  # C1 w, C2 c, gap
+    assert c[6:8] == " 2"
+    assert c[9:11] == "  "
     assert c[3 + 8 * 3 : 3 + 8 * 3 + 2] == "××"  # C7 blocked sits in column 8
     assert len({len(row) for row in rows}) == 1
 
@@ -417,7 +426,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(
     render_seat_map(console(), sample_map(session="me"))
     coloured = terminal.buffer.getvalue()
     assert ANSI.search(coloured)
-    assert "your hold" in coloured and "premium" in coloured
+    assert "your hold" in coloured
+    assert "premium" in coloured
 
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stdout", terminal)
@@ -432,7 +442,8 @@ def test_a_narrow_terminal_puts_the_showing_id_on_its_own_line() -> None:
 
     showing_info = sample_map().showing
     wide = _showings_table([showing_info], 200).plain.splitlines()
-    assert len(wide) == 2 and wide[1].endswith(" s1")
+    assert len(wide) == 2
+    assert wide[1].endswith(" s1")
     narrow = _showings_table([showing_info], 60).plain.splitlines()
     assert narrow[2] == "  s1"
     assert all(len(line) <= 60 for line in narrow)

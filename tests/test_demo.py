@@ -6,13 +6,14 @@ import copy
 import json
 import tomllib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from builders import DEMO_NOW
 from cinema_cli.domain.errors import InvalidFeed
 from cinema_cli.domain.layout import parse_layout
 from cinema_cli.present.demo import demo as present_demo
@@ -22,7 +23,7 @@ from cinema_cli.storage.json import JsonStorage
 from fakes import FakeStorage
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 5, 11, 10, 0, tzinfo=UTC)
+NOW = DEMO_NOW
 
 
 def clock_at(instant: datetime) -> Callable[[], datetime]:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cinema_cli.cli.app import app
+from cinema_cli.domain.models import SeatCategory
 from cinema_cli.services.ports.storage import ShowingQuery
 from cinema_cli.storage.json import JsonStorage
 
@@ -130,7 +131,8 @@ def test_bad_rows_are_all_reported_with_exit_6_and_the_rest_lands_with_skip_inva
     assert mtimes(data_dir) == before
 
     as_json = cinema(data_dir, "import", "showtimes", str(feed), "--json")
-    assert as_json.returncode == 6 and as_json.stdout == ""
+    assert as_json.returncode == 6
+    assert as_json.stdout == ""
     error = json.loads(as_json.stderr)["error"]
     assert error["code"] == "invalid_feed"
     assert [p["line"] for p in error["details"]["invalid"]] == [17, 40, 52]
@@ -250,7 +252,7 @@ def _prices(folder: Path) -> set[str]:
     storage = JsonStorage(folder)
     try:
         return {
-            f"{s.prices['standard']:.2f}"
+            f"{s.prices[SeatCategory.STANDARD]:.2f}"
             for s in storage.showings(ShowingQuery(include_cancelled=True))
             if s.id.startswith("k")
         }

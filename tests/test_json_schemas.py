@@ -116,7 +116,8 @@ def test_the_shared_shapes_match_where_they_appear(documents: dict[str, Any]) ->
 
 def test_the_cases_cover_real_content(documents: dict[str, Any]) -> None:
     # A schema check over empty lists would prove little: the documents hold real rows.
-    assert documents["search"]["count"] > 0 and documents["showtimes"]["count"] > 0
+    assert documents["search"]["count"] > 0
+    assert documents["showtimes"]["count"] > 0
     assert documents["demo, first run"]["booked"] is True
     assert "replayed" in documents["demo, first run"]["booking"]
     assert documents["demo, again"]["booking"] is not None
@@ -168,7 +169,8 @@ def test_errors_with_json_match_the_error_schema(
     documents: dict[str, Any], args: list[str]
 ) -> None:
     result = cinema(documents["data_dir"], *args, "--json")
-    assert result.exit_code != 0 and result.stdout == ""
+    assert result.exit_code != 0
+    assert result.stdout == ""
     assert_shape("error", json.loads(result.stderr))
 
 
@@ -191,6 +193,8 @@ def test_schema_without_a_name_lists_every_shape(tmp_path: Path) -> None:
 def test_an_unknown_schema_is_a_usage_error_listing_the_names(tmp_path: Path) -> None:
     result = cinema(tmp_path, "schema", "nope")
     assert result.exit_code == 2
-    assert "NAME" in result.stderr and "'nope'" in result.stderr
-    assert "booking" in result.stderr and "seats" in result.stderr
+    assert "NAME" in result.stderr
+    assert "'nope'" in result.stderr
+    assert "booking" in result.stderr
+    assert "seats" in result.stderr
     assert result.stdout == ""

@@ -9,12 +9,13 @@ import multiprocessing
 import os
 import stat
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import pytest
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, city, movie, showing, theater
 from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
 from cinema_cli.durable_files import write_private
@@ -61,7 +62,7 @@ def _hold(
                 seats=seats,
                 created_at=NOW,
                 expires_at=expires,
-                total=Money(amount=0, currency="EUR"),
+                total=Money(amount=Decimal(0), currency="EUR"),
             )
         )
 
@@ -191,7 +192,7 @@ def test_a_commit_interrupted_before_its_journal_leaves_the_old_data(
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(json_files.Path, "replace", failing_replace)
+    monkeypatch.setattr(Path, "replace", failing_replace)
     with pytest.raises(Exception, match="no space left"):
         _hold(storage, "R1", ["A1", "A2"])
     monkeypatch.undo()

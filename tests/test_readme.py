@@ -115,12 +115,11 @@ class Learned:
         if "code" in values:
             command = re.sub(r"'[^']*\.\.\.'", "'" + values["code"].replace("'", "") + "'", command)
         if self.start is not None:
+            start = self.start
 
             def instant(match: re.Match[str]) -> str:
-                minutes = int(match.group(1))
-                return (self.start + timedelta(minutes=minutes)).strftime(  # type: ignore[operator]
-                    "CINEMA_NOW=%Y-%m-%dT%H:%M:%SZ"
-                )
+                later = start + timedelta(minutes=int(match.group(1)))
+                return later.strftime("CINEMA_NOW=%Y-%m-%dT%H:%M:%SZ")
 
             command = re.sub(r"CINEMA_NOW=\d{4}-\d\d-\d\dT\d\d:(\d\d):00Z", instant, command)
         return command

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing, PublicKeyVerifier
 from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
 from cinema_cli.domain.ticket_codes import BASE45_ALPHABET
@@ -43,7 +43,8 @@ def test_a_code_names_its_key_and_verifies(tmp_path: Path) -> None:
         "C12",
     )
     assert payload.key_id == codes.keyring.active_key_id()
-    assert payload.valid_from == NOW and payload.valid_until == NOW + timedelta(hours=5)
+    assert payload.valid_from == NOW
+    assert payload.valid_until == NOW + timedelta(hours=5)
 
 
 def test_rotation_signs_with_the_new_key_and_old_codes_stay_valid(tmp_path: Path) -> None:
@@ -52,7 +53,8 @@ def test_rotation_signs_with_the_new_key_and_old_codes_stay_valid(tmp_path: Path
     old_code = codes.issue(CLAIMS)
     old_key = ring.active_key_id()
     new = ring.rotate()
-    assert new.key_id != old_key and ring.active_key_id() == new.key_id
+    assert new.key_id != old_key
+    assert ring.active_key_id() == new.key_id
     assert [k.active for k in ring.list_keys()] == [False, True]
     assert codes.verify(old_code).key_id == old_key
     # A fresh ring over the same folder (a new process) sees the same keys.
@@ -157,7 +159,8 @@ def test_the_public_pem_never_contains_the_private_key(tmp_path: Path) -> None:
     ring = _ring(tmp_path)
     pem = ring.public_pem()
     private = (ring.folder / f"{ring.active_key_id()}.pem").read_text()
-    assert "PRIVATE" not in pem and "PRIVATE KEY" in private
+    assert "PRIVATE" not in pem
+    assert "PRIVATE KEY" in private
     assert private.splitlines()[1] not in pem
 
 
@@ -166,7 +169,8 @@ def test_a_code_in_the_old_base45_form_still_verifies(tmp_path: Path) -> None:
 
     codes = Ed25519TicketCodes(_ring(tmp_path))
     code = codes.issue(CLAIMS)
-    assert " " not in code and "$" not in code
+    assert " " not in code
+    assert "$" not in code
     payload, message, signature = split_code(code)
     old = base45_encode(message + signature)  # how every code was written before
     assert old != code

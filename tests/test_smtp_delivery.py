@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.cli.app import app
 from cinema_cli.domain.errors import InvalidInput
@@ -98,7 +98,8 @@ def test_the_confirmation_with_its_pdf_and_the_cancellation_arrive(
     monkeypatch.setenv("CINEMA_SMTP_URL", f"smtp://127.0.0.1:{port}")
     booking = buy()
     [(sender, recipients, raw)] = inbox.messages
-    assert recipients == ["ada@example.org"] and sender == "tickets@cinema-cli.invalid"
+    assert recipients == ["ada@example.org"]
+    assert sender == "tickets@cinema-cli.invalid"
     message = message_from_bytes(raw, policy=policy.default)
     assert booking["booking_id"] in message["Message-ID"]
     [pdf] = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
@@ -113,7 +114,9 @@ def test_the_confirmation_with_its_pdf_and_the_cancellation_arrive(
     cancellation = message_from_bytes(inbox.messages[1][2], policy=policy.default)
     assert cancellation["Subject"].strip() == "Cancelled: Metropolis, seats C4"
     assert cancellation["In-Reply-To"] == message["Message-ID"]
-    assert "C4" in cancellation.get_body().get_content()
+    body = cancellation.get_body()
+    assert body is not None
+    assert "C4" in body.get_content()
 
     sent = json.loads(run("outbox", "send", "--json").stdout)
     assert sent == {"sent": [], "failed": [], "already_sent": 2}
@@ -143,11 +146,13 @@ def test_when_the_server_is_down_mail_waits_and_outbox_send_retries(
     assert "outbox send" in result.stderr
 
     [waiting] = json.loads(run("outbox", "list", "--json").stdout)["messages"]
-    assert waiting["status"] == "failed" and "cannot reach" in waiting["last_error"]
+    assert waiting["status"] == "failed"
+    assert "cannot reach" in waiting["last_error"]
 
     failed = run("outbox", "send", "--json", code=1)
     error = json.loads(failed.stderr)["error"]
-    assert error["code"] == "delivery_failed" and len(error["details"]["failed"]) == 1
+    assert error["code"] == "delivery_failed"
+    assert len(error["details"]["failed"]) == 1
     assert failed.stdout == ""
 
     inbox = Inbox()
@@ -275,9 +280,11 @@ def test_outbox_send_sends_only_what_waits_and_reports_failures(tmp_path: Path) 
     )
     sender = _FlakySender(failing="c.eml")
     report = send_outbox(folder, sender)
-    assert sender.asked == ["b.eml", "c.eml"] and report.already_sent == 1
+    assert sender.asked == ["b.eml", "c.eml"]
+    assert report.already_sent == 1
     assert [m.name for m in report.sent] == ["b.eml"]
     failure = undelivered(report)
-    assert failure is not None and failure.message.startswith("1 of 2 e-mails")
+    assert failure is not None
+    assert failure.message.startswith("1 of 2 e-mails")
     assert [m["name"] for m in failure.details["failed"]] == ["c.eml"]
     assert undelivered(send_outbox(_Folder([]), sender)) is None

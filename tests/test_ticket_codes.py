@@ -130,7 +130,8 @@ def test_a_code_read_back_in_groups_or_lines_is_the_code() -> None:
 
     _, code = _sample_code()
     groups = code_groups(code)
-    assert "".join(groups) == code and all(len(group) <= 4 for group in groups)
+    assert "".join(groups) == code
+    assert all(len(group) <= 4 for group in groups)
     spaced = " ".join(groups[:8]) + "\r\n" + " ".join(groups[8:])
     assert canonical_code(spaced) == code
     assert canonical_code(f"  {code}\n") == code

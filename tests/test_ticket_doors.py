@@ -10,11 +10,11 @@ from typing import Any
 
 import pypdfium2
 import pytest
-from cinema_cli.storage.json import JsonStorage
 from typer.testing import CliRunner
 
 from catalog_builders import NOW
 from cinema_cli.cli.app import app
+from cinema_cli.storage.json import JsonStorage
 from ticket_support import DOORS_OPEN, stock
 
 runner = CliRunner()
@@ -76,9 +76,11 @@ def test_the_printed_code_lies_inside_the_page_and_checks_in_as_read(data: Path)
             boxes = [text.get_rect(index) for index in range(text.count_rects())]
             assert boxes
             for left, bottom, right, top in boxes:
-                assert 0 <= left <= right <= width and 0 <= bottom <= top <= height
+                assert 0 <= left <= right <= width
+                assert 0 <= bottom <= top <= height
             printed = code_on_the_page(page)
-            assert " " in printed and "\n" in printed  # grouped and wrapped
+            assert " " in printed
+            assert "\n" in printed
             assert printed.replace(" ", "").replace("\n", "") == ticket["code"]
             admitted = cli("checkin", printed, "--json", now=DOORS_OPEN)
             assert admitted["ticket_id"] == ticket["ticket_id"]
@@ -133,7 +135,8 @@ def test_keys_public_leaves_out_retired_keys_with_no_valid_ticket_and_all_keeps_
     every = cli("keys", "public", "--all").stdout
     assert every.count("BEGIN PUBLIC KEY") == 3
     listed = [key["key_id"] for key in cli("keys", "public", "--all", "--json")["keys"]]
-    assert unused in listed and signing in listed
+    assert unused in listed
+    assert signing in listed
     # once the last ticket signed by the retired key has expired, doors no longer need it
     later = DOORS_OPEN.replace(year=DOORS_OPEN.year + 1)
     assert cli("keys", "public", now=later).stdout.count("BEGIN PUBLIC KEY") == 1
@@ -155,7 +158,9 @@ def test_an_svg_that_cannot_be_drawn_names_the_formats_that_work(
         '<circle cx="5" cy="5" r="4"/></svg>'
     )
     result = cli("checkin", "--image", str(picture), code=6)
-    assert "--image" in result.stderr and "PNG" in result.stderr and "SVG" in result.stderr
+    assert "--image" in result.stderr
+    assert "PNG" in result.stderr
+    assert "SVG" in result.stderr
 
 
 # -- 6: codes that survive a shell --------------------------------------------------------------
@@ -167,7 +172,8 @@ def test_new_codes_need_no_quotes(data: Path) -> None:
 def test_a_mangled_code_gets_a_hint_at_quotes_and_stdin(data: Path) -> None:
     code = buy("B3")["tickets"][0]["code"]
     result = cli("checkin", code[: len(code) // 2], now=DOORS_OPEN, code=6)
-    assert "single quotes" in result.stderr and "cinema checkin -" in result.stderr
+    assert "single quotes" in result.stderr
+    assert "cinema checkin -" in result.stderr
 
 
 def test_an_svg_qr_drawn_with_stroked_lines_and_no_background_is_read(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
@@ -79,8 +79,10 @@ def test_buy_scan_check_in_twice_flip_and_verify_offline(data: Path, tmp_path: P
     admitted = cli(
         "checkin", "--image", first["qr_png"], "--gate", "north", "--json", now=DOORS_OPEN
     )
-    assert admitted["status"] == "admitted" and admitted["seat"] == "B3"
-    assert admitted["gate"] == "north" and admitted["showing"]["id"] == "s1"
+    assert admitted["status"] == "admitted"
+    assert admitted["seat"] == "B3"
+    assert admitted["gate"] == "north"
+    assert admitted["showing"]["id"] == "s1"
     assert admitted["checked_in_at"] == "2026-11-24T17:30:00Z"
 
     again = cli("checkin", decoded, "--json", now=DOORS_OPEN, code=4)
@@ -101,7 +103,8 @@ def test_buy_scan_check_in_twice_flip_and_verify_offline(data: Path, tmp_path: P
     offline = cli(
         "checkin", "--offline", "--public-key", str(pem), decoded, "--json", now=DOORS_OPEN
     )
-    assert offline["status"] == "admitted" and offline["offline"] is True
+    assert offline["status"] == "admitted"
+    assert offline["offline"] is True
     assert offline["ticket_id"] == first["ticket_id"]
     cli("checkin", "--offline", "--public-key", str(pem), flipped, now=DOORS_OPEN, code=6)
 
@@ -119,16 +122,19 @@ def test_cancel_one_ticket_frees_the_seat_refuses_it_and_refunds_once(data: Path
     assert [c["seat"] for c in result["cancelled"]] == ["B4"]
     assert result["refund"]["amount"] == {"amount": "12.50", "currency": "EUR"}
     eml = Path(result["cancellation_eml"])
-    assert eml.is_file() and b"Cancelled:" in eml.read_bytes()
+    assert eml.is_file()
+    assert b"Cancelled:" in eml.read_bytes()
     assert b"Starts:  Tue 24 Nov 2026 19:00 CET" in eml.read_bytes()
 
     repeat = cli("cancel", booking["booking_id"], "--tickets", "B4", "--json")
-    assert repeat["cancelled"] == [] and repeat["refund"] is None
+    assert repeat["cancelled"] == []
+    assert repeat["refund"] is None
     assert repeat["already_cancelled"] == ["B4"]
     assert repeat["refunded_total"] == {"amount": "12.50", "currency": "EUR"}
 
     stored = JsonStorage(data).booking(booking["booking_id"])
-    assert stored is not None and len(stored.refunds) == 1
+    assert stored is not None
+    assert len(stored.refunds) == 1
     from cinema_cli.adapters.payment import TestPaymentProvider
 
     ledger = TestPaymentProvider(data / "payments").ledger()
@@ -172,7 +178,8 @@ def test_cancel_names_an_unknown_seat(data: Path) -> None:
 
 def test_keys_public_json_and_rotation(data: Path) -> None:
     before = cli("keys", "public", "--json")["keys"]
-    assert len(before) == 1 and before[0]["active"]
+    assert len(before) == 1
+    assert before[0]["active"]
     rotated = cli("keys", "rotate", "--json")
     assert rotated["active"] != before[0]["key_id"]
     after = cli("keys", "public", "--json")["keys"]
@@ -246,11 +253,13 @@ def test_no_card_number_or_private_key_leaves_the_process(data: Path, tmp_path: 
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace")
-            assert digits not in text and CARD not in text, path
+            assert digits not in text, path
+            assert CARD not in text, path
             if path.parent.name != "keys":
                 assert not any(line in text for line in private_lines), path
     for text in outputs:
-        assert digits not in text and "PRIVATE" not in text
+        assert digits not in text
+        assert "PRIVATE" not in text
         assert not any(line in text for line in private_lines)
 
 
@@ -266,7 +275,8 @@ def test_a_real_process_checks_in_and_refuses_a_second_scan(data: Path) -> None:
         check=False,
     )
     assert first.returncode == 0, first.stderr
-    assert "ADMIT" in first.stdout and "B4" in first.stdout
+    assert "ADMIT" in first.stdout
+    assert "B4" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "cinema_cli", "checkin", code, "--json"],
         env=env,
@@ -283,7 +293,8 @@ def test_log_limits_and_names_bad_arguments(data: Path) -> None:
     booking = buy_two()
     assert len(cli("log", "--json")["entries"]) == 2  # hold, purchase
     [last] = cli("log", "--limit", "1", "--json")["entries"]
-    assert last["action"] in {"hold", "purchase"} and set(last) == {
+    assert last["action"] in {"hold", "purchase"}
+    assert set(last) == {
         "id",
         "at",
         "actor",
@@ -294,7 +305,8 @@ def test_log_limits_and_names_bad_arguments(data: Path) -> None:
     assert "--limit" in cli("log", "--limit", "0", code=6).stderr
     assert cli("log", "--booking", "b-unknown", "--json", code=3)["code"] == "booking_not_found"
     human = cli("log", "--booking", booking["booking_id"]).stdout
-    assert "purchase" in human and "B3,B4" in human
+    assert "purchase" in human
+    assert "B3,B4" in human
     assert "Tue 24 Nov 2026 12:00 UTC" in human  # the log spans zones: UTC, named
 
 
@@ -303,7 +315,8 @@ def test_outbox_list_shows_unsent_mail_without_smtp(data: Path) -> None:
     assert "empty" in cli("outbox", "list").stdout
     buy_two()
     [message] = cli("outbox", "list", "--json")["messages"]
-    assert message["status"] == "unsent" and message["to"] == "Ada Lovelace <ada@example.org>"
+    assert message["status"] == "unsent"
+    assert message["to"] == "Ada Lovelace <ada@example.org>"
 
 
 def test_a_refused_code_on_a_fresh_data_folder_creates_nothing(tmp_path: Path) -> None:

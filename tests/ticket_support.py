@@ -9,21 +9,20 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from catalog_builders import NOW, city, movie, showing, theater
+from builders import NOW, card_payment, city, movie, showing, theater
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
 from cinema_cli.domain.models import (
     Booking,
     ClaimKind,
     Money,
-    Payment,
     Reservation,
     SeatCategory,
     SeatClaim,
     Ticket,
 )
 from cinema_cli.domain.ticket_codes import validity_window
+from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.ports.tickets import TicketClaims
 
 SHOW_STARTS = NOW + timedelta(hours=6)
@@ -35,7 +34,7 @@ def keyring(folder: Path) -> KeyRing:
     return KeyRing(folder / "keys", lambda: NOW)
 
 
-def stock(storage: Any) -> None:
+def stock(storage: Storage) -> None:
     with storage.transaction() as tx:
         tx.put_city(city())
         tx.put_theater(theater())
@@ -44,7 +43,7 @@ def stock(storage: Any) -> None:
 
 
 def sell(
-    storage: Any,
+    storage: Storage,
     codes: Ed25519TicketCodes,
     *,
     booking_id: str = "B-1",
@@ -90,14 +89,7 @@ def sell(
         reservation_id=reservation.id,
         seats=list(seats),
         total=reservation.total,
-        payment=Payment(
-            provider="test",
-            reference=f"P-{booking_id}",
-            brand="visa",
-            last4="4242",
-            amount=reservation.total,
-            refunded=Money(amount=Decimal(0), currency="EUR"),
-        ),
+        payment=card_payment(reservation.total, f"P-{booking_id}", provider="test"),
         tickets=tickets,
         created_at=NOW,
     )

@@ -37,7 +37,7 @@ class PostgresServer:
         import psycopg
 
         with psycopg.connect(self.conninfo(), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def new_schema(self) -> str:
         name = f"cinema_test_{uuid.uuid4().hex[:12]}"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
+# The one clock of the tests, re-exported: the contract tests read it as `b.NOW`.
+from builders import HOLD as HOLD
+from builders import NOW as NOW
+from builders import at as at
+from builders import card_payment
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -13,7 +18,6 @@ from cinema_cli.domain.models import (
     IdempotencyRecord,
     Money,
     Movie,
-    Payment,
     Refund,
     Reservation,
     Room,
@@ -26,14 +30,6 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
-
-NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
-HOLD = timedelta(minutes=10)
-
-
-def at(hours: float = 0) -> datetime:
-    """An instant ``hours`` after :data:`NOW`."""
-    return NOW + timedelta(hours=hours)
 
 
 def city(city_id: str = "springfield", name: str = "Springfield") -> City:
@@ -193,13 +189,8 @@ def booking(
         reservation_id="res1",
         seats=list(seats),
         total=total,
-        payment=Payment(
-            provider="fake",
-            reference=f"pay-{booking_id}",
-            brand="visa",
-            last4="4242",
-            amount=total,
-            refunded=Money(amount=Decimal("12.50") if refunded else Decimal("0"), currency="USD"),
+        payment=card_payment(
+            total, f"pay-{booking_id}", refunded=Decimal("12.50") if refunded else Decimal(0)
         ),
         tickets=tickets,
         created_at=created,

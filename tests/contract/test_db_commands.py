@@ -31,6 +31,7 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.mark.postgres
 def test_copy_carries_everything_from_json_to_sqlite_to_postgresql_and_back(
     make_backend: Callable[[str], Backend], data_dir: Path, postgres_server: Any, tmp_path: Path
 ) -> None:
@@ -154,7 +155,9 @@ def test_a_real_process_copies_into_a_fresh_sqlite_file(tmp_path: Path) -> None:
     assert "Copied json://" in copied.stdout
     assert json.loads(info.stdout)["counts"]["booking"] == 2
     copy = SqlStorage(url)
-    assert [t.status for t in copy.booking("bk1").tickets] == [
+    copied_booking = copy.booking("bk1")
+    assert copied_booking is not None
+    assert [t.status for t in copied_booking.tickets] == [
         TicketStatus.CANCELLED,
         TicketStatus.USED,
     ]

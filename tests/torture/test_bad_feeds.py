@@ -178,11 +178,18 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _check(result_exit: int, output: str, before: dict[str, bytes], data: Path) -> None:
+def _check(result_exit: int, output: str, before: dict[str, bytes], data: Path) -> bool:
+    """Documented exit, no traceback, and a refusal left every file as it was.
+
+    Returns whether the import was refused (and so checked byte for byte).
+    """
+    assert before, "the snapshot is empty: the comparison would prove nothing"
     assert result_exit in DOCUMENTED_EXIT_CODES, (result_exit, output[-800:])
     assert "Traceback" not in output, output[-800:]
-    if result_exit != 0:
-        assert _snapshot(data) == before, "a refused import changed the data"
+    if result_exit == 0:
+        return False
+    assert _snapshot(data) == before, "a refused import changed the data"
+    return True
 
 
 @pytest.mark.slow
@@ -218,19 +225,20 @@ def test_hostile_showtimes_feeds(
         before = _snapshot(data)
         result = runner.invoke(app, ["import", "showtimes", str(path), *flags], env=env)
         shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
-        _check(result.exit_code, shown, before, data)
+        refused = _check(result.exit_code, shown, before, data)
         if "--dry-run" in flags:
             assert _snapshot(data) == before, "--dry-run wrote"
         counts["feeds"] += 1
-        counts["refused" if result.exit_code else "accepted"] += 1
+        counts["refused" if refused else "accepted"] += 1
 
     attempt()
+    assert counts["refused"] > 0, "no feed was refused: the unchanged-data check never ran"
     audit_store(f"json://{data}", data)
     tally.add(
         "bad input",
         feeds_tried=counts["feeds"],
         feeds_refused=counts["refused"],
-        written_on_refusal=0,
+        written_on_refusal=0,  # each refusal above compared the data folder byte for byte
     )
 
 
@@ -242,7 +250,7 @@ def test_hostile_theaters_feeds(
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     env = {"CINEMA_DATA_DIR": str(data), "CINEMA_NOW": NOW.isoformat(), "NO_COLOR": "1"}
-    tried = 0
+    tried = refused = 0
 
     @settings(
         max_examples=80,
@@ -257,15 +265,16 @@ def test_hostile_theaters_feeds(
     )
     @given(content=theater_feeds)
     def attempt(content: bytes) -> None:
-        nonlocal tried
+        nonlocal tried, refused
         tried += 1
         path = tmp_path / "theaters.json"
         path.write_bytes(content)
         before = _snapshot(data)
         result = runner.invoke(app, ["import", "theaters", str(path)], env=env)
         shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
-        _check(result.exit_code, shown, before, data)
+        refused += _check(result.exit_code, shown, before, data)
 
     attempt()
+    assert refused > 0, "no feed was refused: the unchanged-data check never ran"
     audit_store(f"json://{data}", data)
-    tally.add("bad input", theater_feeds_tried=tried)
+    tally.add("bad input", theater_feeds_tried=tried, theater_feeds_refused=refused)

@@ -9,6 +9,7 @@ dates out of range, paths that escape), stray words, and now and then ``--json``
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -93,6 +94,10 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
 COMMANDS = dict(_commands(typer.main.get_command(app)))
 
 
+def _option_and_value(option: str, value: str) -> list[str]:
+    return [option, value]
+
+
 def _arguments(command: Any) -> st.SearchStrategy[list[str]]:
     """Tokens for ``command``: its options with hostile values, and stray words."""
     pieces: list[st.SearchStrategy[list[str]]] = [VALUES.map(lambda v: [v])]
@@ -102,7 +107,7 @@ def _arguments(command: Any) -> st.SearchStrategy[list[str]]:
                 if param.is_flag or param.count:
                     pieces.append(st.just([name]))
                 else:
-                    pieces.append(VALUES.map(lambda v, n=name: [n, v]))
+                    pieces.append(VALUES.map(functools.partial(_option_and_value, name)))
     token_lists = st.lists(st.one_of(*pieces), max_size=6)
     return token_lists.map(lambda lists: [token for tokens in lists for token in tokens])
 

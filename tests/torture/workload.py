@@ -288,24 +288,24 @@ def soak_worker(url: str, data_dir: Path, worker: int, seconds: float) -> None:
         elif roll < 0.80 and bookings:
             booking_id = rng.choice(bookings)
             with storage.transaction() as tx:
-                booking = tx.booking(booking_id)
-                assert booking is not None, f"acknowledged booking {booking_id} is gone"
-                valid = [t for t in booking.tickets if t.status is TicketStatus.VALID]
+                stored = tx.booking(booking_id)
+                assert stored is not None, f"acknowledged booking {booking_id} is gone"
+                valid = [t for t in stored.tickets if t.status is TicketStatus.VALID]
                 if not valid:
                     continue
                 ticket = rng.choice(valid)
-                cancel_ticket(tx, booking, ticket.id)
+                cancel_ticket(tx, stored, ticket.id)
             ack("cancel", booking_id, ticket.id)
         elif roll < 0.90 and bookings:
             booking_id = rng.choice(bookings)
             with storage.transaction() as tx:
-                booking = tx.booking(booking_id)
-                assert booking is not None, f"acknowledged booking {booking_id} is gone"
-                valid = [t for t in booking.tickets if t.status is TicketStatus.VALID]
+                stored = tx.booking(booking_id)
+                assert stored is not None, f"acknowledged booking {booking_id} is gone"
+                valid = [t for t in stored.tickets if t.status is TicketStatus.VALID]
                 if not valid:
                     continue
                 ticket = rng.choice(valid)
-                check_in(tx, booking, ticket.id)
+                check_in(tx, stored, ticket.id)
             ack("checkin", booking_id, ticket.id)
         else:
             name = f"w{worker}-{n}"

@@ -1,0 +1,1 @@
+"""The cinema's models, rules and errors: no I/O, and no imports of ours from outside."""
