@@ -7,6 +7,7 @@ Theater ``berlin-1`` is in Europe/Berlin so DST rules bite: the clocks skip
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from cinema_cli.domain.models import (
     Theater,
     Ticket,
 )
-from cinema_cli.present.imports import ImportReportShape, import_report, rejection_details
+from cinema_cli.present.imports import import_report, rejection_details
 from cinema_cli.services.imports import ImportRejected, ImportReport
 from fakes import FakeStorage
 
@@ -132,9 +133,9 @@ def put(storage: FakeStorage, *showings: Showing) -> None:
         tx.put_showings(showings)
 
 
-def shape(report: ImportReport) -> ImportReportShape:
-    """The report as ``--json`` prints it."""
-    return import_report(report)
+def shape(report: ImportReport) -> dict[str, Any]:
+    """The report as ``--json`` prints it, read as a script reads it (any kind of row)."""
+    return json.loads(json.dumps(import_report(report)))  # type: ignore[no-any-return]
 
 
 def details(error: Exception) -> dict[str, Any]:

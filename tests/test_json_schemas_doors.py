@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
 from schema_support import assert_shape

@@ -34,7 +34,8 @@ def error_json(result: Any, exit_code: int) -> dict[str, Any]:
     assert result.exit_code == exit_code, result.output
     document: dict[str, Any] = json.loads(result.stderr)
     assert_shape("error", document)
-    return document["error"]
+    body: dict[str, Any] = document["error"]
+    return body
 
 
 @pytest.fixture

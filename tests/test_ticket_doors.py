@@ -12,7 +12,7 @@ import pypdfium2
 import pytest
 from typer.testing import CliRunner
 
-from catalog_builders import NOW
+from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
 from ticket_support import DOORS_OPEN, stock
