@@ -141,17 +141,6 @@ class Movie:
     year: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TheaterMovie:
-    """A movie's run at a theater (the seed's TheaterMovie), derived from its showings."""
-
-    theater_id: str
-    movie_id: str
-    first_day: str
-    last_day: str
-    showings: int
-
-
 class ShowingStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -159,7 +148,7 @@ class ShowingStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Showing:
-    """A movie in a room at a start time (the seed's TheaterRoomShowing)."""
+    """A movie in a room at a start time: what people book seats for."""
 
     id: str
     theater_id: str
@@ -209,7 +198,7 @@ class SeatClaim:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """Seats held for one session until ``expires_at`` (the seed's seatReservation)."""
+    """Seats held for one session until ``expires_at``: the hold a purchase turns into a sale."""
 
     id: str
     session_id: str

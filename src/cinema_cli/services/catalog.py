@@ -331,7 +331,7 @@ def search(
     theater_id: str | None = None,
     limit: int | None = None,
 ) -> SearchResult:
-    """Find upcoming showings (the seed's ``searchMovies(keyword, city, dateTime)``).
+    """Find upcoming showings (the design notes' ``searchMovies(keyword, city, dateTime)``).
 
     ``keyword`` matches titles (every word, case and accents ignored); ``city``
     is an id or a name; ``date``, ``after`` and ``before`` are local to each
