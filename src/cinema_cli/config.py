@@ -4,7 +4,8 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
-(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_DEBUG``, ``NO_COLOR``.
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_API_SECRET`` (``cinema serve``'s
+booking access tokens; unset: a random secret in the data folder), ``CINEMA_DEBUG``, ``NO_COLOR``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Settings:
     lock_timeout: float = 10.0
     cancel_minutes: int = 60
     smtp_url: str | None = None
+    api_secret: str | None = None
     fixed_now: datetime | None = None
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class Settings:
                 _env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0, maximum=525_600)
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
+            api_secret=env.get("CINEMA_API_SECRET") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
         )

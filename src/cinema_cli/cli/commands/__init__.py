@@ -27,4 +27,6 @@ COMMANDS: dict[str, str] = {
     "keys": "keys",
     "outbox": "outbox",
     "db": "db",
+    "serve": "serve",
+    "tokens": "tokens",
 }
