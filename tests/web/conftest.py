@@ -17,8 +17,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "contract"))
 from contract_backends import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer
 from web_support import DemoStore, Server, load_demo, start_server
 
-WEB_BACKENDS = ["json", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
 
 @pytest.fixture(scope="session")
 def web_postgres() -> PostgresServer:

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from cinema_cli.cli.app import app
 from cinema_cli.config import Settings
 
 APPROVED_CARD = "4242424242424242"
+WEB_BACKENDS = ["json", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 BUYER = {"name": "Ada Lovelace", "email": "ada@example.com", "card": APPROVED_CARD}
 
 
