@@ -426,3 +426,16 @@ def test_the_request_log_has_method_path_status_and_time_but_no_secrets(
         booking["tickets"][0]["code"],
     ):
         assert secret not in log
+
+
+def test_every_request_sees_what_other_processes_committed_before_it(
+    client: Any, store: DemoStore
+) -> None:
+    showing = first_showing(client)
+    seat_id = free_seats(client, showing["id"], 1)[0]
+    for _ in range(3):  # warm every worker thread up on the old state
+        assert client.get(f"/v1/showings/{showing['id']}/seats").status_code == 200
+    store.cli("reserve", showing["id"], seat_id)
+    for _ in range(3):
+        seats = client.get(f"/v1/showings/{showing['id']}/seats").json()["seats"]
+        assert next(s for s in seats if s["id"] == seat_id)["status"] == "held"

@@ -18,7 +18,8 @@ MovieRef = Annotated[str, Path(pattern=ID_PATTERN, description="A movie id or a 
 
 
 def runtime(request: Request) -> Runtime:
-    """This thread's runtime; call it inside the (threaded) handler, not as a dependency."""
+    """A runtime for this request, made in the calling thread (call it inside the handler:
+    FastAPI may run a dependency and its handler on different threads)."""
     pool = request.app.state.runtimes
     result: Runtime = pool.get()
     return result
