@@ -348,6 +348,17 @@ def test_an_invalid_feed_is_a_422_listing_the_rows(client: Any, store: DemoStore
 
 
 # -- the envelope ------------------------------------------------------------------------------
+def test_a_streamed_body_over_the_limit_is_413_too(client: Any) -> None:
+    def chunks() -> Any:
+        for _ in range(200):
+            yield b" " * 8192
+
+    response = client.post(
+        "/v1/reservations", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    error_of(response, 413, "body_too_large")
+
+
 def test_a_body_over_the_limit_is_413(client: Any) -> None:
     response = client.post(
         "/v1/reservations",

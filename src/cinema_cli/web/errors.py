@@ -39,12 +39,6 @@ class Forbidden(CinemaError):
     code = "forbidden"
 
 
-class BodyTooLarge(CinemaError):
-    """The request body is larger than this endpoint accepts."""
-
-    code = "body_too_large"
-
-
 class RequestInProgress(Conflict):
     """The same idempotency key is being worked on by another request right now."""
 

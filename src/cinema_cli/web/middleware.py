@@ -99,16 +99,24 @@ class BodyLimit:
             await _refuse(send, limit)
             return
         seen = 0
+        refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    from cinema_cli.web.errors import BodyTooLarge
-
-                    raise BodyTooLarge(f"request body over {limit} bytes", limit=limit)
+                    # Answer now; the app sees the client leave and whatever it sends is dropped.
+                    refused = True
+                    await _refuse(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def send_unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, send_unless_refused)
