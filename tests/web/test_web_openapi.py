@@ -7,6 +7,7 @@ may be a 5xx, and every answer must match the status, content type and schema do
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,15 +16,24 @@ from web_support import DemoStore
 EXAMPLES = int(os.environ.get("CINEMA_SCHEMATHESIS_EXAMPLES", "12"))
 
 
-@pytest.fixture
-def staff_headers(store: DemoStore) -> dict[str, str]:
-    made = store.cli_json("tokens", "create", "--role", "admin", "--name", "fuzz")
-    return {"Authorization": f"Bearer {made['token']}"}
-
-
+@pytest.mark.parametrize(
+    "backend", ["json", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_no_5xx_and_every_answer_matches_the_schema(
-    client: Any, staff_headers: dict[str, str]
+    backend: str, make_store: Callable[[str], DemoStore]
 ) -> None:
+    from fastapi.testclient import TestClient
+
+    from cinema_cli.web.app import create_app
+
+    store = make_store(backend)
+    made = store.cli_json("tokens", "create", "--role", "admin", "--name", "fuzz")
+    staff_headers = {"Authorization": f"Bearer {made['token']}"}
+    with TestClient(create_app(store.settings()), raise_server_exceptions=False) as client:
+        _fuzz(client, staff_headers)
+
+
+def _fuzz(client: Any, staff_headers: dict[str, str]) -> None:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from cinema_cli.web import shapes
-from cinema_cli.web.deps import MovieRef, ShowingId, runtime
+from cinema_cli.web.deps import ID_PATTERN, MovieRef, ShowingId, runtime
 from cinema_cli.web.errors import error_responses
 
 router = APIRouter(prefix="/v1", tags=["browse"], responses=error_responses(404, 422, 503))
@@ -52,7 +52,7 @@ def search_movies(
     date: DateQuery = None,
     after: Annotated[dt.time | None, Query(description="Local start time from (HH:MM).")] = None,
     before: Annotated[dt.time | None, Query(description="Local start time before.")] = None,
-    theater: Annotated[str | None, Query(max_length=200, description="A theater id.")] = None,
+    theater: Annotated[str | None, Query(pattern=ID_PATTERN, description="A theater id.")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Showings per page.")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of a page.")] = None,
 ) -> shapes.SearchPageShape:
@@ -94,7 +94,7 @@ def movie_showings(
     movie: MovieRef,
     city: Annotated[str | None, Query(max_length=200)] = None,
     date: DateQuery = None,
-    theater: Annotated[str | None, Query(max_length=200)] = None,
+    theater: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
 ) -> shapes.ShowtimesShape:
     """One movie's upcoming showings (``movie`` is an id or an unambiguous title)."""

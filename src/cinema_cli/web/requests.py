@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""An id as stored: no control characters (PostgreSQL text cannot even hold NUL)."""
 
 
 class ReservationRequest(BaseModel):
@@ -10,8 +15,8 @@ class ReservationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    showing_id: str = Field(min_length=1, max_length=200)
-    movie_id: str | None = Field(default=None, max_length=200)
+    showing_id: Id
+    movie_id: Id | None = None
     session_id: str | None = Field(
         default=None,
         max_length=64,

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cinema_cli.web import shapes
 from cinema_cli.web.auth import StaffCredentials, staff
-from cinema_cli.web.deps import BookingId, runtime
+from cinema_cli.web.deps import ID_PATTERN, BookingId, runtime
 from cinema_cli.web.errors import error_responses
 from cinema_cli.web.requests import CancelRequest, CheckinRequest
 
@@ -87,7 +87,7 @@ async def import_showtimes(
     dry_run: bool = False,
     skip_invalid: bool = False,
     strict: bool = False,
-    prune: Annotated[str | None, Query(max_length=200, description="A theater id.")] = None,
+    prune: Annotated[str | None, Query(pattern=ID_PATTERN, description="A theater id.")] = None,
     credentials: StaffCredentials = None,
 ) -> shapes.ImportShape:
     """The body is the feed, as for ``cinema import showtimes``; the answer is its report."""
@@ -156,7 +156,7 @@ async def import_theaters(
 def export_showtimes(
     request: Request,
     format: FeedQuery = "csv",
-    theater: Annotated[str | None, Query(max_length=200)] = None,
+    theater: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     from_day: Annotated[dt.date | None, Query(alias="from")] = None,
     to_day: Annotated[dt.date | None, Query(alias="to")] = None,
     credentials: StaffCredentials = None,
