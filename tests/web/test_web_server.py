@@ -172,3 +172,45 @@ def test_serve_without_the_serve_extra_says_what_to_install(
     assert result.exit_code == 1
     assert "cinema serve needs FastAPI and uvicorn" in result.output
     assert "pip install 'cinema-cli[serve]'" in result.output
+
+
+def test_duplicate_purchases_at_once_make_one_booking_and_one_charge(
+    make_store: Callable[[str], DemoStore], serve: Callable[..., Server]
+) -> None:
+    store = make_store("sqlite")
+    server = serve(store, workers=2)
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        showing = first_showing(client)
+        held = client.post(
+            "/v1/reservations", json={"showing_id": showing["id"], "count": 2}
+        ).json()
+    before = set(store.charges())
+    start = threading.Barrier(8)
+    answers: list[httpx.Response] = []
+
+    def purchase() -> None:
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            start.wait()
+            answers.append(
+                client.post(
+                    f"/v1/reservations/{held['reservation_id']}/purchase",
+                    json={**BUYER, "session_id": held["session_id"]},
+                    headers={"Idempotency-Key": "double-click"},
+                )
+            )
+
+    threads = [threading.Thread(target=purchase) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = [r.status_code for r in answers]
+    assert statuses.count(201) == 1, [r.text for r in answers]
+    assert set(statuses) <= {200, 201, 409}, [r.text for r in answers]
+    for response in answers:
+        if response.status_code == 409:
+            assert response.json()["error"]["code"] == "request_in_progress"
+            assert response.headers["Retry-After"] == "1"
+    assert len({r.json()["booking_id"] for r in answers if r.status_code in (200, 201)}) == 1
+    assert set(store.charges()) - before == {"double-click"}
+    assert len(store.cli_json("bookings", "--email", BUYER["email"])["bookings"]) == 1

@@ -35,7 +35,6 @@ CancellationShape = dict[str, Any]
 ImportShape = dict[str, Any]
 ReleaseShape = api_shapes.ReleaseShape
 HealthShape = api_shapes.HealthShape
-__all__ = ["ShowingShape"]
 
 
 def search_page(page: SearchPage) -> SearchPageShape:
