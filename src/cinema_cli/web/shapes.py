@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.present import api as api_shapes
-from cinema_cli.present.common import ShowingShape
+from cinema_cli.present.common import ShowingShape as ShowingShape  # re-exported: a response model
 from cinema_cli.present.common import showing as showing_shape
 
 if TYPE_CHECKING:
