@@ -130,6 +130,10 @@ def test_the_seat_map_svg_draws_every_seat_and_marks_my_hold(client: Any) -> Non
     )
     assert svg.status_code == 200
     assert svg.headers["content-type"].startswith("image/svg+xml")
+    from xml.etree import ElementTree
+
+    drawing = ElementTree.fromstring(svg.text)  # a well-formed, standalone document
+    assert drawing.tag == "{http://www.w3.org/2000/svg}svg"
     seats = client.get(f"/v1/showings/{showing['id']}/seats").json()["seats"]
     assert svg.text.count("data-seat=") == len(seats)
     for seat in reservation["seats"]:
