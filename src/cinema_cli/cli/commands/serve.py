@@ -13,13 +13,15 @@ INSTALL_HINT = "pip install 'cinema-cli[serve]'  (or pipx inject cinema-cli fast
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the booking API (/v1, docs at /docs) and the seat-picking web page (/).
 
     Example: cinema demo && cinema serve --port 8000, then open http://127.0.0.1:8000/
+
     Logs one line per request on stderr; stops gracefully on SIGTERM or Ctrl-C.
+    Guide: docs/api.md.
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.domain.errors import MissingExtra
