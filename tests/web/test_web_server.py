@@ -93,7 +93,7 @@ def _raw_post_then_hang_up(base_url: str, path: str, body: dict[str, Any], key: 
         sock.shutdown(socket.SHUT_RDWR)
 
 
-@pytest.mark.parametrize("backend", ["json", "sqlite"])
+@pytest.mark.parametrize("backend", WEB_BACKENDS)
 def test_a_purchase_retried_after_a_dropped_connection_charges_once(
     backend: str, make_store: Callable[[str], DemoStore], serve: Callable[..., Server]
 ) -> None:
