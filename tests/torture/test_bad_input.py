@@ -93,9 +93,7 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
 # `serve` runs until it is stopped: given good arguments it would never return. Its input
 # is fuzzed over HTTP instead (tests/web/test_web_openapi.py).
 COMMANDS = {
-    path: command
-    for path, command in _commands(typer.main.get_command(app))
-    if path != ("serve",)
+    path: command for path, command in _commands(typer.main.get_command(app)) if path != ("serve",)
 }
 
 
