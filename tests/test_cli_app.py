@@ -50,7 +50,7 @@ def test_the_root_help_lists_every_command_in_table_order() -> None:
 def test_a_misspelt_command_is_a_usage_error_with_a_suggestion() -> None:
     result = runner.invoke(app, ["serch"])
     assert result.exit_code == 2
-    assert "Did you mean 'search'?" in result.output
+    assert "Did you mean 'search', 'serve'?" in result.output  # serve is one letter off too
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["--data-dir", "/nonexistent", "--version"]])

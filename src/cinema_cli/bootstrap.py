@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cinema_cli.services.booking import BoxOffice
     from cinema_cli.services.ports.mail import OutboxSender
     from cinema_cli.services.ports.payments import PaymentProvider
+    from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
     from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter, TicketVerifier
 
@@ -172,6 +173,23 @@ class Runtime:
         from cinema_cli.adapters.cancellation_mail import CancellationMail
 
         return CancellationMail(self.mail_outbox, self.outbox.send_new)
+
+    # -- the HTTP API ----------------------------------------------------------------------------
+    @cached_property
+    def staff_tokens(self) -> StaffTokenStore:
+        """Staff API tokens (hashed) in ``<data dir>/api-tokens.json``."""
+        from cinema_cli.adapters.staff_tokens import StaffTokenFile
+
+        return StaffTokenFile(
+            self.settings.data_dir / "api-tokens.json", lock_timeout=self.settings.lock_timeout
+        )
+
+    @cached_property
+    def api_secret(self) -> bytes:
+        """The secret behind booking access tokens (``CINEMA_API_SECRET`` or the data folder)."""
+        from cinema_cli.adapters.server_secret import server_secret
+
+        return server_secret(self.settings.data_dir, self.settings.api_secret)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

@@ -91,7 +91,11 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
         yield from _commands(sub, (*path, name))
 
 
-COMMANDS = dict(_commands(typer.main.get_command(app)))
+# `serve` runs until it is stopped: given good arguments it would never return. Its input
+# is fuzzed over HTTP instead (tests/web/test_web_openapi.py).
+COMMANDS = {
+    path: command for path, command in _commands(typer.main.get_command(app)) if path != ("serve",)
+}
 
 
 def _option_and_value(option: str, value: str) -> list[str]:

@@ -28,4 +28,6 @@ COMMANDS: dict[str, str] = {
     "outbox": "outbox",
     "db": "db",
     "schema": "schema",
+    "serve": "serve",
+    "tokens": "tokens",
 }

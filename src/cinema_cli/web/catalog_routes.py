@@ -1,0 +1,172 @@
+"""Browsing: search (``searchMovies``), theaters, showtimes, one showing and its seat map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from cinema_cli.web import shapes
+from cinema_cli.web.deps import ID_PATTERN, MovieRef, ShowingId, runtime
+from cinema_cli.web.errors import error_responses
+
+router = APIRouter(prefix="/v1", tags=["browse"], responses=error_responses(404, 422, 503))
+
+SessionHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Session-Id",
+        max_length=64,
+        description="Your session: its holds are marked `mine` in the seat map.",
+    ),
+]
+DateQuery = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        pattern=r"^(\d{4}-\d{2}-\d{2}|today|tomorrow)$",
+        description="YYYY-MM-DD, today or tomorrow, in each theater's own zone.",
+    ),
+]
+
+
+def _day(text: str | None) -> dt.date | str | None:
+    """``YYYY-MM-DD`` as a date; ``today``/``tomorrow`` stay words for the service."""
+    if text is None or text in ("today", "tomorrow"):
+        return text
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        from cinema_cli.domain.errors import InvalidInput
+
+        raise InvalidInput(f"date: {text!r} is not a date (YYYY-MM-DD)", field="date") from None
+
+
+@router.get("/movies", response_model=shapes.SearchPageShape, summary="Search movies")
+def search_movies(
+    request: Request,
+    keyword: Annotated[str | None, Query(max_length=200, description="Title words.")] = None,
+    city: Annotated[str | None, Query(max_length=200, description="City id or name.")] = None,
+    date: DateQuery = None,
+    after: Annotated[dt.time | None, Query(description="Local start time from (HH:MM).")] = None,
+    before: Annotated[dt.time | None, Query(description="Local start time before.")] = None,
+    theater: Annotated[str | None, Query(pattern=ID_PATTERN, description="A theater id.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Showings per page.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of a page.")] = None,
+) -> shapes.SearchPageShape:
+    """``searchMovies(keyword, city, dateTime)``: upcoming showings grouped by movie, a page
+    of ``limit`` showings at a time; ``next`` is the cursor of the following page (or null)."""
+    from cinema_cli.services.search_pages import search_page
+
+    rt = runtime(request)
+    page = search_page(
+        rt.storage,
+        rt.clock,
+        keyword=keyword,
+        city=city,
+        date=_day(date),
+        after=after.replace(tzinfo=None) if after else None,
+        before=before.replace(tzinfo=None) if before else None,
+        theater_id=theater,
+        limit=limit,
+        cursor=cursor,
+    )
+    return shapes.search_page(page)
+
+
+@router.get("/theaters", response_model=shapes.TheatersShape, summary="List theaters")
+def list_theaters(
+    request: Request,
+    city: Annotated[str | None, Query(max_length=200, description="City id or name.")] = None,
+) -> shapes.TheatersShape:
+    """Theaters with their rooms, optionally in one city."""
+    from cinema_cli.services.catalog import list_theaters as service
+
+    rt = runtime(request)
+    return shapes.theaters(service(rt.storage, city))
+
+
+@router.get("/movies/{movie}/showings", response_model=shapes.ShowtimesShape, summary="Showtimes")
+def movie_showings(
+    request: Request,
+    movie: MovieRef,
+    city: Annotated[str | None, Query(max_length=200)] = None,
+    date: DateQuery = None,
+    theater: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+) -> shapes.ShowtimesShape:
+    """One movie's upcoming showings (``movie`` is an id or an unambiguous title)."""
+    from cinema_cli.services.catalog import showtimes
+
+    rt = runtime(request)
+    found = showtimes(rt.storage, rt.clock, movie, city, _day(date), theater, limit)
+    return shapes.showtimes(found)
+
+
+@router.get("/showings/{showing_id}", response_model=shapes.ShowingShape, summary="One showing")
+def one_showing(request: Request, showing_id: ShowingId) -> shapes.ShowingShape:
+    """The SHOWING shape, with seats available now."""
+    from cinema_cli.services.seats import seat_map
+
+    rt = runtime(request)
+    return shapes.showing(seat_map(rt.storage, rt.clock, showing_id).showing)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _not_modified(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+@router.get(
+    "/showings/{showing_id}/seats",
+    response_model=shapes.SeatsShape,
+    summary="Seat map",
+    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+)
+def seats(
+    request: Request,
+    showing_id: ShowingId,
+    session: SessionHeader = None,
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
+    """Every seat with its status now. Send the ``ETag`` back in ``If-None-Match`` to get
+    ``304`` while nothing changed."""
+    import orjson
+
+    from cinema_cli.services.seats import seat_map
+
+    rt = runtime(request)
+    found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
+    body = orjson.dumps(shapes.seat_map(found), default=str)
+    etag = _etag(body)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "X-Session-Id"}
+    if _not_modified(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/showings/{showing_id}/seats.svg",
+    summary="Seat map as SVG",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The seat map drawing"}},
+)
+def seats_svg(request: Request, showing_id: ShowingId, session: SessionHeader = None) -> Response:
+    """The seat map drawn as SVG (the page shows it; ``cinema seats --format svg`` too)."""
+    from cinema_cli.services.seats import seat_map
+
+    rt = runtime(request)
+    found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
+    return Response(
+        shapes.seat_map_svg(found),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "no-store", "Vary": "X-Session-Id"},
+    )
