@@ -145,6 +145,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_logs_no_secrets(
     time.sleep(0.05)
     exit_code = server.stop()
     worker.join()
+    client.close()  # the server is gone: close the pooled connection it left open
     # uvicorn shuts down, then re-raises the signal it caught, as a well-behaved process does.
     assert exit_code in (0, -signal.SIGTERM)
     assert result

@@ -10,6 +10,7 @@ start-up cheap.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -195,6 +196,13 @@ def showtimes(
     render_showtimes(console(), result)
 
 
+class SeatMapFormat(StrEnum):
+    """How ``seats`` draws the map."""
+
+    TEXT = "text"
+    SVG = "svg"
+
+
 def seats(
     showing_id: Annotated[
         str, typer.Argument(metavar="SHOWING_ID", help="The showing (ids come from search).")
@@ -203,6 +211,12 @@ def seats(
         str | None,
         typer.Option("--session", help="Mark the seats held by this session."),
     ] = None,
+    output_format: Annotated[
+        SeatMapFormat,
+        typer.Option(
+            "--format", help="text (the map in the terminal) or svg (a drawing: `> map.svg`)."
+        ),
+    ] = SeatMapFormat.TEXT,
     json: JsonFlag = False,
 ) -> None:
     """Show the seat map of one showing: each seat available, held, sold or blocked.
@@ -219,6 +233,13 @@ def seats(
         from cinema_cli.present import catalog as present
 
         emit_json(present.seats(result))
+        return
+    if output_format is SeatMapFormat.SVG:
+        import sys
+
+        from cinema_cli.present.seatmap_svg import seat_map_svg
+
+        sys.stdout.write(seat_map_svg(result))
         return
     from cinema_cli.cli.output import console
     from cinema_cli.cli.render_catalog import render_seat_map
