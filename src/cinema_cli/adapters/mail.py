@@ -153,6 +153,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
+def booking_event_uid(booking_id: str) -> str:
+    """The calendar UID of a booking's event: the confirmation publishes it, a cancellation
+    of the whole booking cancels it, so calendars remove the event."""
+    return f"booking-{booking_id}@cinema-cli.invalid"
+
+
 def calendar_event(document: ETicketDocument) -> str:
     """A one-event VCALENDAR for the showing (times in UTC)."""
     location = ", ".join(
@@ -160,21 +166,50 @@ def calendar_event(document: ETicketDocument) -> str:
         for part in (document.theater_name, document.theater_address, document.room_name)
         if part
     )
+    return vcalendar(
+        method="PUBLISH",
+        uid=booking_event_uid(document.booking_id),
+        stamp=document.booked_at,
+        starts_at=document.starts_at,
+        ends_at=document.ends_at,
+        summary=document.movie_title,
+        location=location,
+        description=f"Seats: {_seats(document)}\nBooking: {document.booking_id}",
+        status="CONFIRMED",
+    )
+
+
+def vcalendar(
+    *,
+    method: str,
+    uid: str,
+    stamp: datetime,
+    starts_at: datetime,
+    ends_at: datetime,
+    summary: str,
+    location: str,
+    description: str,
+    status: str,
+    sequence: int = 0,
+) -> str:
+    """One VEVENT in a VCALENDAR (RFC 5545), times in UTC; ``method`` is the iTIP method
+    (``PUBLISH`` for the confirmation, ``CANCEL`` to take the event back)."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//cinema-cli//booking//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
-        f"UID:booking-{document.booking_id}@cinema-cli.invalid",
-        f"DTSTAMP:{_ics_time(document.booked_at)}",
-        f"DTSTART:{_ics_time(document.starts_at)}",
-        f"DTEND:{_ics_time(document.ends_at)}",
-        f"SUMMARY:{_ics_text(document.movie_title)}",
+        f"UID:{uid}",
+        f"DTSTAMP:{_ics_time(stamp)}",
+        f"DTSTART:{_ics_time(starts_at)}",
+        f"DTEND:{_ics_time(ends_at)}",
+        *([f"SEQUENCE:{sequence}"] if sequence else []),
+        f"SUMMARY:{_ics_text(summary)}",
         f"LOCATION:{_ics_text(location)}",
-        "DESCRIPTION:" + _ics_text(f"Seats: {_seats(document)}\nBooking: {document.booking_id}"),
-        "STATUS:CONFIRMED",
+        "DESCRIPTION:" + _ics_text(description),
+        f"STATUS:{status}",
         "TRANSP:OPAQUE",
         "END:VEVENT",
         "END:VCALENDAR",
