@@ -8,8 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import icalendar
-from builders import NOW, card_payment, movie, showing, theater
 
+from builders import NOW, card_payment, movie, showing, theater
 from cinema_cli.adapters.cancellation_mail import cancellation_message
 from cinema_cli.adapters.mail import calendar_event
 from cinema_cli.domain.models import (
