@@ -96,7 +96,7 @@ def attached_calendar(cancelled: int) -> tuple[str, icalendar.Calendar]:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert part.get_filename() == "b-1.ics"
-    return part.get_param("method"), icalendar.Calendar.from_ical(part.get_content())
+    return str(part.get_param("method")), icalendar.Calendar.from_ical(part.get_content())
 
 
 def test_cancelling_the_whole_booking_cancels_the_confirmations_event() -> None:
