@@ -1,4 +1,6 @@
-"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron."""
+"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron.
+
+``import|export seating-plan`` live in :mod:`cinema_cli.cli.commands.seating_plan`."""
 
 from __future__ import annotations
 
@@ -357,6 +359,9 @@ def export_showtimes(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``import`` and ``export``."""
+    """Attach ``import`` and ``export`` (with ``seating-plan`` from its own module)."""
+    from cinema_cli.cli.commands.seating_plan import add_seating_plan_commands
+
+    add_seating_plan_commands(import_app, export_app)
     app.add_typer(import_app)
     app.add_typer(export_app)
