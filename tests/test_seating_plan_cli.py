@@ -7,8 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from cinema_cli.cli.app import app
 from schema_support import assert_shape
