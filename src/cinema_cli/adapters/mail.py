@@ -20,7 +20,7 @@ from pathlib import Path
 from cinema_cli.adapters.files import child, private_dir
 from cinema_cli.domain.times import person_time
 from cinema_cli.durable_files import write_private
-from cinema_cli.services.ports.tickets import ETicketDocument
+from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
 """The From address of confirmations (SMTP settings may override it when sending)."""
@@ -32,8 +32,17 @@ class EmlOutbox:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
-        message = confirmation_message(document, pdf.read_bytes(), pdf_name=pdf.name)
+    def write_confirmation(
+        self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
+    ) -> Path:
+        passes = wallet or WalletPasses()
+        message = confirmation_message(
+            document,
+            pdf.read_bytes(),
+            pdf_name=pdf.name,
+            pkpasses={path.name: path.read_bytes() for path in passes.apple.values()},
+            google_save_url=passes.google_save_url,
+        )
         private_dir(self.folder)
         return write_private(child(self.folder, f"{document.booking_id}.eml"), message.as_bytes())
 
@@ -42,8 +51,17 @@ class EmlOutbox:
         return path if path.is_file() else None
 
 
-def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str) -> EmailMessage:
-    """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached."""
+def confirmation_message(
+    document: ETicketDocument,
+    pdf: bytes,
+    *,
+    pdf_name: str,
+    pkpasses: dict[str, bytes] | None = None,
+    google_save_url: str | None = None,
+) -> EmailMessage:
+    """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached,
+    an Apple Wallet pass per ticket (``pkpasses``: file name -> bytes) and a "Save to Google
+    Wallet" link when the cinema set them up."""
     message = EmailMessage()
     message["Subject"] = f"Your tickets: {document.movie_title}, {_starts(document)}"
     message["From"] = formataddr(SENDER)
@@ -51,8 +69,8 @@ def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str
     message["Date"] = format_datetime(document.booked_at.astimezone(UTC))
     # Derived from the booking id, so writing the message again gives the same Message-ID.
     message["Message-ID"] = f"<booking.{document.booking_id}@cinema-cli.invalid>"
-    message.set_content(plain_text(document))
-    message.add_alternative(html_text(document), subtype="html")
+    message.set_content(plain_text(document, google_save_url))
+    message.add_alternative(html_text(document, google_save_url), subtype="html")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     message.add_attachment(
         calendar_event(document).encode(),
@@ -61,6 +79,10 @@ def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str
         filename=f"{document.booking_id}.ics",
         params={"method": "PUBLISH"},
     )
+    for name, data in sorted((pkpasses or {}).items()):
+        message.add_attachment(
+            data, maintype="application", subtype="vnd.apple.pkpass", filename=name
+        )
     return message
 
 
@@ -72,7 +94,7 @@ def _seats(document: ETicketDocument) -> str:
     return ", ".join(f"{line.seat_id} ({line.category})" for line in document.tickets)
 
 
-def plain_text(document: ETicketDocument) -> str:
+def plain_text(document: ETicketDocument, google_save_url: str | None = None) -> str:
     lines = [
         f"Hello {document.name},",
         "",
@@ -92,12 +114,14 @@ def plain_text(document: ETicketDocument) -> str:
         "Your e-tickets are attached as a PDF, one page and one QR code per seat.",
         "Show the QR code at the entrance; it opens the door from 2 hours before the start.",
         "",
-        "Enjoy the movie!",
     ]
+    if google_save_url:
+        lines += [f"Save to Google Wallet: {google_save_url}", ""]
+    lines += ["Enjoy the movie!"]
     return "\n".join(lines) + "\n"
 
 
-def html_text(document: ETicketDocument) -> str:
+def html_text(document: ETicketDocument, google_save_url: str | None = None) -> str:
     def row(label: str, value: str) -> str:
         return f"<tr><th align='left'>{label}</th><td>{html.escape(value)}</td></tr>"
 
@@ -118,7 +142,12 @@ def html_text(document: ETicketDocument) -> str:
         f"<table>{''.join(rows)}</table>"
         "<p>Your e-tickets are attached as a PDF, one page and one QR code per seat. "
         "Show the QR code at the entrance; it opens the door from 2 hours before the start.</p>"
-        "</body></html>\n"
+        + (
+            f"<p><a href='{html.escape(google_save_url, quote=True)}'>Save to Google Wallet</a></p>"
+            if google_save_url
+            else ""
+        )
+        + "</body></html>\n"
     )
 
 
