@@ -69,7 +69,7 @@ def test_categories_pretix_lacks_need_a_mapping_and_the_error_says_which() -> No
     assert caught.value.exit_code == 6
     for name in ("Loge", "Rollstuhl", "Begleitung"):
         assert name in caught.value.message
-    assert "--category 'Loge=standard'" in caught.value.details["hint"]
+    assert "--category Loge=standard" in caught.value.details["hint"]
 
 
 def test_a_mapping_to_an_unknown_category_is_refused() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import stat
 from pathlib import Path
 
@@ -85,7 +86,11 @@ def test_an_unmapped_category_exits_6_with_a_hint_that_runs(data_dir: Path) -> N
     assert result.exit_code == 6
     error = json.loads(result.stderr)
     assert_shape("error", error)
-    assert "--category 'Parkett=standard'" in error["error"]["details"]["hint"]
+    hint = error["error"]["details"]["hint"]
+    assert hint.startswith(f"cinema import seating-plan {theater} kanal {KANAL} ")
+    assert "--category Parkett=standard" in hint
+    rerun = invoke(data_dir, *shlex.split(hint)[1:])
+    assert rerun.exit_code == 0, rerun.output
 
 
 def test_unknown_theater_room_or_bad_option_are_clear(data_dir: Path) -> None:

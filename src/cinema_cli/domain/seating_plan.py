@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +87,7 @@ def category_mapping(plan_categories: list[str], mapping: Mapping[str, str]) -> 
             + ", ".join(repr(name) for name in unmapped)
             + f" are not ours ({', '.join(CATEGORY_CELLS)}); map each one",
             field="categories",
-            hint="--category " + " --category ".join(f"'{name}=standard'" for name in unmapped),
+            hint=" ".join(f"--category {shlex.quote(f'{name}=standard')}" for name in unmapped),
         )
     return cells
 

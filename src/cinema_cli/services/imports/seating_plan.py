@@ -117,6 +117,22 @@ def _check_sold_seats(reader: Reader, new: Theater, room_id: str, clock: Clock) 
     return warnings
 
 
+def _complete_hint(
+    error: InvalidFeed, theater_id: str, room_id: str, plan_name: str, given: Mapping[str, str]
+) -> None:
+    """Make a ``--category`` hint the whole command to run again, with the mappings given."""
+    hint = error.details.get("hint")
+    if isinstance(hint, str) and hint.startswith("--category"):
+        import shlex
+
+        options = [f"--category {shlex.quote(f'{k}={v}')}" for k, v in given.items()]
+        command = [
+            "cinema import seating-plan",
+            *map(shlex.quote, (theater_id, room_id, plan_name)),
+        ]
+        error.details["hint"] = " ".join([*command, *options, hint])
+
+
 def import_seating_plan(
     storage: Storage,
     clock: Clock,
@@ -143,7 +159,11 @@ def import_seating_plan(
             field="ROOM",
         )
     plan = read_plan(source, plan_name)
-    read = plan_to_layout(plan, categories or {})
+    try:
+        read = plan_to_layout(plan, categories or {})
+    except InvalidFeed as error:
+        _complete_hint(error, theater_id, room_id, plan_name, categories or {})
+        raise
     _theater(storage, theater_id)
     with storage.transaction() as tx:
         theater = _theater(tx, theater_id)
