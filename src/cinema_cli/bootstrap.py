@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     from cinema_cli.services.ports.payments import PaymentProvider
     from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
-    from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter, TicketVerifier
+    from cinema_cli.services.ports.tickets import (
+        TicketCodes,
+        TicketPrinter,
+        TicketVerifier,
+        WalletPassMaker,
+    )
 
 
 class Runtime:
@@ -132,7 +137,39 @@ class Runtime:
             codes=self.ticket_codes,
             printer=self.ticket_printer,
             outbox=self.outbox,
+            wallets=self.wallets,
         )
+
+    @cached_property
+    def wallets(self) -> tuple[WalletPassMaker, ...]:
+        """Apple Wallet passes and Google Wallet links, each only when configured. Their keys
+        load here, before any payment, so a bad configuration stops ``buy`` early (exit 6)."""
+        wallet = self.settings.wallet
+        makers: list[WalletPassMaker] = []
+        if wallet.apple:
+            from cinema_cli.adapters.wallet_apple import AppleWalletPasses
+
+            assert wallet.apple_cert and wallet.apple_key and wallet.apple_wwdr
+            makers.append(
+                AppleWalletPasses(
+                    certificate=wallet.apple_cert,
+                    private_key=wallet.apple_key,
+                    wwdr=wallet.apple_wwdr,
+                    team_id=wallet.apple_team_id or "",
+                    pass_type_id=wallet.apple_pass_type_id or "",
+                    key_password=wallet.apple_key_password,
+                )
+            )
+        if wallet.google:
+            from cinema_cli.adapters.wallet_google import GoogleWalletLinks
+
+            assert wallet.google_key
+            makers.append(
+                GoogleWalletLinks(
+                    service_account=wallet.google_key, issuer_id=wallet.google_issuer_id or ""
+                )
+            )
+        return tuple(makers)
 
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property

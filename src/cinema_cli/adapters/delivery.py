@@ -37,7 +37,7 @@ from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import utc_text
 from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
-from cinema_cli.services.ports.tickets import ETicketDocument
+from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 if TYPE_CHECKING:
     import smtplib
@@ -383,8 +383,10 @@ class DeliveringOutbox:
                     "the outbox: retry with `cinema outbox send`"
                 )
 
-    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
-        path = self.inner.write_confirmation(document, pdf)
+    def write_confirmation(
+        self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
+    ) -> Path:
+        path = self.inner.write_confirmation(document, pdf, wallet)
         self.send_new(path)
         return path
 

@@ -53,6 +53,7 @@ from cinema_cli.services.ports.tickets import (
     TicketClaims,
     TicketCodes,
     TicketPrinter,
+    WalletPassMaker,
 )
 from cinema_cli.services.reservations import new_id, reserve
 from cinema_cli.services.showing_context import (
@@ -70,6 +71,8 @@ class BoxOffice:
     codes: TicketCodes
     printer: TicketPrinter
     outbox: ConfirmationOutbox
+    wallets: tuple[WalletPassMaker, ...] = ()
+    """Wallet passes made with the e-tickets (none unless the cinema configured a wallet)."""
 
 
 def _money_details(value: Money) -> dict[str, str]:
@@ -388,7 +391,9 @@ def _deliver(
     replayed: bool,
 ) -> Purchase:
     """Write the e-ticket files and the confirmation (again, on a replay: same names)."""
-    files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    files, confirmation = deliver(
+        office.printer, office.outbox, booking, context, tickets_dir, office.wallets
+    )
     taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
     return Purchase(booking, context, files, confirmation, replayed, taken)
 

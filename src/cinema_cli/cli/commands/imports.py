@@ -1,4 +1,6 @@
-"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron."""
+"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron.
+
+``import|export seating-plan`` live in :mod:`cinema_cli.cli.commands.seating_plan`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from cinema_cli.domain.feeds import Change, Refusal
-    from cinema_cli.services.imports import CatalogChange, FeedFormat, ImportReport, LostSeats
+    from cinema_cli.services.imports import (
+        CatalogChange,
+        ExportFormat,
+        FeedFormat,
+        ImportReport,
+        LostSeats,
+    )
 
 import_app = typer.Typer(
     name="import",
@@ -46,6 +54,17 @@ def _format(name: str, explicit: str | None, allowed: tuple[str, ...]) -> FeedFo
 
     try:
         return feed_format(name, explicit, allowed=allowed)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
+
+
+def _export_format(output: Path | None, explicit: str | None) -> ExportFormat:
+    """The export's format, or a usage error (exit 2) naming --format."""
+    from cinema_cli.domain.errors import InvalidInput
+    from cinema_cli.services.imports import export_format
+
+    try:
+        return export_format(str(output) if output else None, explicit)
     except InvalidInput as error:
         raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
 
@@ -280,7 +299,11 @@ def export_showtimes(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="csv, json or jsonl. [default: from --output, else csv]"),
+        typer.Option(
+            "--format",
+            help="csv, json, jsonl, jsonld (schema.org) or ics (iCalendar). "
+            "[default: from --output, else csv]",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -302,14 +325,7 @@ def export_showtimes(
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
-    if (
-        format is None
-        and output is not None
-        and output.suffix.lower() in (".json", ".jsonl", ".ndjson")
-    ):
-        fmt = _format(str(output), None, ("csv", "json", "jsonl"))
-    else:
-        fmt = _format("-", format or "csv", ("csv", "json", "jsonl"))
+    fmt = _export_format(output, format)
     rt = runtime()
     if output is None:
         count = imports.export_showtimes(
@@ -320,7 +336,13 @@ def export_showtimes(
     try:
         with partial.open("wb") as out:
             count = imports.export_showtimes(
-                rt.storage, out, fmt, theater_id=theater, from_day=first, to_day=last
+                rt.storage,
+                out,
+                fmt,
+                theater_id=theater,
+                from_day=first,
+                to_day=last,
+                now=rt.clock(),
             )
             out.flush()
             os.fsync(out.fileno())
@@ -337,6 +359,9 @@ def export_showtimes(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``import`` and ``export``."""
+    """Attach ``import`` and ``export`` (with ``seating-plan`` from its own module)."""
+    from cinema_cli.cli.commands.seating_plan import add_seating_plan_commands
+
+    add_seating_plan_commands(import_app, export_app)
     app.add_typer(import_app)
     app.add_typer(export_app)
