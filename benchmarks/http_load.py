@@ -5,12 +5,13 @@
     python benchmarks/http_load.py --scale M --backend sqlite --clients 16 --workers 1 2
 
 For each ``--workers`` count it starts a real ``cinema serve`` on a free loopback port over a
-copy of the benchmark dataset (``generate.py``), then 16 clients (asyncio tasks with one
-keep-alive connection each) send their requests back to back: the search of the design notes'
-``searchMovies``, one showing's seat map, and ``seatReservation`` holds (each client holds two
-seats of a fresh showing in its own session, so a hold replaces the client's previous one and
-the seats never run out). Then the same holds made the way a script without the server makes
-them: 16 workers, each spawning ``cinema reserve`` processes back to back.
+copy of the benchmark dataset (``generate.py``), then ``wrk`` (Debian package ``wrk``: a C load
+generator, so the clients cost the 2-core machine little) keeps 16 connections busy for a few
+seconds per endpoint: the search of the design notes' ``searchMovies``, one showing's seat map,
+and ``seatReservation`` holds (two seats of a fresh showing per hold, in sessions that rotate,
+so a hold replaces that session's previous one and the seats never run out). Then the same holds
+made the way a script without the server makes them: 16 workers, each spawning
+``cinema reserve`` processes back to back.
 
 Targets (issue "Book online"): seat map p99 under 50 ms at 16 clients on SQLite at scale M;
 reserve throughput at least 5x that of 16 processes spawning ``cinema reserve``.
@@ -20,8 +21,8 @@ Writes ``benchmarks/out/http-<scale>-<backend>.json`` and prints a markdown tabl
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -32,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 
@@ -49,12 +51,19 @@ class Load:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[int, int] = field(default_factory=dict)
     wall_s: float = 0.0
+    count: int = 0
+    """Requests made (wrk's count; or the latencies kept)."""
+    percentiles: dict[int, float] = field(default_factory=dict)
+    """Latency percentiles in ms as wrk reports them (50, 99)."""
 
     @property
     def rps(self) -> float:
-        return len(self.latencies_ms) / self.wall_s if self.wall_s else 0.0
+        made = self.count or len(self.latencies_ms)
+        return made / self.wall_s if self.wall_s else 0.0
 
     def percentile(self, fraction: float) -> float:
+        if int(fraction * 100) in self.percentiles:
+            return self.percentiles[int(fraction * 100)]
         ordered = sorted(self.latencies_ms)
         if not ordered:
             return float("nan")
@@ -93,26 +102,39 @@ def start_server(env: dict[str, str], workers: int, log: Path) -> tuple[subproce
     raise SystemExit("cinema serve did not become ready within 60 s")
 
 
-async def run_load(base: str, name: str, clients: int, per_client: int,
-                   request: Any) -> Load:
-    """``clients`` concurrent clients, each sending ``per_client`` requests back to back."""
-    import httpx
+RESERVE_SCRIPT = """
+local counter = 0
+local showings = {%s}
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"session_id": "load-%%d-%%d", "showing_id": "%%s", "count": 2}',
+    math.random(1, 1000000), counter %% 16, showings[(counter %% #showings) + 1])
+  return wrk.format("POST", "/v1/reservations", {["Content-Type"] = "application/json"}, body)
+end
+"""
 
+
+def run_wrk(url: str, name: str, clients: int, seconds: int, script: Path | None) -> Load:
+    """``wrk`` with ``clients`` connections for ``seconds``; latency percentiles from its
+    ``--latency`` report, statuses >= 400 counted as errors."""
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
     load = Load(name)
-
-    async def client(number: int) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            await request(http, number, 0)  # warm the connection, not counted
-            for turn in range(1, per_client + 1):
-                started = time.perf_counter()
-                response = await request(http, number, turn)
-                load.latencies_ms.append((time.perf_counter() - started) * 1000)
-                if response.status_code >= 400:
-                    load.errors[response.status_code] = load.errors.get(response.status_code, 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    load.wall_s = time.perf_counter() - started
+    report = done.stdout
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    for percent, value, scale in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", report, re.M):
+        load.percentiles[int(percent)] = float(value) * unit[scale]
+    requests = re.search(r"(\d+) requests in ([\d.]+)(s|m)", report)
+    if requests is None:
+        raise SystemExit(f"could not read wrk's report:\n{report}")
+    load.count = int(requests.group(1))
+    load.wall_s = float(requests.group(2)) * (60 if requests.group(3) == "m" else 1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    if non_2xx:
+        load.errors[400] = int(non_2xx.group(1))
     return load
 
 
@@ -170,27 +192,22 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     showing = manifest["seats"]["showing_id"]
     fresh: list[str] = manifest["fresh_showings"]
 
-    async def search_request(http: Any, number: int, turn: int) -> Any:
-        return await http.get("/v1/movies", params={
-            "keyword": search["keyword"], "city": search["city_id"], "date": search["date"]})
-
-    async def seats_request(http: Any, number: int, turn: int) -> Any:
-        return await http.get(f"/v1/showings/{showing}/seats")
-
-    async def reserve_request(http: Any, number: int, turn: int) -> Any:
-        return await http.post("/v1/reservations", json={
-            "session_id": f"load-{number}", "showing_id": fresh[number % len(fresh)],
-            "count": 2})
-
+    script = data.parent / "reserve.lua"
+    script.write_text(RESERVE_SCRIPT % ", ".join(f'"{showing_id}"' for showing_id in fresh))
+    query = urlencode({"keyword": search["keyword"], "city": search["city_id"],
+                       "date": search["date"]})
     results: dict[str, Any] = {"manifest": {k: manifest[k] for k in ("counts", "now")},
-                               "clients": args.clients, "runs": []}
+                               "clients": args.clients, "seconds": args.seconds, "runs": []}
     for workers in args.workers:
         log = data.parent / f"serve-{workers}.log"
         process, base = start_server(env, workers, log)
         try:
-            for name, request in (("search", search_request), ("seat map", seats_request),
-                                  ("reserve", reserve_request)):
-                load = asyncio.run(run_load(base, name, args.clients, args.requests, request))
+            for name, url, lua in (
+                ("search", f"{base}/v1/movies?{query}", None),
+                ("seat map", f"{base}/v1/showings/{showing}/seats", None),
+                ("reserve", base, script),
+            ):
+                load = run_wrk(url, name, args.clients, args.seconds, lua)
                 results["runs"].append(_row(load, workers))
                 print(f"  {name}, {workers} worker(s): {load.rps:.0f}/s, "
                       f"p50 {load.percentile(0.5):.1f} ms, p99 {load.percentile(0.99):.1f} ms",
@@ -205,7 +222,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 def _row(load: Load, workers: int) -> dict[str, Any]:
     return {
-        "name": load.name, "workers": workers, "requests": len(load.latencies_ms),
+        "name": load.name, "workers": workers, "requests": load.count or len(load.latencies_ms),
         "rps": round(load.rps, 1), "p50_ms": round(load.percentile(0.5), 1),
         "p99_ms": round(load.percentile(0.99), 1),
         "mean_ms": round(statistics.fmean(load.latencies_ms), 1) if load.latencies_ms else None,
@@ -248,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--requests", type=int, default=50, help="requests per client")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds of load per endpoint")
     parser.add_argument("--spawn-each", type=int, default=5,
                         help="cinema reserve processes per spawning worker")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
