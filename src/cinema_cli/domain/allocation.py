@@ -76,9 +76,10 @@ def _spread(group: Sequence[Seat]) -> tuple[int, int]:
 
 
 def _no_spaces(wanted: int, companions: int, free: int) -> NotEnoughSeats:
-    with_companion = f", {companions} with a free companion seat," if companions else ""
+    with_companion = f" with {companions} companion seats beside them" if companions else ""
     return NotEnoughSeats(
-        f"no {wanted} free wheelchair spaces{with_companion} in this showing ({free} free)",
+        f"not enough wheelchair spaces: asked for {wanted}{with_companion}, "
+        f"{free} free in this showing",
         count=wanted,
         category=WHEELCHAIR,
         largest_block=free,
@@ -123,7 +124,7 @@ def _accessible(
         rest, rest_key = found
         key = (*rest_key, _spread(group), group[0].row_index, group[0].column)
         if best is None or key < best[0]:
-            best = (key, [*group, *rest])
+            best = (key, sorted([*group, *rest], key=lambda s: (s.row_index, s.column)))
     if best is None:
         # The spaces fit; the rest of the party does not: say how much room there is.
         rest = count - wheelchair - companions

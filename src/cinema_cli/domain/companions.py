@@ -56,6 +56,7 @@ def check_companions(
     starts_at: datetime,
     now: datetime,
     release: timedelta,
+    showing_id: str = "SHOWING_ID",
 ) -> None:
     """Refuse companion seats asked for without their wheelchair space, before the release.
 
@@ -67,9 +68,7 @@ def check_companions(
     ids = {seat.id for seat in picked}
     pairs = companion_pairs(seats)
     alone = [
-        seat.id
-        for seat in picked
-        if seat.category == COMPANION and pairs.get(seat.id) not in ids
+        seat.id for seat in picked if seat.category == COMPANION and pairs.get(seat.id) not in ids
     ]
     if alone:
         minutes = int(release.total_seconds() // 60)
@@ -78,6 +77,6 @@ def check_companions(
             f"until {minutes} minutes before the start",
             seats=alone,
             release_minutes=minutes,
-            hint="hold a wheelchair space with its companion: cinema reserve SHOWING_ID "
-            "--count 2 --wheelchair 1",
+            hint="hold a wheelchair space with its companion: "
+            f"cinema reserve {showing_id} --count 2 --wheelchair 1",
         )

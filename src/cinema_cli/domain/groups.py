@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
+from itertools import pairwise
 
 from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.seating import Candidate, candidates, free_runs
@@ -77,9 +78,7 @@ def _nearest(options: list[Candidate], centre: float) -> Candidate:
     return min(options, key=lambda c: (c.stranded, abs(_centre(c.seats) - centre), c.key))
 
 
-def _splits_from(
-    options: _Options, first_row: int, sizes: tuple[int, ...]
-) -> Iterator[Split]:
+def _splits_from(options: _Options, first_row: int, sizes: tuple[int, ...]) -> Iterator[Split]:
     for first in options.of(first_row, sizes[0]):
         parts = [first]
         for offset, size in enumerate(sizes[1:], start=1):
@@ -88,9 +87,7 @@ def _splits_from(
                 break
             parts.append(_nearest(choices, _centre(parts[-1].seats)))
         else:
-            misalignment = sum(
-                abs(_centre(a.seats) - _centre(b.seats)) for a, b in zip(parts, parts[1:])
-            )
+            misalignment = sum(abs(_centre(a.seats) - _centre(b.seats)) for a, b in pairwise(parts))
             yield Split(
                 tuple(part.seats for part in parts),
                 (
@@ -105,9 +102,7 @@ def _splits_from(
             )
 
 
-def best_split(
-    seats: Sequence[Seat], taken: Set[str], count: int, category: str
-) -> Split | None:
+def best_split(seats: Sequence[Seat], taken: Set[str], count: int, category: str) -> Split | None:
     """The best split of ``count`` seats over consecutive rows, or ``None`` when none fits."""
     options = _Options(seats, taken, category)
     if sum(options.longest.values()) < count:

@@ -170,6 +170,7 @@ def reserve(
             starts_at=showing.starts_at,
             now=now,
             release=timedelta(minutes=companion_release_minutes),
+            showing_id=showing.id,
         )
         prices = [showing.price_of(SeatCategory(seat.category)) for seat in chosen]
         reservation = Reservation(
