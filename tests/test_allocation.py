@@ -58,6 +58,19 @@ def test_a_split_prefers_aligned_parts() -> None:
     assert sorted(ids(chosen)) == sorted(["A6", "A7", "A8", "B6", "B7", "B8"])
 
 
+def test_a_split_takes_another_row_rather_than_strand_a_seat() -> None:
+    seats = room("A sssss", "B ss", "C sssss")
+    runs = free_runs(seats, set(), STANDARD)
+
+    chosen = allocate(seats, set(), 6)
+
+    parts: dict[int, list[Seat]] = {}
+    for seat in chosen:
+        parts.setdefault(seat.row_index, []).append(seat)
+    assert sorted(parts) == [0, 1, 2]
+    assert sum(stranded(part, runs) for part in parts.values()) == 0
+
+
 def test_companions_pair_with_the_space_beside_them() -> None:
     seats = room("A cwwc", "B wcwc", "C cw.wc", "D wsc")
 
@@ -134,17 +147,24 @@ def arrangements(seats: Sequence[Seat], taken: set[str], count: int) -> Iterator
     rows = sorted({row for row, _ in blocks})
     for parts in range(2, count + 1):
         for first in rows:
-            for sizes in product(range(1, count + 1), repeat=parts):
-                if sum(sizes) != count:
-                    continue
+            for sizes in compositions(count, parts):
                 options = [blocks.get((first + i, size), []) for i, size in enumerate(sizes)]
                 yield from (list(choice) for choice in product(*options))
+
+
+def compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    """Every way to write ``total`` as ``parts`` positive sizes, in order."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(1, total - parts + 2):
+        yield from ((first, *rest) for rest in compositions(total - first, parts - 1))
 
 
 ROOMS = st.lists(
     st.text(alphabet="sssssswcx.", min_size=1, max_size=7).filter(lambda r: r.strip(".")),
     min_size=1,
-    max_size=4,
+    max_size=5,
 ).map(lambda rows: [f"{chr(65 + i)} {cells}" for i, cells in enumerate(rows)])
 
 
@@ -152,7 +172,7 @@ ROOMS = st.lists(
 def occupied_rooms(draw: st.DrawFn) -> tuple[list[Seat], set[str], int]:
     seats = parse_layout(draw(ROOMS))
     taken = set(draw(st.lists(st.sampled_from(ids(seats)), max_size=len(seats))))
-    return seats, taken, draw(st.integers(1, 6))
+    return seats, taken, draw(st.integers(1, 7))
 
 
 @settings(max_examples=300, deadline=None)
