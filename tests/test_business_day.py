@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from cinema_cli.domain.business_day import business_day, late_show_note
 from cinema_cli.present import catalog as present
 from cinema_cli.services import catalog
+from fakes import FakeStorage
 from test_catalog import BERLIN, NEW_YORK, clock_at, ids, local, show_at, stocked, zoned_theater
 
 FRIDAY = date(2026, 11, 27)
 
 
-def berlin_storage(*showings: tuple[str, datetime], cutoff: time = time(3, 0)) -> object:
+def berlin_storage(*showings: tuple[str, datetime], cutoff: time = time(3, 0)) -> FakeStorage:
     return stocked(
         [show_at(showing_id, "spree", starts) for showing_id, starts in showings],
         theaters=[zoned_theater("spree", "berlin", BERLIN, "EUR", cutoff)],
@@ -42,7 +43,7 @@ def test_search_by_date_lists_the_business_day() -> None:
     )
     early = datetime(2026, 11, 20, tzinfo=UTC)
 
-    friday = catalog.search(storage, clock_at(early), date=FRIDAY)  # type: ignore[arg-type]
+    friday = catalog.search(storage, clock_at(early), date=FRIDAY)
 
     assert ids(friday) == ["fri-evening", "sat-0030", "sat-0259"]
     shown = present.search(friday)["movies"][0]["showings"]
@@ -53,7 +54,7 @@ def test_showtimes_by_date_lists_the_business_day_too() -> None:
     storage = berlin_storage(("sat-0030", local(BERLIN, 2026, 11, 28, 0, 30)))
     early = datetime(2026, 11, 20, tzinfo=UTC)
 
-    found = catalog.showtimes(storage, clock_at(early), "m", date=FRIDAY)  # type: ignore[arg-type]
+    found = catalog.showtimes(storage, clock_at(early), "m", date=FRIDAY)
 
     assert [info.showing.id for info in found.showings] == ["sat-0030"]
 
@@ -65,7 +66,7 @@ def test_today_after_midnight_is_still_last_nights_business_day() -> None:
     )
     just_after_midnight = local(BERLIN, 2026, 11, 28, 0, 15)
 
-    today = catalog.search(storage, clock_at(just_after_midnight), date="today")  # type: ignore[arg-type]
+    today = catalog.search(storage, clock_at(just_after_midnight), date="today")
 
     assert ids(today) == ["sat-0130"]
 
@@ -79,8 +80,8 @@ def test_berlin_spring_forward_night_belongs_to_saturday() -> None:
     )
     early = datetime(2026, 3, 1, tzinfo=UTC)
 
-    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 3, 28))) == ["sun-0130"]  # type: ignore[arg-type]
-    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 3, 29))) == [  # type: ignore[arg-type]
+    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 3, 28))) == ["sun-0130"]
+    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 3, 29))) == [
         "sun-0300",
         "sun-2330",
     ]
@@ -95,14 +96,14 @@ def test_berlin_fall_back_night_puts_both_0230s_on_saturday() -> None:
     )
     early = datetime(2026, 10, 1, tzinfo=UTC)
 
-    saturday = catalog.search(storage, clock_at(early), date=date(2026, 10, 24))  # type: ignore[arg-type]
+    saturday = catalog.search(storage, clock_at(early), date=date(2026, 10, 24))
 
     assert ids(saturday) == ["first-0230", "second-0230"]
     assert [v["starts_at"] for v in present.search(saturday)["movies"][0]["showings"]] == [
         "2026-10-25T02:30:00+02:00",
         "2026-10-25T02:30:00+01:00",
     ]
-    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 10, 25))) == ["sun-0300"]  # type: ignore[arg-type]
+    assert ids(catalog.search(storage, clock_at(early), date=date(2026, 10, 25))) == ["sun-0300"]
 
 
 def test_new_york_transition_nights_with_a_0200_cut_off() -> None:
@@ -121,7 +122,7 @@ def test_new_york_transition_nights_with_a_0200_cut_off() -> None:
     early = datetime(2026, 3, 1, tzinfo=UTC)
 
     def day(when: date) -> list[str]:
-        return ids(catalog.search(storage, clock_at(early), date=when))  # type: ignore[arg-type]
+        return ids(catalog.search(storage, clock_at(early), date=when))
 
     assert day(date(2026, 3, 7)) == ["spring-0130"]
     assert day(date(2026, 3, 8)) == ["spring-0300"]
@@ -145,7 +146,7 @@ def test_a_date_finds_exactly_the_showings_of_that_business_day(
     storage = stocked(showings, theaters=[zoned_theater("t", "c", zone, cutoff=cutoff)])
     day = (base + timedelta(days=offset)).date()
 
-    found = set(ids(catalog.search(storage, clock_at(base - timedelta(days=1)), date=day)))  # type: ignore[arg-type]
+    found = set(ids(catalog.search(storage, clock_at(base - timedelta(days=1)), date=day)))
 
     def wall_clock_day(instant: datetime) -> date:
         wall = instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 import contract_builders as b

@@ -127,8 +127,8 @@ def _accessible(
             best = (key, sorted([*group, *rest], key=lambda s: (s.row_index, s.column)))
     if best is None:
         # The spaces fit; the rest of the party does not: say how much room there is.
-        rest = count - wheelchair - companions
-        best_block(seats, taken | {space.id for space in spaces}, rest, category)
+        others = count - wheelchair - companions
+        best_block(seats, taken | {space.id for space in spaces}, others, category)
         raise _no_spaces(wheelchair, companions, len(spaces))
     return best[1]
 
