@@ -53,12 +53,21 @@ def _group(
 ) -> list[Seat]:
     try:
         return best_block(seats, taken, count, category)
-    except NotEnoughSeats:
-        if together or count == 1:
+    except NotEnoughSeats as no_block:
+        if count == 1:
             raise
         split = best_split(seats, taken, count, category)
         if split is None:
             raise
+        if together:
+            raise NotEnoughSeats(
+                str(no_block),
+                **{
+                    **no_block.details,
+                    "hint": f"drop --together to sit in {len(split.parts)} rows behind each "
+                    "other, or ask for fewer seats",
+                },
+            ) from None
         return split.seats
 
 

@@ -17,12 +17,17 @@ spaces and companion seats are never given as standard seats.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from itertools import pairwise
 
 from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.seating import Candidate, candidates, free_runs
+
+MAX_SPLITS_WEIGHED = 5_000
+"""Splits compared at most, fewest parts first: bounds the work in a huge, fragmented room
+(the best found so far is kept; typical rooms never come near it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class _Options:
         self._taken = taken
         self._category = category
         self._cache: dict[int, dict[int, list[Candidate]]] = {}
+        self._by_centre: dict[tuple[int, int], tuple[list[float], list[Candidate]]] = {}
         self.longest: dict[int, int] = {}
         for run in free_runs(seats, taken, category):
             row = run[0].row_index
@@ -73,19 +79,31 @@ class _Options:
             self._cache[size] = by_row
         return self._cache[size].get(row, [])
 
-
-def _nearest(options: list[Candidate], centre: float) -> Candidate:
-    return min(options, key=lambda c: (c.stranded, abs(_centre(c.seats) - centre), c.key))
+    def nearest(self, row: int, size: int, centre: float) -> Candidate | None:
+        """The block of ``size`` in ``row`` stranding fewest seats, then nearest ``centre``."""
+        if (row, size) not in self._by_centre:
+            found = self.of(row, size)
+            fewest = min((c.stranded for c in found), default=0)
+            best = sorted(
+                (c for c in found if c.stranded == fewest), key=lambda c: _centre(c.seats)
+            )
+            self._by_centre[row, size] = ([_centre(c.seats) for c in best], best)
+        centres, blocks = self._by_centre[row, size]
+        if not blocks:
+            return None
+        at = bisect_left(centres, centre)
+        near = blocks[max(at - 1, 0) : at + 1]
+        return min(near, key=lambda c: (abs(_centre(c.seats) - centre), c.key))
 
 
 def _splits_from(options: _Options, first_row: int, sizes: tuple[int, ...]) -> Iterator[Split]:
     for first in options.of(first_row, sizes[0]):
         parts = [first]
         for offset, size in enumerate(sizes[1:], start=1):
-            choices = options.of(first_row + offset, size)
-            if not choices:
+            near = options.nearest(first_row + offset, size, _centre(parts[-1].seats))
+            if near is None:
                 break
-            parts.append(_nearest(choices, _centre(parts[-1].seats)))
+            parts.append(near)
         else:
             misalignment = sum(abs(_centre(a.seats) - _centre(b.seats)) for a, b in pairwise(parts))
             yield Split(
@@ -109,8 +127,9 @@ def best_split(seats: Sequence[Seat], taken: Set[str], count: int, category: str
         return None
     rows = sorted(options.longest)
     best: Split | None = None
+    weighed = 0
     for parts in range(2, count + 1):
-        if best is not None and best.key[0] == 0:
+        if best is not None and (best.key[0] == 0 or weighed >= MAX_SPLITS_WEIGHED):
             break  # no more parts can beat a split that strands nobody
         for first_row in rows:
             limits = [options.longest.get(first_row + i, 0) for i in range(parts)]
@@ -118,6 +137,7 @@ def best_split(seats: Sequence[Seat], taken: Set[str], count: int, category: str
                 continue
             for sizes in _compositions(count, parts, limits):
                 for split in _splits_from(options, first_row, sizes):
+                    weighed += 1
                     if best is None or split.key < best.key:
                         best = split
     return best
