@@ -108,3 +108,29 @@ def test_a_saturday_0030_showing_is_listed_on_friday(small_room: Path) -> None:
 
     saturday = cinema(small_room, "search", "--date", "2026-11-28", "--json", now=builders.NOW)
     assert as_json(saturday)["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--count", "1", "--wheelchair", "2"], "wheelchair"),
+        (["--wheelchair", "1"], "seats"),
+        (["A1", "--together"], "count"),
+    ],
+)
+def test_wheelchair_and_together_need_a_count_that_fits(
+    small_room: Path, args: list[str], field: str
+) -> None:
+    refused = cinema(small_room, "reserve", "s1", *args, "--json", now=builders.NOW)
+    assert refused.exit_code == 6
+    assert json.loads(refused.stderr)["error"]["details"]["field"] == field
+
+
+def test_naming_a_wheelchair_space_with_its_companion_is_allowed(small_room: Path) -> None:
+    both = ("reserve", "s1", "C1", "C2", "--session", "ada", "--json")
+    assert as_json(cinema(small_room, *both, now=builders.NOW))["seats"] == ["C1", "C2"]
+    alone = cinema(
+        small_room, "reserve", "s1", "C2", "--session", "ada", "--json", now=builders.NOW
+    )
+    assert alone.exit_code == 4
+    assert json.loads(alone.stderr)["error"]["code"] == "companion_seat_restricted"
