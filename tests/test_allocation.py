@@ -161,22 +161,29 @@ def compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
         yield from ((first, *rest) for rest in compositions(total - first, parts - 1))
 
 
-ROOMS = st.lists(
-    st.text(alphabet="sssssswcx.", min_size=1, max_size=7).filter(lambda r: r.strip(".")),
-    min_size=1,
-    max_size=5,
-).map(lambda rows: [f"{chr(65 + i)} {cells}" for i, cells in enumerate(rows)])
+def rooms(cells: str) -> st.SearchStrategy[list[str]]:
+    """Layouts of one to five rows of up to seven cells drawn from ``cells``."""
+    return st.lists(
+        st.text(alphabet=cells, min_size=1, max_size=7).filter(lambda r: r.strip(".")),
+        min_size=1,
+        max_size=5,
+    ).map(lambda rows: [f"{chr(65 + i)} {cells}" for i, cells in enumerate(rows)])
 
 
 @st.composite
-def occupied_rooms(draw: st.DrawFn) -> tuple[list[Seat], set[str], int]:
-    seats = parse_layout(draw(ROOMS))
-    taken = set(draw(st.lists(st.sampled_from(ids(seats)), max_size=len(seats))))
+def occupied_rooms(
+    draw: st.DrawFn, cells: str = "sssssswcx.", taken_share: int = 1
+) -> tuple[list[Seat], set[str], int]:
+    """A room, its taken seats (at most ``1 / taken_share`` of them) and a group size."""
+    seats = parse_layout(draw(rooms(cells)))
+    most = len(seats) // taken_share
+    taken = set(draw(st.lists(st.sampled_from(ids(seats)), max_size=most)))
     return seats, taken, draw(st.integers(1, 7))
 
 
 @settings(max_examples=300, deadline=None)
-@given(occupied_rooms())
+# Mostly standard seats, a third taken at most: rooms where splits compete.
+@given(occupied_rooms(cells="sssssssw.", taken_share=3))
 def test_the_allocation_is_free_standard_seats_of_the_right_count_and_strands_nobody_needlessly(
     case: tuple[list[Seat], set[str], int],
 ) -> None:
