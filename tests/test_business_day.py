@@ -153,3 +153,17 @@ def test_a_date_finds_exactly_the_showings_of_that_business_day(
         return (wall - timedelta(hours=cutoff.hour, minutes=cutoff.minute)).date()
 
     assert found == {s.id for s in showings if wall_clock_day(s.starts_at) == day}
+
+
+def test_after_and_before_compare_the_clock_time_within_the_business_day() -> None:
+    storage = berlin_storage(
+        ("fri-2300", local(BERLIN, 2026, 11, 27, 23, 0)),
+        ("sat-0030", local(BERLIN, 2026, 11, 28, 0, 30)),
+    )
+    early = datetime(2026, 11, 20, tzinfo=UTC)
+
+    after = catalog.search(storage, clock_at(early), date=FRIDAY, after=time(22, 0))
+    before = catalog.search(storage, clock_at(early), date=FRIDAY, before=time(1, 0))
+
+    assert ids(after) == ["fri-2300"]
+    assert ids(before) == ["sat-0030"]
