@@ -228,3 +228,15 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     names = {c.id for c in JsonStorage(data).cities()}
     assert {f"city-{w}-{n}" for w in range(8) for n in range(10)} <= names
     assert len(names) == 81
+
+
+def test_a_theater_stored_without_a_business_day_cut_off_ends_its_day_at_0300() -> None:
+    from datetime import time
+
+    from cinema_cli.domain.models import Theater
+    from cinema_cli.storage.records import from_record, to_record
+
+    record = to_record(Theater(id="rex", name="Rex", city_id="bonn", timezone="Europe/Berlin"))
+    del record["business_day_cutoff"]
+
+    assert from_record(Theater, record).business_day_cutoff == time(3, 0)

@@ -195,6 +195,8 @@ class Settings:
     hold_seconds: int = 600
     lock_timeout: float = 10.0
     cancel_minutes: int = 60
+    companion_release_minutes: int = 60
+    """Companion seats are sold only with a wheelchair space until this long before the start."""
     smtp_url: str | None = None
     api_secret: str | None = None
     fixed_now: datetime | None = None
@@ -224,6 +226,9 @@ class Settings:
             lock_timeout=_env_number("CINEMA_LOCK_TIMEOUT", 10.0, minimum=0, maximum=3_600),
             cancel_minutes=int(
                 _env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0, maximum=525_600)
+            ),
+            companion_release_minutes=int(
+                _env_number("CINEMA_COMPANION_RELEASE_MINUTES", 60, minimum=0, maximum=525_600)
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             api_secret=env.get("CINEMA_API_SECRET") or None,

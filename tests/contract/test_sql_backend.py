@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -128,13 +129,13 @@ def test_a_fresh_database_gets_the_schema_on_first_use(sql_backend: Backend, raw
 
     assert storage.cities() == []
     assert storage.schema_version() == sql_schema.code_version()
-    assert raw("SELECT version FROM cinema_schema") == [(1,)]
+    assert raw("SELECT version FROM cinema_schema ORDER BY version") == [(1,), (2,)]
 
 
 def test_upgrading_twice_changes_nothing(sql_backend: Backend) -> None:
     storage = seeded(sql_backend)
 
-    assert storage.upgrade() == (1, 1)
+    assert storage.upgrade() == (2, 2)
     assert storage.showing("sh1") == b.showing()
 
 
@@ -160,8 +161,25 @@ def test_an_older_schema_is_refused_until_upgraded(
         sql_backend.open().cities()
     assert "db upgrade" in outdated.value.details["hint"]
 
-    assert sql_backend.open().upgrade() == (1, 2)
+    assert sql_backend.open().upgrade() == (2, 3)
     assert sql_backend.open().showing("sh1") == b.showing()
+
+
+def test_theaters_stored_before_the_business_day_get_the_0300_cut_off(
+    sql_backend: Backend, raw: RawSql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as version_1:
+        version_1.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:1])
+        sql_backend.open().cities()
+    raw(
+        "INSERT INTO theaters (id, name, city_id, address, timezone, currency, cleaning_minutes)"
+        " VALUES ('old', 'Old', 'springfield', '', 'Europe/Berlin', 'EUR', 15)"
+    )
+
+    assert sql_backend.open().upgrade() == (1, 2)
+    stored = sql_backend.open().theater("old")
+    assert stored is not None
+    assert stored.business_day_cutoff == time(3, 0)
 
 
 def test_a_database_with_someone_elses_tables_is_left_alone(

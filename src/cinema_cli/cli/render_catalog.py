@@ -39,7 +39,14 @@ GLYPHS = {"held": "▒", "sold": "█", "blocked": "×", "mine": "◆"}
 
 
 def _when(info: ShowingInfo) -> str:
-    return person_time(info.showing.starts_at, info.theater.timezone, year=False)
+    """``Sat 05 Dec 00:30 CET, late show of Fri`` when it starts after midnight."""
+    from cinema_cli.domain.business_day import late_show_note
+    from cinema_cli.domain.times import local_time
+
+    text = person_time(info.showing.starts_at, info.theater.timezone, year=False)
+    local = local_time(info.showing.starts_at, info.theater.timezone)
+    note = late_show_note(local, info.theater.business_day_cutoff)
+    return f"{text}, {note}" if note else text
 
 
 def _standard_price(info: ShowingInfo) -> str:
@@ -307,6 +314,12 @@ def render_seat_map(console: Console, seat_map: SeatMap) -> None:
         seats = "" if category == "standard" else _seat_ranges(infos)
         table.add_row(Text(category, style=STYLES[category]), str(infos[0].price), str(free), seats)
     console.print(table)
+    pairs = seat_map.companion_of
+    if pairs:
+        console.print(
+            "Companion seats: "
+            + " · ".join(f"{seat} with wheelchair space {space}" for seat, space in pairs.items())
+        )
     console.print()
     summary = f"{seat_map.available} of {info.seats_total} seats available"
     if seat_map.session_id is not None:

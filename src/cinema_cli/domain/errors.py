@@ -175,6 +175,12 @@ class CancellationClosed(Conflict):
     code = "cancellation_closed"
 
 
+class CompanionSeatRestricted(Conflict):
+    """Companion seats are sold only with their wheelchair space until shortly before the start."""
+
+    code = "companion_seat_restricted"
+
+
 class SeatsInUse(Conflict):
     """A change would remove, renumber or move seats or showings with tickets sold."""
 

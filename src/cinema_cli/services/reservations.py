@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cinema_cli.domain.allocation import allocate
+from cinema_cli.domain.companions import check_companions
 from cinema_cli.domain.errors import InvalidInput, TooManySeats
 from cinema_cli.domain.models import ClaimKind, Reservation, SeatCategory, SeatClaim
 from cinema_cli.domain.purchase import total_price
 from cinema_cli.domain.seating import (
     DEFAULT_CATEGORY,
     MAX_SEATS_PER_RESERVATION,
-    best_block,
     requested_seats,
     taken_seats,
 )
@@ -67,6 +68,21 @@ def parse_category(text: str | None) -> SeatCategory:
         ) from None
 
 
+def _check_accessible(count: int | None, wheelchair: int, together: bool) -> None:
+    """``--wheelchair`` and ``--together`` choose seats for ``--count``; they must fit it."""
+    if count is None and (wheelchair or together):
+        flag = "--wheelchair" if wheelchair else "--together"
+        raise InvalidInput(f"{flag} chooses seats for --count; give --count N", field="count")
+    if wheelchair < 0:
+        raise InvalidInput(f"--wheelchair: must be 0 or more, got {wheelchair}", field="wheelchair")
+    if count is not None and wheelchair > count:
+        raise InvalidInput(
+            f"--wheelchair {wheelchair} is more than --count {count} "
+            "(the count includes the wheelchair spaces)",
+            field="wheelchair",
+        )
+
+
 def _check_request(seats: Sequence[str], count: int | None, category: str | None) -> int:
     """How many seats are wanted, once the request makes sense."""
     if seats and count is not None:
@@ -99,14 +115,21 @@ def reserve(
     category: str | None = None,
     session_id: str | None = None,
     hold_seconds: int = 600,
+    wheelchair: int = 0,
+    together: bool = False,
+    companion_release_minutes: int = 60,
 ) -> ReserveResult:
     """Hold seats of a showing for a session.
 
     Either ``seats`` (labels like ``C7``) or ``count`` (the best block of that many
-    ``category`` seats, see :mod:`cinema_cli.domain.seating`). The hold lasts
+    ``category`` seats, or the best split over rows unless ``together``; with
+    ``wheelchair=K``, K of them are wheelchair spaces with their companion seats; see
+    :mod:`cinema_cli.domain.allocation`). Companion seats go only with their wheelchair
+    space until ``companion_release_minutes`` before the start. The hold lasts
     ``hold_seconds``; a hold of the same session for the same showing is replaced.
     """
     wanted = _check_request(seats, count, category)
+    _check_accessible(count, wheelchair, together)
     seat_category = parse_category(category)
     new_session = session_id is None
     if session_id is None:
@@ -133,7 +156,22 @@ def reserve(
         if seats:
             chosen = requested_seats(context.room.seats, seats, taken)
         else:
-            chosen = best_block(context.room.seats, taken, wanted, seat_category.value)
+            chosen = allocate(
+                context.room.seats,
+                taken,
+                wanted,
+                seat_category.value,
+                wheelchair=wheelchair,
+                together=together,
+            )
+        check_companions(
+            context.room.seats,
+            chosen,
+            starts_at=showing.starts_at,
+            now=now,
+            release=timedelta(minutes=companion_release_minutes),
+            showing_id=showing.id,
+        )
         prices = [showing.price_of(SeatCategory(seat.category)) for seat in chosen]
         reservation = Reservation(
             id=new_id("r"),

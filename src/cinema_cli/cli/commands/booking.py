@@ -40,6 +40,21 @@ def reserve(
             help="With --count: standard (default), premium, wheelchair or companion.",
         ),
     ] = None,
+    wheelchair: Annotated[
+        int,
+        typer.Option(
+            "--wheelchair",
+            help="With --count: K of the N are wheelchair spaces, each with its companion seat.",
+            show_default=False,
+        ),
+    ] = 0,
+    together: Annotated[
+        bool,
+        typer.Option(
+            "--together",
+            help="With --count: all in one row; refuse rather than split over rows.",
+        ),
+    ] = False,
     session: Annotated[
         str | None,
         typer.Option(
@@ -52,7 +67,9 @@ def reserve(
 ) -> None:
     """Hold seats of a showing for your session (CINEMA_HOLD_SECONDS, default 600 s).
 
-    Example: `cinema reserve SHOWING_ID C7 C8` or `cinema reserve SHOWING_ID --count 2`.
+    With --count, a group no row can seat together is split over rows behind each other
+    (unless --together). Example: `cinema reserve SHOWING_ID C7 C8`,
+    `cinema reserve SHOWING_ID --count 2` or `cinema reserve SHOWING_ID --count 2 --wheelchair 1`.
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.reservations import reserve as hold_seats
@@ -67,6 +84,9 @@ def reserve(
         category=category,
         session_id=session,
         hold_seconds=rt.settings.hold_seconds,
+        wheelchair=wheelchair,
+        together=together,
+        companion_release_minutes=rt.settings.companion_release_minutes,
     )
     if as_json:
         from cinema_cli.cli.output import emit_json
