@@ -136,9 +136,11 @@ def _check_in(text: str, gate: str | None, *, as_json: bool) -> None:
     starts = person_time(
         result.showing.starts_at, result.theater.timezone if result.theater else None
     )
+    room = result.theater.room(result.showing.room_id) if result.theater else None
+    room_name = room.name if room else result.showing.room_id
     out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
     out.print(
-        f"{starts}  room {result.showing.room_id}  ticket {result.ticket.id}"
+        f"{starts}  {room_name}  ticket {result.ticket.id}"
         + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
         markup=False,
     )
