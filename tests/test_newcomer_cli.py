@@ -1,0 +1,148 @@
+"""Rough edges a new user met at a terminal, each checked through the CLI (JSON backend)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import NOW
+from cinema_cli.cli.app import app
+from cinema_cli.cli.global_options import reorder
+from cinema_cli.storage.json import JsonStorage
+from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
+
+CARD = "4242 4242 4242 4242"
+runner = CliRunner()
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    storage = JsonStorage(folder)
+    stock(storage)
+    storage.close()
+    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
+    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
+    return folder
+
+
+def cli(*args: str, now: Any = None, code: int = 0) -> Any:
+    env = {"CINEMA_NOW": now.isoformat()} if now is not None else {}
+    result = runner.invoke(app, list(args), env=env)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    if "--json" in args and code == 0:
+        return json.loads(result.stdout)
+    return result
+
+
+def buy(*seats: str) -> dict[str, Any]:
+    held = cli("reserve", "s1", *seats, "--json")
+    return cli(  # type: ignore[no-any-return]
+        "buy",
+        held["reservation_id"],
+        "--session",
+        held["session_id"],
+        "--name",
+        "Ada Lovelace",
+        "--email",
+        "ada@example.org",
+        "--card",
+        CARD,
+        "--json",
+    )
+
+
+def test_admit_names_the_room_not_its_id(data: Path) -> None:
+    sold = buy("B3")
+    admitted = cli("checkin", sold["tickets"][0]["code"], now=DOORS_OPEN).stdout
+    assert "Saal 1" in admitted
+    assert "saal-1" not in admitted
+
+
+def test_booking_shows_the_confirmation_and_marks_cancelled_codes(data: Path) -> None:
+    sold = buy("B3", "B4")
+    cli("cancel", sold["booking_id"], "--tickets", "B4", now=NOW + timedelta(minutes=5))
+    shown = cli("booking", sold["booking_id"]).stdout
+    assert f"Confirmation: {sold['confirmation_eml']}" in shown
+    kept, gone = sold["tickets"]
+    assert f"  B3: {kept['code']}" in shown
+    assert f"  B4 (cancelled, does not admit): {gone['code']}" in shown
+
+
+@pytest.mark.parametrize("moment", ["started", "ended"])
+def test_seats_of_a_past_showing_say_it_is_no_longer_on_sale(data: Path, moment: str) -> None:
+    when = SHOW_STARTS + timedelta(minutes=1 if moment == "started" else 60 * 5)
+    shown = cli("seats", "s1", now=when).stdout
+    assert "No longer on sale" in shown
+    assert f"{moment} " in shown
+    assert "seats available" not in shown
+    assert "seats available" in cli("seats", "s1").stdout
+
+
+def test_global_options_work_before_and_after_the_command(data: Path, tmp_path: Path) -> None:
+    assert cli("--json", "search", "metro")["movies"]
+    before = cli("--json", "seats", "s1")
+    assert before["showing"]["id"] == "s1"
+    elsewhere = tmp_path / "elsewhere"
+    assert "No theaters" in cli("theaters", "--data-dir", str(elsewhere)).stdout
+    assert "No theaters" in cli("theaters", f"--data-dir={elsewhere}", "--debug").stdout
+
+
+def test_reorder_keeps_values_and_everything_after_a_double_dash() -> None:
+    assert reorder(["--json", "db", "status"]) == ["db", "status", "--json"]
+    assert reorder(["search", "--data-dir", "--json"]) == ["--data-dir", "--json", "search"]
+    assert reorder(["checkin", "--", "--debug"]) == ["checkin", "--", "--debug"]
+    assert reorder(["--version"]) == ["--version"]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("reserve", "s1", "--count", "0"), "--count"),
+        (("log", "--limit", "-1"), "--limit"),
+        (("log", "--limit", "0"), "--limit"),
+        (("search", "--limit", "-1"), "--limit"),
+        (("search", "--after", "25:99"), "--after"),
+    ],
+)
+def test_out_of_range_option_values_are_usage_errors_naming_the_option(
+    data: Path, args: tuple[str, ...], option: str
+) -> None:
+    result = cli(*args, code=2)
+    assert option in result.stderr
+
+
+def test_theaters_at_80_columns_cut_no_id_or_name(data: Path) -> None:
+    from rich.console import Console
+
+    from cinema_cli.cli.render_catalog import render_theaters
+    from cinema_cli.services.catalog import list_theaters
+
+    storage = JsonStorage(data)
+    console = Console(width=30, record=True, color_system=None)
+    render_theaters(console, list_theaters(storage))
+    text = console.export_text()
+    assert "…" not in text
+    assert "babylon" in text
+    assert "Babylon" in text
+    assert "Europe/Berlin" in text
+
+
+def test_a_seat_map_wider_than_the_terminal_says_how_wide_it_must_be(data: Path) -> None:
+    from rich.console import Console
+
+    from builders import NOW as now
+    from cinema_cli.cli.render_catalog import render_seat_map
+    from cinema_cli.services.seats import seat_map
+
+    storage = JsonStorage(data)
+    console = Console(width=12, record=True, color_system=None, force_terminal=True)
+    render_seat_map(console, seat_map(storage, lambda: now, "s1"))
+    text = " ".join(console.export_text().split())
+    assert "The seat map needs a terminal 32 columns wide" in text
+    assert "cinema seats s1 --json" in text
