@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from builders import NOW
 from cinema_cli.cli.app import app
-from cinema_cli.cli.global_options import reorder
 from cinema_cli.storage.json import JsonStorage
 from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
 
@@ -94,6 +93,8 @@ def test_global_options_work_before_and_after_the_command(data: Path, tmp_path: 
 
 
 def test_reorder_keeps_values_and_everything_after_a_double_dash() -> None:
+    from cinema_cli.cli.global_options import reorder
+
     assert reorder(["--json", "db", "status"]) == ["db", "status", "--json"]
     assert reorder(["search", "--data-dir", "--json"]) == ["--data-dir", "--json", "search"]
     assert reorder(["checkin", "--", "--debug"]) == ["checkin", "--", "--debug"]
@@ -146,3 +147,70 @@ def test_a_seat_map_wider_than_the_terminal_says_how_wide_it_must_be(data: Path)
     text = " ".join(console.export_text().split())
     assert "The seat map needs a terminal 32 columns wide" in text
     assert "cinema seats s1 --json" in text
+
+
+def _run_on_a_terminal(args: list[str], env: dict[str, str], typed: str) -> tuple[int, str]:
+    """Run ``python -m cinema_cli ARGS`` with a pseudo-terminal as its controlling terminal,
+    type ``typed`` once it prompts, and return its exit code and everything it showed."""
+    import os
+    import pty
+    import sys
+
+    pid, master = pty.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        os.execve(sys.executable, [sys.executable, "-m", "cinema_cli", *args], env)
+    import select
+    import signal
+
+    shown = b""
+    typed_yet = False
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:  # silent for 30 s: it waits for input it never asked for
+            os.kill(pid, signal.SIGKILL)
+            break
+        try:
+            chunk = os.read(master, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not typed_yet and b"Card number" in shown:
+            os.write(master, typed.encode() + b"\n")
+            typed_yet = True
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_card_dash_at_a_terminal_prompts_and_hides_the_number(data: Path) -> None:
+    import os
+
+    held = cli("reserve", "s1", "B5", "--json")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "CINEMA_DATA_DIR": str(data),
+        "CINEMA_NOW": NOW.isoformat(),
+        "NO_COLOR": "1",
+    }
+    args = ["buy", held["reservation_id"], "--session", held["session_id"], "--name", "Ada"]
+    args += ["--email", "ada@example.org", "--card", "-"]
+    code, shown = _run_on_a_terminal(args, env, "4242424242424242")
+    assert code == 0, shown
+    assert "Card number (hidden):" in shown
+    assert "4242424242424242" not in shown
+    assert "Booking b-" in shown
+
+
+def test_card_dash_off_a_terminal_reads_standard_input(data: Path) -> None:
+    held = cli("reserve", "s1", "B5", "--json")
+    result = runner.invoke(
+        app,
+        ["buy", held["reservation_id"], "--session", held["session_id"], "--name", "Ada"]
+        + ["--email", "ada@example.org", "--card", "-", "--json"],
+        input="4242424242424242\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Card number" not in result.stderr

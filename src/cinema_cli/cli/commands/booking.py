@@ -97,9 +97,16 @@ def reserve(
 
 
 def _read_card(card: str) -> str:
+    """``--card``'s number; ``-`` reads it: hidden at a terminal, a line of stdin otherwise."""
     if card != "-":
         return card
-    line = sys.stdin.readline()
+    if sys.stdin.isatty():
+        import getpass
+
+        # getpass prompts on the terminal (stderr when there is none) and echoes nothing.
+        line = getpass.getpass("Card number (hidden): ", stream=sys.stderr)
+    else:
+        line = sys.stdin.readline()
     if not line.strip():
         from cinema_cli.domain.errors import InvalidCard
 
