@@ -11,9 +11,11 @@ without a VTIMEZONE block.
 
 from __future__ import annotations
 
+import email.policy
 import html
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
@@ -21,6 +23,34 @@ from cinema_cli.adapters.files import child, private_dir
 from cinema_cli.domain.times import person_time
 from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument
+
+class _MailPolicy(EmailPolicy):
+    """The standard policy, except that a header is never folded right after its name.
+
+    Python folds a header that is a little too long for the first line but fits on the
+    next as ``Subject:`` and an indented line, which older parsers return with a leading
+    space. Such a header stays on one line (at most a few characters over 78).
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        folded = super().fold(name, value)
+        return _UNFOLDED.fold(name, value) if _folded_at_name(folded, name) else folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = super().fold_binary(name, value)
+        if _folded_at_name(folded.decode("ascii", "replace"), name):
+            return _UNFOLDED.fold_binary(name, value)
+        return folded
+
+
+def _folded_at_name(folded: str, name: str) -> bool:
+    """Whether the first line of ``folded`` holds the header's name and nothing else."""
+    return folded.split("\n", 1)[0].rstrip() == f"{name}:"
+
+
+_UNFOLDED = email.policy.default.clone(max_line_length=998)
+MAIL_POLICY = _MailPolicy()
+"""The policy of every message cinema-cli writes."""
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
 """The From address of confirmations (SMTP settings may override it when sending)."""
@@ -44,7 +74,7 @@ class EmlOutbox:
 
 def confirmation_message(document: ETicketDocument, pdf: bytes, *, pdf_name: str) -> EmailMessage:
     """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Your tickets: {document.movie_title}, {_starts(document)}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((document.name, document.email))
