@@ -214,3 +214,47 @@ def test_card_dash_off_a_terminal_reads_standard_input(data: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert "Card number" not in result.stderr
+
+
+def test_a_taken_seat_says_sold_or_held_until_when_and_what_runs_next(data: Path) -> None:
+    buy("B3")
+    cli("reserve", "s1", "C5", "--session", "s-other")
+    refused = cli("reserve", "s1", "B3", "C5", code=4)
+    assert "B3 (sold)" in refused.stderr
+    assert "C5 (held until Tue 24 Nov 2026 13:10 CET)" in refused.stderr
+    assert "`cinema seats s1`" in refused.stderr
+    assert "SHOWING_ID" not in refused.stderr
+    unknown = cli("reserve", "s1", "Z99", code=3)
+    assert "`cinema seats s1`" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "typo", "meant"),
+    [
+        (("showtimes",), "metropolsi", "metropolis"),
+        (("search", "--theater"), "babylom", "babylon"),
+    ],
+)
+def test_a_one_character_typo_in_an_id_gets_did_you_mean(
+    data: Path, args: tuple[str, ...], typo: str, meant: str
+) -> None:
+    result = cli(*args, typo, code=3)
+    assert f"did you mean '{meant}'?" in result.stderr
+
+
+def test_a_one_character_typo_in_a_booking_or_showing_id_gets_did_you_mean(data: Path) -> None:
+    booking_id = buy("B3")["booking_id"]
+    typo = booking_id[:-1] + ("0" if booking_id[-1] != "0" else "1")
+    for args in (("booking", typo), ("cancel", typo), ("log", "--booking", typo)):
+        result = cli(*args, code=3)
+        assert f"did you mean '{booking_id}'?" in result.stderr, args
+
+
+def test_did_you_mean_lists_the_closest_ids() -> None:
+    from cinema_cli.services.explain import did_you_mean
+
+    known = ["berlin-mitte-saal1-1515", "berlin-mitte-saal1-1615", "tokyo-shibuya-s1-1230"]
+    assert did_you_mean("berlin-mitte-saal1-151", known) == (
+        "did you mean 'berlin-mitte-saal1-1515' or 'berlin-mitte-saal1-1615'?"
+    )
+    assert did_you_mean("nothing-like-it", known) is None

@@ -24,6 +24,7 @@ from cinema_cli.domain.times import person_time
 from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument
 
+
 class _MailPolicy(EmailPolicy):
     """The standard policy, except that a header is never folded right after its name.
 

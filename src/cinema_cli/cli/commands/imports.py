@@ -228,9 +228,7 @@ def import_showtimes(
 
     fmt = _format(file, format, ("csv", "json", "jsonl"))
     rt = runtime()
-    rejections = _rejections_with_report(
-        name=file, what="showtimes", as_json=as_json, quiet=quiet
-    )
+    rejections = _rejections_with_report(name=file, what="showtimes", as_json=as_json, quiet=quiet)
     with _opened(file) as source, _progress(file, quiet) as progress, rejections:
         report = imports.import_showtimes(
             rt.storage,

@@ -15,7 +15,8 @@ def log(
         typer.Option("--booking", help="Only this booking (and the hold it was bought from)."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Only the last N entries.", show_default=False)
+        int | None,
+        typer.Option("--limit", min=1, help="Only the last N entries.", show_default=False),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
