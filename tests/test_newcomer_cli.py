@@ -258,3 +258,20 @@ def test_did_you_mean_lists_the_closest_ids() -> None:
         "did you mean 'berlin-mitte-saal1-1515' or 'berlin-mitte-saal1-1615'?"
     )
     assert did_you_mean("nothing-like-it", known) is None
+
+
+def test_three_slashes_to_an_existing_absolute_folder_hint_at_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "abs"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite://{folder}/x.db"  # three slashes: relative to the working folder
+    result = cli("--storage", url, "theaters", code=7)
+    assert (
+        f"Hint: did you mean sqlite:///{folder}/x.db (four slashes for an absolute path)?"
+        in result.stderr
+    )
+    assert not (folder / "x.db").exists()
+    nowhere = cli("--storage", "sqlite:///no/such/place.db", "theaters", code=7)
+    assert "four slashes" not in nowhere.stderr
