@@ -63,7 +63,19 @@ def log(
 
 
 def _plain(value: Any) -> str:
-    """``["C3","C4"]`` -> ``C3,C4``; a money dict -> ``16.00 EUR``."""
+    """``["C3","C4"]`` -> ``C3,C4``; a money dict -> ``16.00 EUR``; an instant -> UTC, named."""
+    if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
+        from datetime import datetime
+
+        from cinema_cli.domain.times import person_time
+
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return person_time(instant, None)
+        return value
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
