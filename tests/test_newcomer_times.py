@@ -52,9 +52,7 @@ def unnamed_times(text: str) -> list[str]:
     return found
 
 
-def test_a_day_at_the_box_office_shows_every_time_with_its_zone(
-    data: Path, tmp_path: Path
-) -> None:
+def test_a_day_at_the_box_office_shows_every_time_with_its_zone(data: Path, tmp_path: Path) -> None:
     import json
 
     held = json.loads(run("reserve", "s1", "B3", "B4", "--json"))
