@@ -72,7 +72,7 @@ LimitOption = Annotated[
 def theaters(city: CityOption = None, json: JsonFlag = False) -> None:
     """List theaters with their rooms.
 
-    Example: cinema theaters --city berlin
+    Example: `cinema theaters --city berlin`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.catalog import list_theaters
@@ -127,7 +127,7 @@ def search(
     Dates and times are each theater's local ones. Without --date, every
     upcoming showing counts.
 
-    Example: cinema search metro --city berlin --date 2026-05-12 --after 18:00
+    Example: `cinema search metro --city berlin --date tomorrow --after 18:00`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import catalog
@@ -168,7 +168,7 @@ def showtimes(
 ) -> None:
     """List a movie's upcoming showings.
 
-    Example: cinema showtimes metropolis --city "new york"
+    Example: `cinema showtimes metropolis --city "new york"`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import catalog
@@ -207,7 +207,7 @@ def seats(
 ) -> None:
     """Show the seat map of one showing: each seat available, held, sold or blocked.
 
-    Example: cinema seats berlin-mitte-saal1-20260512-1515
+    Example: `cinema seats berlin-mitte-saal1-20260512-1515`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.seats import seat_map

@@ -73,8 +73,8 @@ def checkin(
 ) -> None:
     """Verify a ticket code and mark the ticket used (a second scan is refused with exit 4).
 
-    Examples: cinema checkin 'NCF...' --gate north;  cinema checkin --image ticket.png;
-    cinema checkin --offline --public-key door.pem 'NCF...'
+    Examples: `cinema checkin 'CODE' --gate north`, `cinema checkin --image ticket.png`,
+    `cinema checkin --offline --public-key door.pem 'CODE'`
     """
     from cinema_cli.domain.errors import InvalidInput
 

@@ -218,7 +218,7 @@ def import_showtimes(
 ) -> None:
     """Import showtimes from CSV, JSON or JSON Lines; re-running a feed changes nothing.
 
-    Example: cinema import showtimes fixtures/showtimes-example.csv --prune kino-mitte
+    Example: `cinema import showtimes fixtures/showtimes-example.csv --prune berlin-mitte`
 
     Nothing is written when any row is invalid (exit 6) or would move a showing
     with tickets sold (exit 4), unless --skip-invalid.
@@ -258,7 +258,7 @@ def import_theaters(
 ) -> None:
     """Import cities, theaters (rooms and seat layouts) and movies from JSON or JSON Lines.
 
-    Example: cinema import theaters fixtures/demo-theaters.json
+    Example: `cinema import theaters fixtures/demo-theaters.json`
 
     A room's new layout may not drop seats sold for showings still to come (exit 4).
     """
@@ -300,7 +300,7 @@ def export_showtimes(
 ) -> None:
     """Write scheduled showtimes as a feed that `cinema import showtimes` takes back unchanged.
 
-    Example: cinema export showtimes --theater kino-mitte --from 2026-11-01 -o programme.csv
+    Example: `cinema export showtimes --theater berlin-mitte --from 2026-11-01 -o programme.csv`
     """
     first, last = parse_date(from_day, "--from"), parse_date(to_day, "--to")
     if first and last and last < first:

@@ -22,7 +22,7 @@ def log(
 ) -> None:
     """Show who changed what and when: hold, release, purchase, cancel, refund, check-in, import.
 
-    Example: cinema log --booking b-1a2b3c4d5e6f
+    Example: `cinema log --booking b-1a2b3c4d5e6f`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
