@@ -29,7 +29,10 @@ def _text(node: ast.AST) -> str | None:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(
-            part.value if isinstance(part, ast.Constant) else "X" for part in node.values
+            part.value
+            if isinstance(part, ast.Constant) and isinstance(part.value, str)
+            else "X"
+            for part in node.values
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _text(node.left), _text(node.right)
@@ -44,7 +47,7 @@ def _text(node: ast.AST) -> str | None:
 def hints() -> Iterator[tuple[str, str]]:
     for path in sorted(SOURCE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            values: list[ast.AST] = []
+            values: list[ast.expr] = []
             if isinstance(node, ast.keyword) and node.arg == "hint":
                 values.append(node.value)
             if isinstance(node, ast.Assign) and any(

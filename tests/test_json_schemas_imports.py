@@ -118,7 +118,8 @@ def test_an_invalid_feed_error_carries_the_report_in_its_details(
     error = error_json(cinema(data_dir, "import", "showtimes", str(feed), "--json"), 6)
     details = dict(error["details"])
     assert details.pop("hint") == (
-        f"fix the rows, or import the valid ones with `cinema import showtimes {feed} --skip-invalid`"
+        "fix the rows, or import the valid ones with "
+        f"`cinema import showtimes {feed} --skip-invalid`"
     )
     assert [problem["line"] for problem in details["invalid"]] == [2]
     assert_shape("import_showtimes", details)

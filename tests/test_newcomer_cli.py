@@ -208,8 +208,10 @@ def test_card_dash_off_a_terminal_reads_standard_input(data: Path) -> None:
     held = cli("reserve", "s1", "B5", "--json")
     result = runner.invoke(
         app,
-        ["buy", held["reservation_id"], "--session", held["session_id"], "--name", "Ada"]
-        + ["--email", "ada@example.org", "--card", "-", "--json"],
+        [
+            *("buy", held["reservation_id"], "--session", held["session_id"], "--name", "Ada"),
+            *("--email", "ada@example.org", "--card", "-", "--json"),
+        ],
         input="4242424242424242\n",
     )
     assert result.exit_code == 0, result.stderr

@@ -34,13 +34,17 @@ class _MailPolicy(EmailPolicy):
     """
 
     def fold(self, name: str, value: str) -> str:
-        folded = super().fold(name, value)
-        return _UNFOLDED.fold(name, value) if _folded_at_name(folded, name) else folded
+        folded: str = super().fold(name, value)
+        if _folded_at_name(folded, name):
+            unfolded: str = _UNFOLDED.fold(name, value)
+            return unfolded
+        return folded
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        folded = super().fold_binary(name, value)
+        folded: bytes = super().fold_binary(name, value)
         if _folded_at_name(folded.decode("ascii", "replace"), name):
-            return _UNFOLDED.fold_binary(name, value)
+            unfolded: bytes = _UNFOLDED.fold_binary(name, value)
+            return unfolded
         return folded
 
 

@@ -62,11 +62,12 @@ def known_booking_ids(reader: Reader) -> list[str]:
 def booking_not_found(reader: Reader, booking_id: str, *, option: str = "") -> BookingNotFound:
     """``no booking 'b-…'``, with the closest booking ids when one is a typo away."""
     prefix = f"{option}: " if option else ""
-    details: dict[str, object] = {"booking_id": booking_id}
     suggestion = did_you_mean(booking_id, known_booking_ids(reader))
-    if suggestion:
-        details["hint"] = suggestion
-    return BookingNotFound(f"{prefix}no booking {booking_id!r}", **details)
+    if suggestion is None:
+        return BookingNotFound(f"{prefix}no booking {booking_id!r}", booking_id=booking_id)
+    return BookingNotFound(
+        f"{prefix}no booking {booking_id!r}", booking_id=booking_id, hint=suggestion
+    )
 
 
 def showing_not_found(reader: Reader, showing_id: str) -> ShowingNotFound:
