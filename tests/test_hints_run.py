@@ -29,9 +29,7 @@ def _text(node: ast.AST) -> str | None:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(
-            part.value
-            if isinstance(part, ast.Constant) and isinstance(part.value, str)
-            else "X"
+            part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "X"
             for part in node.values
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
