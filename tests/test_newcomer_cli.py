@@ -277,3 +277,15 @@ def test_three_slashes_to_an_existing_absolute_folder_hint_at_four(
     assert not (folder / "x.db").exists()
     nowhere = cli("--storage", "sqlite:///no/such/place.db", "theaters", code=7)
     assert "four slashes" not in nowhere.stderr
+
+
+def test_a_one_character_typo_in_a_showing_id_gets_did_you_mean(data: Path) -> None:
+    from builders import showing
+
+    storage = JsonStorage(data)
+    with storage.transaction() as tx:
+        tx.put_showings([showing("babylon-saal1-20261124-1900", starts_at=SHOW_STARTS)])
+    storage.close()
+    for command in (("seats",), ("reserve", "--count", "1")):
+        result = cli(*command, "babylon-saal1-20261124-1800", code=3)
+        assert "did you mean 'babylon-saal1-20261124-1900'?" in result.stderr, command
