@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import orjson
@@ -129,6 +130,11 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
         {"theater_id": "berlin-1", "room_id": "r1", "showing_id": "s1", "seats": ["B5"]}
     ]
     assert "B5" in caught.value.message
+    from test_hints_run import check_command
+
+    hint = details(caught.value)["hint"]
+    [command] = re.findall(r"`(cinema [^`]*)`", hint)
+    assert check_command(command) == []  # import theaters has no --skip-invalid
     theater = storage.theater("berlin-1")
     assert theater is not None
     assert theater.rooms[0].layout == THEATER["rooms"][0]["layout"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cinema_cli.adapters.delivery import Outbox
 from cinema_cli.adapters.files import safe_name
-from cinema_cli.adapters.mail import SENDER, booking_event_uid, vcalendar
+from cinema_cli.adapters.mail import MAIL_POLICY, SENDER, booking_event_uid, vcalendar
 from cinema_cli.domain.models import TicketStatus
 from cinema_cli.domain.times import person_time
 from cinema_cli.services.ports.mail import CancellationNotice
@@ -56,7 +56,7 @@ def cancellation_message(notice: CancellationNotice) -> EmailMessage:
         f"Still booked: {', '.join(remaining)}" if remaining else "Nothing remains booked."
     )
     lines += ["", "We hope to see you another time."]
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Cancelled: {title}, seats {seats}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((booking.name, booking.email))

@@ -13,6 +13,7 @@ File names are built from ids only (see :func:`cinema_cli.adapters.files.safe_na
 from __future__ import annotations
 
 import io
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,10 @@ def render_pdf(document: ETicketDocument) -> bytes:
     pdf.setTitle(f"E-tickets {document.booking_id}: {document.movie_title}")
     pdf.setAuthor("cinema-cli")
     pdf.setSubject(f"Booking {document.booking_id}")
+    # invariant=True keeps the bytes reproducible but dates the file 2000-01-01; the
+    # booking's own time is just as reproducible and tells the reader something.
+    created = document.booked_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+    pdf.setDateFormatter(lambda *_: created)
     width, height = A4
     for number, line in enumerate(document.tickets, start=1):
         _ticket_page(pdf, document, line, number, width, height, mm)

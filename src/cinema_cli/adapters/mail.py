@@ -11,9 +11,11 @@ without a VTIMEZONE block.
 
 from __future__ import annotations
 
+import email.policy
 import html
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
@@ -21,6 +23,39 @@ from cinema_cli.adapters.files import child, private_dir
 from cinema_cli.domain.times import person_time
 from cinema_cli.durable_files import write_private
 from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
+
+
+class _MailPolicy(EmailPolicy):
+    """The standard policy, except that a header is never folded right after its name.
+
+    Python folds a header that is a little too long for the first line but fits on the
+    next as ``Subject:`` and an indented line, which older parsers return with a leading
+    space. Such a header stays on one line (at most a few characters over 78).
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        folded: str = super().fold(name, value)
+        if _folded_at_name(folded, name):
+            unfolded: str = _UNFOLDED.fold(name, value)
+            return unfolded
+        return folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded: bytes = super().fold_binary(name, value)
+        if _folded_at_name(folded.decode("ascii", "replace"), name):
+            unfolded: bytes = _UNFOLDED.fold_binary(name, value)
+            return unfolded
+        return folded
+
+
+def _folded_at_name(folded: str, name: str) -> bool:
+    """Whether the first line of ``folded`` holds the header's name and nothing else."""
+    return folded.split("\n", 1)[0].rstrip() == f"{name}:"
+
+
+_UNFOLDED = email.policy.default.clone(max_line_length=998)
+MAIL_POLICY = _MailPolicy()
+"""The policy of every message cinema-cli writes."""
 
 SENDER = ("cinema-cli", "tickets@cinema-cli.invalid")
 """The From address of confirmations (SMTP settings may override it when sending)."""
@@ -62,7 +97,7 @@ def confirmation_message(
     """The confirmation: plain text and HTML alternatives, the PDF and an ``.ics`` attached,
     an Apple Wallet pass per ticket (``pkpasses``: file name -> bytes) and a "Save to Google
     Wallet" link when the cinema set them up."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Your tickets: {document.movie_title}, {_starts(document)}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((document.name, document.email))

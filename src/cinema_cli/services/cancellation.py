@@ -19,7 +19,6 @@ from pathlib import Path
 
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
-    BookingNotFound,
     CancellationClosed,
     InvalidInput,
     ShowingNotFound,
@@ -39,6 +38,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
+from cinema_cli.services.explain import booking_not_found
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
@@ -109,7 +109,7 @@ def _load(
 ) -> tuple[Booking, Showing, Theater | None, Movie | None]:
     booking = tx.booking(booking_id)
     if booking is None:
-        raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
+        raise booking_not_found(tx, booking_id)
     showing = tx.showing(booking.showing_id)
     if showing is None:
         raise ShowingNotFound(f"booking {booking.id} names an unknown showing")

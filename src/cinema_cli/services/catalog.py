@@ -30,6 +30,7 @@ from cinema_cli.domain.errors import (
     TheaterNotFound,
 )
 from cinema_cli.domain.models import City, Movie, Showing, Theater
+from cinema_cli.services.explain import did_you_mean
 from cinema_cli.services.ports.storage import Reader, ShowingQuery
 
 if TYPE_CHECKING:
@@ -163,7 +164,8 @@ def resolve_movie(storage: Reader, movie: str) -> Movie:
         raise MovieNotFound(
             f"no movie {movie!r}",
             movie=movie,
-            hint="`cinema search` lists the movies that are showing",
+            hint=did_you_mean(movie, [m.id for m in movies])
+            or "`cinema search` lists the movies that are showing",
         )
     listed = [{"id": m.id, "title": m.title, "year": m.year} for m in candidates]
     raise AmbiguousMovie(
@@ -183,7 +185,8 @@ def _theaters_for(storage: Reader, city: str | None, theater_id: str | None) -> 
                 f"no theater {theater_id!r}",
                 theater=theater_id,
                 known=known,
-                hint=("known theaters: " + ", ".join(known)) if known else "run `cinema demo`",
+                hint=did_you_mean(theater_id, known)
+                or (("known theaters: " + ", ".join(known)) if known else "run `cinema demo`"),
             )
         if city is not None and resolve_city(storage, city).id != theater.city_id:
             return []

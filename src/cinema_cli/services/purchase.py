@@ -237,7 +237,9 @@ def _live_reservation(
             f"reservation {reservation_id} expired at {when}",
             reservation_id=reservation_id,
             expired_at=reservation.expires_at.isoformat(),
-            hint="reserve the seats again",
+            hint="hold them again with "
+            f"`cinema reserve {reservation.showing_id} {' '.join(reservation.seats)} "
+            f"--session {reservation.session_id}`",
         )
     return reservation
 
@@ -267,7 +269,7 @@ def _record_purchase(
             raise HoldExpired(
                 f"seat {seat_id} no longer exists in {context.room.name}; the showing changed",
                 reservation_id=reservation.id,
-                hint="reserve again",
+                hint=f"see the new seat map with `cinema seats {showing.id}` and reserve again",
             )
         category = SeatCategory(seat.category)
         ticket_id = new_id("t")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cinema_cli.domain.allocation import allocate
 from cinema_cli.domain.companions import check_companions
-from cinema_cli.domain.errors import InvalidInput, TooManySeats
+from cinema_cli.domain.errors import InvalidInput, SeatNotFound, SeatUnavailable, TooManySeats
+from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.models import ClaimKind, Reservation, SeatCategory, SeatClaim
 from cinema_cli.domain.purchase import total_price
 from cinema_cli.domain.seating import (
@@ -24,6 +25,7 @@ from cinema_cli.domain.seating import (
     taken_seats,
 )
 from cinema_cli.services import audit
+from cinema_cli.services.explain import seats_taken
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.showing_context import (
@@ -105,6 +107,22 @@ def _check_request(seats: Sequence[str], count: int | None, category: str | None
     return wanted
 
 
+def _named_seats(
+    context: ShowingContext, labels: Sequence[str], claimed: Mapping[str, SeatClaim]
+) -> list[Seat]:
+    """The seats a person named, or an error that says why each is taken and what runs next."""
+    showing_id = context.showing.id
+    try:
+        return requested_seats(context.room.seats, labels, claimed.keys())
+    except SeatNotFound as error:
+        error.details["hint"] = f"see the seat map with `cinema seats {showing_id}`"
+        raise
+    except SeatUnavailable as error:
+        raise seats_taken(
+            error, claimed, showing_id=showing_id, timezone=context.theater.timezone
+        ) from None
+
+
 def reserve(
     storage: Storage,
     clock: Clock,
@@ -152,9 +170,10 @@ def reserve(
             and claim.session_id == session_id
             and claim.reservation_id is not None
         }
-        taken = taken_seats(claims, now, ignoring=mine).keys()
+        claimed = taken_seats(claims, now, ignoring=mine)
+        taken = claimed.keys()
         if seats:
-            chosen = requested_seats(context.room.seats, seats, taken)
+            chosen = _named_seats(context, seats, claimed)
         else:
             chosen = allocate(
                 context.room.seats,

@@ -31,7 +31,7 @@ def reserve(
     ] = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", "-n", help="Hold the best N seats side by side (1-10)."),
+        typer.Option("--count", "-n", min=1, help="Hold the best N seats side by side (1-10)."),
     ] = None,
     category: Annotated[
         str | None,
@@ -117,9 +117,16 @@ def reserve(
 
 
 def _read_card(card: str) -> str:
+    """``--card``'s number; ``-`` reads it: hidden at a terminal, a line of stdin otherwise."""
     if card != "-":
         return card
-    line = sys.stdin.readline()
+    if sys.stdin.isatty():
+        import getpass
+
+        # getpass prompts on the terminal (stderr when there is none) and echoes nothing.
+        line = getpass.getpass("Card number (hidden): ", stream=sys.stderr)
+    else:
+        line = sys.stdin.readline()
     if not line.strip():
         from cinema_cli.domain.errors import InvalidCard
 
@@ -217,10 +224,13 @@ def booking(
         emit_json(booking_shape(details))
         return
     _print_booking(details)
-    if details.files is not None:
-        from cinema_cli.cli.output import console
+    from cinema_cli.cli.output import console
 
-        console().print(f"E-tickets:    {details.files.pdf}")
+    out = console()
+    if details.files is not None:
+        out.print(f"E-tickets:    {details.files.pdf}")
+    if details.confirmation is not None:
+        out.print(f"Confirmation: {details.confirmation}")
 
 
 def bookings(
@@ -270,7 +280,7 @@ def _print_booking(details: BookingDetails | Purchase) -> None:
     from rich.table import Table
 
     from cinema_cli.cli.output import console
-    from cinema_cli.domain.models import format_amount
+    from cinema_cli.domain.models import TicketStatus, format_amount
     from cinema_cli.domain.times import person_time
 
     out = console()
@@ -300,7 +310,9 @@ def _print_booking(details: BookingDetails | Purchase) -> None:
     out.file.flush()
     sys.stdout.write("\nTicket codes (for `cinema checkin 'CODE'`):\n")
     for ticket in booked.tickets:
-        sys.stdout.write(f"  {ticket.seat_id}: {ticket.code}\n")
+        # A cancelled ticket's code no longer admits anyone: say so before it can be copied.
+        mark = " (cancelled, does not admit)" if ticket.status == TicketStatus.CANCELLED else ""
+        sys.stdout.write(f"  {ticket.seat_id}{mark}: {ticket.code}\n")
     sys.stdout.flush()
 
 

@@ -73,8 +73,8 @@ def checkin(
 ) -> None:
     """Verify a ticket code and mark the ticket used (a second scan is refused with exit 4).
 
-    Examples: cinema checkin 'NCF...' --gate north;  cinema checkin --image ticket.png;
-    cinema checkin --offline --public-key door.pem 'NCF...'
+    Examples: `cinema checkin 'CODE' --gate north`, `cinema checkin --image ticket.png`,
+    `cinema checkin --offline --public-key door.pem 'CODE'`
     """
     from cinema_cli.domain.errors import InvalidInput
 
@@ -136,9 +136,11 @@ def _check_in(text: str, gate: str | None, *, as_json: bool) -> None:
     starts = person_time(
         result.showing.starts_at, result.theater.timezone if result.theater else None
     )
+    room = result.theater.room(result.showing.room_id) if result.theater else None
+    room_name = room.name if room else result.showing.room_id
     out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
     out.print(
-        f"{starts}  room {result.showing.room_id}  ticket {result.ticket.id}"
+        f"{starts}  {room_name}  ticket {result.ticket.id}"
         + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
         markup=False,
     )

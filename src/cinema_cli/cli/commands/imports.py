@@ -110,7 +110,9 @@ def _progress(name: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _render(report: ImportReport, *, name: str, what: str) -> None:
+def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool = False) -> None:
+    """The report for people; ``refused_whole``: the import was refused, and the error that
+    follows lists the invalid and refused rows."""
     from cinema_cli.cli.output import console
 
     out = console()
@@ -120,6 +122,7 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
         f"{report.unchanged} unchanged, {report.cancelled} cancelled, "
         f"{len(report.invalid)} invalid, {len(report.refused)} refused."
     )
+    out.print(f"Storage: {report.storage}", markup=False)
     if report.dry_run:
         out.print("Dry run: nothing was written.")
     elif not report.written:
@@ -134,6 +137,8 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
             shown = ", ".join(_sample(row) for row in rows)
             more = total - len(rows)
             out.print(f"  {outcome}: {shown}{f' and {more} more' if more > 0 else ''}")
+    if refused_whole:
+        return
     if report.invalid:
         out.print(f"Invalid rows, skipped ({len(report.invalid)} problems):")
         for problem in report.invalid[:20]:
@@ -182,8 +187,9 @@ def _finish(report: ImportReport, *, as_json: bool, quiet: bool, name: str, what
 
 
 @contextmanager
-def _rejections_with_report() -> Iterator[None]:
-    """An import refused as a whole shows its report in the error's details (``--json``)."""
+def _rejections_with_report(*, name: str, what: str, as_json: bool, quiet: bool) -> Iterator[None]:
+    """An import refused as a whole shows its report in the error's details (``--json``);
+    a refused dry run also tells people what the rest of the feed would do."""
     from cinema_cli.services.imports import ImportRejected
 
     try:
@@ -192,6 +198,8 @@ def _rejections_with_report() -> Iterator[None]:
         from cinema_cli.present.imports import rejection_details
 
         error.details = rejection_details(error.report, error.details)
+        if error.report.dry_run and error.report.rows and not (as_json or quiet):
+            _render(error.report, name=name, what=what, refused_whole=True)
         raise
 
 
@@ -229,7 +237,7 @@ def import_showtimes(
 ) -> None:
     """Import showtimes from CSV, JSON or JSON Lines; re-running a feed changes nothing.
 
-    Example: cinema import showtimes fixtures/showtimes-example.csv --prune kino-mitte
+    Example: `cinema import showtimes fixtures/showtimes-example.csv --prune berlin-mitte`
 
     Nothing is written when any row is invalid (exit 6) or would move a showing
     with tickets sold (exit 4), unless --skip-invalid.
@@ -239,7 +247,8 @@ def import_showtimes(
 
     fmt = _format(file, format, ("csv", "json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source, _progress(file, quiet) as progress, _rejections_with_report():
+    rejections = _rejections_with_report(name=file, what="showtimes", as_json=as_json, quiet=quiet)
+    with _opened(file) as source, _progress(file, quiet) as progress, rejections:
         report = imports.import_showtimes(
             rt.storage,
             rt.clock,
@@ -268,7 +277,7 @@ def import_theaters(
 ) -> None:
     """Import cities, theaters (rooms and seat layouts) and movies from JSON or JSON Lines.
 
-    Example: cinema import theaters fixtures/demo-theaters.json
+    Example: `cinema import theaters fixtures/demo-theaters.json`
 
     A room's new layout may not drop seats sold for showings still to come (exit 4).
     """
@@ -277,7 +286,8 @@ def import_theaters(
 
     fmt = _format(file, format, ("json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source, _rejections_with_report():
+    rejections = _rejections_with_report(name=file, what="theaters", as_json=as_json, quiet=quiet)
+    with _opened(file) as source, rejections:
         report = imports.import_theaters(
             rt.storage, rt.clock, source, fmt, dry_run=dry_run, feed_name=file
         )
@@ -313,7 +323,7 @@ def export_showtimes(
 ) -> None:
     """Write scheduled showtimes as a feed that `cinema import showtimes` takes back unchanged.
 
-    Example: cinema export showtimes --theater kino-mitte --from 2026-11-01 -o programme.csv
+    Example: `cinema export showtimes --theater berlin-mitte --from 2026-11-01 -o programme.csv`
     """
     first, last = parse_date(from_day, "--from"), parse_date(to_day, "--to")
     if first and last and last < first:
