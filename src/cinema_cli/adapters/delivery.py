@@ -36,6 +36,7 @@ from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import utc_text
 from cinema_cli.durable_files import write_private
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
 from cinema_cli.services.ports.tickets import ETicketDocument
 
@@ -286,10 +287,9 @@ class Outbox:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the outbox's send lock (two senders never send one message twice)."""
-        from filelock import FileLock
-
-        private_dir(self.state_dir)
-        with FileLock(self.state_dir / ".lock", timeout=60, mode=0o600):
+        lock_path = self.state_dir / ".lock"
+        busy = f"another `cinema outbox send` held {lock_path} for more than 60 s; try again"
+        with held_lock(lock_path, timeout=60, busy=busy):
             yield
 
 
