@@ -6,9 +6,10 @@ created on first use so that a command pays only for what it touches.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from cinema_cli.config import Settings
 from cinema_cli.services.ports.clock import Clock
@@ -90,6 +91,15 @@ class Runtime:
                 f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
             ) from None
         return PublicKeyVerifier(pem)
+
+    def output_file(
+        self, path: Path, *, mode: int, option: str
+    ) -> AbstractContextManager[IO[bytes]]:
+        """A stream replacing the regular file ``path`` (``export --output``) when it closes;
+        anything else at ``path`` is refused and left as it is."""
+        from cinema_cli.adapters.user_files import user_output
+
+        return user_output(path, mode=mode, option=option)
 
     def qr_codes_in(self, image: Path) -> list[str]:
         """The texts of the QR codes in a picture (needs the ``scan`` extra)."""

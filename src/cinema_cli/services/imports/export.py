@@ -38,6 +38,15 @@ def _export_row(showing: Showing, theater: Theater, movie: Movie | None) -> dict
     return row
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Cells starting with these are formulas to a spreadsheet (OWASP "CSV injection")."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would run it as a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def as_datetime(value: object) -> datetime:
     """A stored instant as a ``datetime`` (an ISO 8601 string is parsed)."""
     if isinstance(value, str):
@@ -54,10 +63,13 @@ def export_showtimes(
     theater_id: str | None = None,
     from_day: date | None = None,
     to_day: date | None = None,
+    raw: bool = False,
 ) -> int:
     """Write scheduled showings as a feed that ``import showtimes`` takes back unchanged.
 
-    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone.
+    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone. In CSV, a
+    text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return first) gets a leading ``'``, unless ``raw``.
     Times are written in the theater's local time with their UTC offset, so the
     file is both readable and unambiguous. Returns the number of rows written.
     """
@@ -76,7 +88,7 @@ def export_showtimes(
         if to_day
         else None,
     )
-    writer = _FeedWriter(out, format)
+    writer = _FeedWriter(out, format, escape_formulas=not raw)
     count = 0
     for showing in storage.showings(query):
         theater = theaters.get(showing.theater_id)
@@ -94,9 +106,10 @@ def export_showtimes(
 class _FeedWriter:
     """Writes rows as CSV, a ``{"showtimes": [...]}`` JSON document, or JSON Lines."""
 
-    def __init__(self, out: IO[bytes], fmt: FeedFormat) -> None:
+    def __init__(self, out: IO[bytes], fmt: FeedFormat, *, escape_formulas: bool = True) -> None:
         import orjson
 
+        self.escape_formulas = escape_formulas
         self._dumps = orjson.dumps
         self.out = out
         self.fmt = fmt
@@ -113,7 +126,7 @@ class _FeedWriter:
         if self.fmt == "csv":
             cells = dict(row)
             cells["genres"] = ";".join(row["genres"]) if row["genres"] else None
-            self.csv.writerow(["" if cells[name] is None else cells[name] for name in COLUMNS])
+            self.csv.writerow([self._cell(cells[name]) for name in COLUMNS])
             return
         document = {name: value for name, value in row.items() if value is not None}
         if self.fmt == "json":
@@ -122,6 +135,13 @@ class _FeedWriter:
         else:
             self.out.write(self._dumps(document) + b"\n")
         self.first = False
+
+    def _cell(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if self.escape_formulas and isinstance(value, str):
+            return spreadsheet_safe(value)
+        return value
 
     def close(self) -> None:
         if self.fmt == "json":
