@@ -44,8 +44,13 @@ def file_fault(
         if folder.is_dir():  # the folder is there: the file itself is missing
             code, why = "file_system_error", "it does not exist"
         else:
-            named, why = folder, "the folder does not exist"
-            message = f"cannot {action} {path}: the folder {folder} does not exist{outcome}"
+            named = folder
+            state = (
+                f"{folder} is not a folder"
+                if folder.exists()
+                else f"the folder {folder} does not exist"
+            )
+            message = f"cannot {action} {path}: {state}{outcome}"
     why = why or (error.strerror or str(error)).lower()
     if code != "folder_missing":
         message = f"cannot {action} {named}: {why}{outcome}"

@@ -161,6 +161,8 @@ def buy(
         idempotency_key=idempotency_key,
         tickets_dir=tickets_dir,
     )
+    if purchase.files_problem is not None:
+        _warn_files_missing(purchase.booking.id, purchase.files_problem.message)
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.booking import purchase as purchase_shape
@@ -173,8 +175,20 @@ def buy(
     if purchase.replayed:
         out.print("This purchase was already made; nothing more was charged.")
     _print_booking(purchase)
-    out.print(f"E-tickets:    {purchase.files.pdf}")
-    out.print(f"Confirmation: {purchase.confirmation}")
+    if purchase.files is not None:
+        out.print(f"E-tickets:    {purchase.files.pdf}")
+    if purchase.confirmation is not None:
+        out.print(f"Confirmation: {purchase.confirmation}")
+
+
+def _warn_files_missing(booking_id: str, why: str) -> None:
+    """The sale is real (exit 0) even when its files could not be written: say how to get them."""
+    sys.stderr.write(
+        f"Warning: booking {booking_id} is confirmed and paid, but its e-ticket files or "
+        f"confirmation could not be written ({why}). The sale is real: do not buy again. "
+        f"Once the problem is fixed, re-create the files with `cinema tickets {booking_id}`.\n"
+    )
+    sys.stderr.flush()
 
 
 def booking(
