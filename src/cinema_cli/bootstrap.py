@@ -81,15 +81,11 @@ class Runtime:
 
     def offline_verifier(self, public_key: Path) -> TicketVerifier:
         """Checks codes with the public keys in a PEM file only (a door without the data)."""
+        from cinema_cli.adapters.bounded import read_at_most
         from cinema_cli.adapters.signing import PublicKeyVerifier
-        from cinema_cli.domain.errors import InvalidInput
+        from cinema_cli.domain.limits import PUBLIC_KEY_BYTES
 
-        try:
-            pem = public_key.read_bytes()
-        except OSError as error:
-            raise InvalidInput(
-                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
-            ) from None
+        pem = read_at_most(public_key, PUBLIC_KEY_BYTES, option="--public-key")
         return PublicKeyVerifier(pem)
 
     def output_file(

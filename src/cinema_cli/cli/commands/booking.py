@@ -99,10 +99,17 @@ def reserve(
 def _read_card(card: str) -> str:
     if card != "-":
         return card
-    line = sys.stdin.readline()
-    if not line.strip():
-        from cinema_cli.domain.errors import InvalidCard
+    from cinema_cli.domain.errors import InvalidCard
+    from cinema_cli.domain.limits import CARD_CHARACTERS
 
+    line = sys.stdin.readline(CARD_CHARACTERS + 1)
+    if len(line.rstrip("\r\n")) > CARD_CHARACTERS:
+        raise InvalidCard(
+            f"--card -: more than {CARD_CHARACTERS} characters on standard input; "
+            "that is not a card number",
+            field="card",
+        )
+    if not line.strip():
         raise InvalidCard("--card -: no card number on standard input", field="card")
     return line.strip()
 
