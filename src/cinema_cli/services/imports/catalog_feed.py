@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from cinema_cli.domain.feeds import FeedProblem
+from cinema_cli.domain.limits import THEATER_FEED_BYTES
 from cinema_cli.domain.models import City, Movie, Theater
 from cinema_cli.services.imports.formats import FeedFormat
-from cinema_cli.domain.limits import THEATER_FEED_BYTES
 from cinema_cli.services.imports.reading import FeedBroken, Record, jsonl_records
 
 
