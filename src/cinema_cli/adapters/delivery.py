@@ -16,7 +16,8 @@ processes could both rewrite. ``cinema outbox send`` sends every message that is
 - ``smtp://host[:port]`` — plain SMTP (port 25);
 - ``smtp://host[:port]?starttls=1`` — upgrade with STARTTLS (port 587);
 - ``smtps://[user:password@]host[:port]`` — TLS from the first byte (port 465);
-- user and password (percent-encoded) log in with ``AUTH``; ``?from=addr`` sets the envelope
+- user and password (percent-encoded) log in with ``AUTH``, only over TLS (``smtps://`` or
+  ``starttls=1``) unless ``?insecure=1`` says plain text is meant; ``?from=addr`` sets the envelope
   sender and the From header; ``?timeout=S`` the network timeout (default 30 s).
 
 The password is never printed: errors name the host and port only.
@@ -91,13 +92,19 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     if not parts.hostname:
         raise bad("no host")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(query) - {"starttls", "from", "timeout"}
+    unknown = set(query) - {"starttls", "from", "timeout", "insecure"}
     if unknown:
         raise bad(f"unknown option {sorted(unknown)[0]!r}")
     starttls = query.get("starttls", "0").lower() in ("1", "true", "yes")
+    insecure = query.get("insecure", "0").lower() in ("1", "true", "yes")
     implicit_tls = parts.scheme == "smtps"
     if implicit_tls and starttls:
         raise bad("smtps already uses TLS; starttls=1 goes with smtp://")
+    if (parts.username or parts.password) and not (implicit_tls or starttls or insecure):
+        raise bad(
+            "a user and password would cross the network unencrypted; use smtps://, add "
+            "?starttls=1, or add ?insecure=1 to send them in the clear on purpose"
+        )
     try:
         timeout = float(query.get("timeout", "30"))
     except ValueError:
