@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from test_smtp_delivery import Inbox, buy, free_port, run
 
 from builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.storage.json import JsonStorage
+from test_smtp_delivery import Inbox, buy, free_port, run
 from ticket_support import stock
 
 
@@ -194,7 +194,7 @@ def test_credentials_over_plain_smtp_are_refused_with_exit_6_naming_the_variable
     ],
 )
 def test_credentials_need_tls(url: str) -> None:
-    with pytest.raises(InvalidInput, match="CINEMA_SMTP_URL.*unencrypted"):
+    with pytest.raises(InvalidInput, match=r"CINEMA_SMTP_URL.*unencrypted"):
         parse_smtp_url(url)
 
 
