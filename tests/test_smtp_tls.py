@@ -110,7 +110,7 @@ def smtps(tls_files: tuple[Path, Path]) -> Iterator[tuple[Inbox, int, list[bytes
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     client_context = ssl.create_default_context(cafile=str(cert))
-    inbox, logins, port = Inbox(), [], free_port()
+    inbox, logins, port = Inbox(), list[bytes](), free_port()
     controller = _TlsController(
         inbox,
         hostname="127.0.0.1",
@@ -133,7 +133,7 @@ def starttls(tls_files: tuple[Path, Path]) -> Iterator[tuple[Inbox, int, list[by
     cert, key = tls_files
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
-    inbox, logins, port = Inbox(), [], free_port()
+    inbox, logins, port = Inbox(), list[bytes](), free_port()
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
