@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from builders import NOW, city, movie, showing, theater
-from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
+from cinema_cli.domain.errors import CorruptData, FileSystemError, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
 from cinema_cli.durable_files import write_private
 from cinema_cli.storage.json import JsonStorage
@@ -96,9 +96,11 @@ def test_the_private_write_is_owner_only_whatever_the_umask_and_leaves_no_tempor
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "replace", failing_replace)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(FileSystemError, match="no space left") as refused:
         write_private(target, b"second")
     monkeypatch.undo()
+    assert refused.value.code == "disk_full"
+    assert refused.value.details["path"] == str(target)
     assert target.read_bytes() == b"first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
 

@@ -6,9 +6,10 @@ created on first use so that a command pays only for what it touches.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from cinema_cli.config import Settings
 from cinema_cli.services.ports.clock import Clock
@@ -86,16 +87,21 @@ class Runtime:
 
     def offline_verifier(self, public_key: Path) -> TicketVerifier:
         """Checks codes with the public keys in a PEM file only (a door without the data)."""
+        from cinema_cli.adapters.bounded import read_at_most
         from cinema_cli.adapters.signing import PublicKeyVerifier
-        from cinema_cli.domain.errors import InvalidInput
+        from cinema_cli.domain.limits import PUBLIC_KEY_BYTES
 
-        try:
-            pem = public_key.read_bytes()
-        except OSError as error:
-            raise InvalidInput(
-                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
-            ) from None
+        pem = read_at_most(public_key, PUBLIC_KEY_BYTES, option="--public-key")
         return PublicKeyVerifier(pem)
+
+    def output_file(
+        self, path: Path, *, mode: int, option: str
+    ) -> AbstractContextManager[IO[bytes]]:
+        """A stream replacing the regular file ``path`` (``export --output``) when it closes;
+        anything else at ``path`` is refused and left as it is."""
+        from cinema_cli.adapters.user_files import user_output
+
+        return user_output(path, mode=mode, option=option)
 
     def qr_codes_in(self, image: Path) -> list[str]:
         """The texts of the QR codes in a picture (needs the ``scan`` extra)."""

@@ -284,3 +284,12 @@ class StorageUnavailable(StorageError):
     """The database cannot be reached or the storage URL is wrong."""
 
     code = "storage_unavailable"
+
+
+class FileSystemError(StorageError):
+    """A file or folder cannot be read or written: a full disk, a read-only mount, a missing
+    folder, no permission, a refused symbolic link. ``details["path"]`` names it; ``code`` says
+    which (``disk_full``, ``read_only``, ``permission_denied``, ``folder_missing``,
+    ``symlink_refused``, ``file_system_error``)."""
+
+    code = "file_system_error"

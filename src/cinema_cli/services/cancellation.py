@@ -58,6 +58,8 @@ class Cancellation:
     already_cancelled: tuple[Ticket, ...]
     refund: Refund | None
     notice: Path | None
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the call (for the SHOWING view)."""
 
 
 def deadline(showing: Showing, cancel_minutes: int) -> datetime:
@@ -257,15 +259,17 @@ def cancel(
         already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
         to_cancel = _check_cancellable(booking, chosen, showing, theater, now, cancel_minutes)
         if not to_cancel:
-            return Cancellation(booking, showing, theater, movie, (), already, None, None)
+            taken = tx.seats_taken([showing.id], now).get(showing.id, 0)
+            return Cancellation(booking, showing, theater, movie, (), already, None, None, taken)
         refund = _refund(payments, booking, to_cancel, now)
         booking, cancelled = _cancelled_booking(booking, to_cancel, refund, now)
         tx.release_tickets(showing.id, [t.id for t in cancelled])
         tx.put_booking(booking)
         _record(tx, now, actor, booking, cancelled, refund)
+        taken = tx.seats_taken([showing.id], now).get(showing.id, 0)
     notice = None
     if outbox is not None:
         notice = outbox.write_cancellation(
             CancellationNotice(booking, showing, theater, movie, cancelled, refund)
         )
-    return Cancellation(booking, showing, theater, movie, cancelled, already, refund, notice)
+    return Cancellation(booking, showing, theater, movie, cancelled, already, refund, notice, taken)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cinema_cli.domain.errors import (
     CinemaError,
+    FileSystemError,
     HoldExpired,
     IdempotencyKeyReused,
     ReservationNotFound,
@@ -86,11 +87,14 @@ class Purchase:
 
     booking: Booking
     context: ShowingContext
-    files: ETicketFiles
-    confirmation: Path
+    files: ETicketFiles | None
+    """``None`` when the e-tickets could not be written (see :attr:`files_problem`)."""
+    confirmation: Path | None
     replayed: bool
     seats_taken: int = 0
     """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
+    files_problem: FileSystemError | None = None
+    """Why the e-tickets or the confirmation could not be written; the sale stands."""
 
 
 def _earlier_booking(
@@ -392,12 +396,22 @@ def _deliver(
     tickets_dir: Path | None,
     replayed: bool,
 ) -> Purchase:
-    """Write the e-ticket files and the confirmation (again, on a replay: same names)."""
-    files, confirmation = deliver(
-        office.printer, office.outbox, booking, context, tickets_dir, office.wallets
-    )
+    """Write the e-ticket files and the confirmation (again, on a replay: same names).
+
+    The booking is committed and paid by now: a file that cannot be written (a full disk, a
+    folder that cannot be made) does not undo the sale; the purchase says what went wrong.
+    """
+    files: ETicketFiles | None = None
+    confirmation: Path | None = None
+    problem: FileSystemError | None = None
+    try:
+        files, confirmation = deliver(
+            office.printer, office.outbox, booking, context, tickets_dir, office.wallets
+        )
+    except FileSystemError as error:
+        problem = error
     taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
-    return Purchase(booking, context, files, confirmation, replayed, taken)
+    return Purchase(booking, context, files, confirmation, replayed, taken, problem)
 
 
 DEMO_BUYER = ("Demo Viewer", "demo@example.com")

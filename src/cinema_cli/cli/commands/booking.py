@@ -120,16 +120,23 @@ def _read_card(card: str) -> str:
     """``--card``'s number; ``-`` reads it: hidden at a terminal, a line of stdin otherwise."""
     if card != "-":
         return card
+    from cinema_cli.domain.errors import InvalidCard
+    from cinema_cli.domain.limits import CARD_CHARACTERS
+
     if sys.stdin.isatty():
         import getpass
 
         # getpass prompts on the terminal (stderr when there is none) and echoes nothing.
-        line = getpass.getpass("Card number (hidden): ", stream=sys.stderr)
+        line = getpass.getpass("Card number (hidden): ", stream=sys.stderr)[: CARD_CHARACTERS + 1]
     else:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(CARD_CHARACTERS + 1)
+    if len(line.rstrip("\r\n")) > CARD_CHARACTERS:
+        raise InvalidCard(
+            f"--card -: more than {CARD_CHARACTERS} characters on standard input; "
+            "that is not a card number",
+            field="card",
+        )
     if not line.strip():
-        from cinema_cli.domain.errors import InvalidCard
-
         raise InvalidCard("--card -: no card number on standard input", field="card")
     return line.strip()
 
@@ -188,6 +195,8 @@ def buy(
         idempotency_key=idempotency_key,
         tickets_dir=tickets_dir,
     )
+    if purchase.files_problem is not None:
+        _warn_files_missing(purchase.booking.id, purchase.files_problem.message)
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.booking import purchase as purchase_shape
@@ -200,8 +209,20 @@ def buy(
     if purchase.replayed:
         out.print("This purchase was already made; nothing more was charged.")
     _print_booking(purchase)
-    out.print(f"E-tickets:    {purchase.files.pdf}")
-    out.print(f"Confirmation: {purchase.confirmation}")
+    if purchase.files is not None:
+        out.print(f"E-tickets:    {purchase.files.pdf}")
+    if purchase.confirmation is not None:
+        out.print(f"Confirmation: {purchase.confirmation}")
+
+
+def _warn_files_missing(booking_id: str, why: str) -> None:
+    """The sale is real (exit 0) even when its files could not be written: say how to get them."""
+    sys.stderr.write(
+        f"Warning: booking {booking_id} is confirmed and paid, but its e-ticket files or "
+        f"confirmation could not be written ({why}). The sale is real: do not buy again. "
+        f"Once the problem is fixed, re-create the files with `cinema tickets {booking_id}`.\n"
+    )
+    sys.stderr.flush()
 
 
 def booking(

@@ -31,8 +31,17 @@ def _read_code(code: str | None, image: Path | None) -> str:
         return found[0]
     assert code is not None
     if code == "-":
+        from cinema_cli.domain.limits import CODE_CHARACTERS
+
         # Scanners that type into a pipe end the code with a newline; nothing else is trimmed.
-        return sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.readline(CODE_CHARACTERS + 1)
+        if len(line.rstrip("\r\n")) > CODE_CHARACTERS:
+            raise InvalidInput(
+                f"code -: more than {CODE_CHARACTERS} characters on standard input; "
+                "that is not a ticket code",
+                field="code",
+            )
+        return line.rstrip("\r\n")
     return code
 
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -317,8 +316,26 @@ def export_showtimes(
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (atomically) instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here (atomically; a regular file only) instead of stdout; - is stdout.",
+        ),
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode", metavar="OCTAL", help="Permissions of the file written. [default: 600]"
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: write cells as they are; by default a cell starting with = + - @ "
+            "(a spreadsheet formula) gets a leading '.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Write scheduled showtimes as a feed that `cinema import showtimes` takes back unchanged.
@@ -328,10 +345,13 @@ def export_showtimes(
     first, last = parse_date(from_day, "--from"), parse_date(to_day, "--to")
     if first and last and last < first:
         raise typer.BadParameter(f"{to_day} is before --from {from_day}", param_hint="--to")
+    if output is not None and str(output) == "-":
+        output = None
     if as_json and output is None:
         raise typer.BadParameter("needs --output (stdout carries the feed)", param_hint="--json")
-    if output is not None and (not output.name or output.is_dir()):
+    if output is not None and not output.name:
         raise typer.BadParameter(f"{str(output)!r} is not a file name", param_hint="--output")
+    file_mode = _file_mode(mode)
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
@@ -339,26 +359,27 @@ def export_showtimes(
     rt = runtime()
     if output is None:
         count = imports.export_showtimes(
-            rt.storage, sys.stdout.buffer, fmt, theater_id=theater, from_day=first, to_day=last
+            rt.storage,
+            sys.stdout.buffer,
+            fmt,
+            theater_id=theater,
+            from_day=first,
+            to_day=last,
+            now=rt.clock(),
+            raw=raw,
         )
         return
-    partial = output.with_name(f".{output.name}.partial")
-    try:
-        with partial.open("wb") as out:
-            count = imports.export_showtimes(
-                rt.storage,
-                out,
-                fmt,
-                theater_id=theater,
-                from_day=first,
-                to_day=last,
-                now=rt.clock(),
-            )
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    with rt.output_file(output, mode=file_mode, option="--output") as out:
+        count = imports.export_showtimes(
+            rt.storage,
+            out,
+            fmt,
+            theater_id=theater,
+            from_day=first,
+            to_day=last,
+            now=rt.clock(),
+            raw=raw,
+        )
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.imports import export_result
@@ -366,6 +387,21 @@ def export_showtimes(
         emit_json(export_result(count, fmt, str(output)))
     else:
         sys.stderr.write(f"Exported {count} showings to {output}.\n")
+
+
+def _file_mode(text: str | None) -> int:
+    """``--mode 640`` (octal, like chmod) as a number; owner-only (0600) by default."""
+    if text is None:
+        return 0o600
+    try:
+        value = int(text.strip().removeprefix("0o"), 8)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0o777:
+        raise typer.BadParameter(
+            f"{text!r} is not a file mode (octal, like 600 or 644)", param_hint="--mode"
+        )
+    return value
 
 
 def register(app: typer.Typer) -> None:

@@ -119,7 +119,7 @@ def export_seating_plan(
     room: RoomArgument,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (atomically, owner-only), not stdout."),
+        typer.Option("--output", "-o", help="Write here (atomically, owner-only; a regular file only), not stdout."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -136,15 +136,15 @@ def export_seating_plan(
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.imports.seating_plan import export_seating_plan as run_export
 
-    plan = run_export(runtime().storage, theater, room)
+    rt = runtime()
+    plan = run_export(rt.storage, theater, room)
     data = orjson.dumps(plan, option=orjson.OPT_INDENT_2) + b"\n"
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    from cinema_cli.durable_files import write_private
-
-    write_private(output, data)
+    with rt.output_file(output, mode=0o600, option="--output") as out:
+        out.write(data)
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.seating_plan import seating_plan_export

@@ -16,6 +16,14 @@ from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
 from cinema_cli.services.imports.formats import ExportFormat, FeedFormat
 from cinema_cli.services.ports.storage import ShowingQuery, Storage
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Cells starting with these are formulas to a spreadsheet (OWASP "CSV injection")."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would run it as a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
 
 def _export_row(showing: Showing, theater: Theater, movie: Movie | None) -> dict[str, Any]:
     zone = zone_of(theater.timezone)
@@ -111,13 +119,16 @@ def export_showtimes(
     from_day: date | None = None,
     to_day: date | None = None,
     now: datetime | None = None,
+    raw: bool = False,
 ) -> int:
     """Write scheduled showings as a feed that ``import showtimes`` takes back unchanged,
     or as schema.org JSON-LD (``jsonld``) or an iCalendar feed (``ics``); those two list
     cancelled showings too, marked cancelled. ``now`` (default: the system clock) is when
     seat availability is counted (JSON-LD) and the calendar's DTSTAMP.
 
-    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone.
+    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone. In CSV, a
+    text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return first) gets a leading ``'``, unless ``raw``.
     Times are written in the theater's local time with their UTC offset, so the
     file is both readable and unambiguous. Returns the number of showings written.
     """
@@ -137,7 +148,7 @@ def export_showtimes(
         from cinema_cli.services.imports.showtimes_ics import write_ics
 
         return write_ics(listed, out, now=moment)
-    writer = _FeedWriter(out, format)
+    writer = _FeedWriter(out, format, escape_formulas=not raw)
     count = 0
     for item in listed:
         writer.write(_export_row(item.showing, item.theater, item.movie))
@@ -149,12 +160,13 @@ def export_showtimes(
 class _FeedWriter:
     """Writes rows as CSV, a ``{"showtimes": [...]}`` JSON document, or JSON Lines."""
 
-    def __init__(self, out: IO[bytes], fmt: FeedFormat) -> None:
+    def __init__(self, out: IO[bytes], fmt: FeedFormat, *, escape_formulas: bool = True) -> None:
         import orjson
 
         self._dumps = orjson.dumps
         self.out = out
         self.fmt = fmt
+        self.escape_formulas = escape_formulas
         self.first = True
         self.text: io.TextIOWrapper | None = None
         if fmt == "csv":
@@ -168,7 +180,7 @@ class _FeedWriter:
         if self.fmt == "csv":
             cells = dict(row)
             cells["genres"] = ";".join(row["genres"]) if row["genres"] else None
-            self.csv.writerow(["" if cells[name] is None else cells[name] for name in COLUMNS])
+            self.csv.writerow([self._cell(cells[name]) for name in COLUMNS])
             return
         document = {name: value for name, value in row.items() if value is not None}
         if self.fmt == "json":
@@ -177,6 +189,13 @@ class _FeedWriter:
         else:
             self.out.write(self._dumps(document) + b"\n")
         self.first = False
+
+    def _cell(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if self.escape_formulas and isinstance(value, str):
+            return spreadsheet_safe(value)
+        return value
 
     def close(self) -> None:
         if self.fmt == "json":

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from cinema_cli.domain.errors import LockTimeout, StorageError
 from cinema_cli.domain.models import Showing
-from cinema_cli.durable_files import FILE_MODE, make_private_dirs
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.reader import JsonReader, load_entity
@@ -40,29 +39,14 @@ class JsonStorage(JsonReader):
             self._read_session = Session(self._files, writable=False)
         return self._read_session
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        from filelock import FileLock, Timeout
-
-        make_private_dirs(self.root)
+    def _locked(self) -> AbstractContextManager[None]:
         lock_path = self.root / ".lock"
-        lock = FileLock(lock_path, timeout=self.lock_timeout, mode=FILE_MODE)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockTimeout(
-                f"another cinema process held the data lock {lock_path} for more than "
-                f"{self.lock_timeout:g} s; try again (or raise CINEMA_LOCK_TIMEOUT)",
-                path=str(lock_path),
-            ) from None
-        except OSError as error:
-            raise StorageError(
-                f"cannot lock {lock_path}: {error.strerror or error}", path=str(lock_path)
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+        return held_lock(
+            lock_path,
+            timeout=self.lock_timeout,
+            busy=f"another cinema process held the data lock {lock_path} for more than "
+            f"{self.lock_timeout:g} s; try again (or raise CINEMA_LOCK_TIMEOUT)",
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[JsonTransaction]:
