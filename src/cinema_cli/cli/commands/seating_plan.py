@@ -119,7 +119,11 @@ def export_seating_plan(
     room: RoomArgument,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (atomically, owner-only; a regular file only), not stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here (atomically, owner-only; a regular file only), not stdout.",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
