@@ -12,9 +12,7 @@ from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Row, safe_url
-from cinema_cli.storage.sql.postgres import PostgresDatabase
 from cinema_cli.storage.sql.reader import SqlReader
-from cinema_cli.storage.sql.sqlite import SqliteDatabase
 from cinema_cli.storage.sql.statements import (
     AUDIT_COLS,
     BATCH,
@@ -31,9 +29,14 @@ from cinema_cli.storage.sql.transaction import SqlTransaction
 
 def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Database:
     """A connection to the database named by ``url`` (no schema check)."""
+    # Each driver module is imported only when its dialect is used.
     if url.startswith("sqlite"):
+        from cinema_cli.storage.sql.sqlite import SqliteDatabase
+
         return SqliteDatabase(url, lock_timeout)
     if url.startswith("postgres"):
+        from cinema_cli.storage.sql.postgres import PostgresDatabase
+
         return PostgresDatabase(url, lock_timeout, settings)
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 

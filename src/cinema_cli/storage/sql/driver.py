@@ -1,4 +1,4 @@
-"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on SQLAlchemy.
+"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on psycopg 3.
 
 :class:`Database` is what the backend needs from a connection; :mod:`.sqlite` and
 :mod:`.postgres` implement it and translate their drivers' errors into ours.
@@ -32,6 +32,8 @@ class Database(ABC):
     dialect: str
     for_update: str
     """Suffix that locks the selected rows until the unit of work ends ("" on SQLite)."""
+    now_sql: str
+    """The database's own clock as an SQL expression, in the dialect's instant format."""
     ts_in: Callable[[datetime], Any]
     ts_out: Callable[[Any], datetime]
     amount_in: Callable[[Decimal], Any]
