@@ -22,12 +22,14 @@ def open_storage(
     *,
     lock_timeout: float = 10.0,
     database: DatabaseSettings | None = None,
+    server_clock: bool = False,
 ) -> Storage:
     """Open the backend named by ``url``.
 
     ``json`` is the JSON backend in ``data_dir``; ``json:///path`` one in that folder;
     ``sqlite:///path`` and ``postgresql://...`` (or ``postgresql+psycopg://...``) the SQL
-    backend, which connects to PostgreSQL as ``database`` says (the defaults when ``None``).
+    backend, which connects to PostgreSQL as ``database`` says (the defaults when ``None``)
+    and, with ``server_clock``, judges hold expiry by the database's own clock.
     A SQLite URL without a file (``sqlite:///``, ``sqlite:///:memory:``) is refused: it
     would acknowledge writes and forget them when the command ends.
     """
@@ -55,7 +57,9 @@ def open_storage(
     if url.startswith(("sqlite:", "postgres")):
         from cinema_cli.storage.sql import SqlStorage
 
-        return SqlStorage(url, lock_timeout=lock_timeout, database=database)
+        return SqlStorage(
+            url, lock_timeout=lock_timeout, database=database, server_clock=server_clock
+        )
     raise InvalidInput(
         f"--storage / CINEMA_STORAGE: unknown storage {url!r}; use json, json:///folder, "
         "sqlite:///file.db or postgresql://user@host/db",
