@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -267,3 +268,44 @@ def test_a_gate_and_a_cancel_of_the_same_ticket_end_in_one_of_them(
         assert loser["code"] == 4, loser
         outcomes["admitted first" if admitted else "cancelled first"] += 1
     print(f"\ngate vs cancel on {race.url.split(':')[0]}: {dict(outcomes)}")
+
+
+def _on_a_host_whose_clock_is_off(race: Race, offset: str, *args: str) -> Any:
+    """``cinema ARGS`` in a process whose clock is ``offset`` off (libfaketime), no CINEMA_NOW."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        reason = "needs libfaketime's `faketime` (apt-get install faketime)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI {reason}", pytrace=False)
+        pytest.skip(reason)
+    env = {**os.environ, **race.env, "NO_COLOR": "1"}
+    env.pop("CINEMA_NOW", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [faketime, "-f", offset, sys.executable, "-m", "cinema_cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param("+0", "+15m", id="a host ahead cannot take a live hold"),
+        pytest.param("-15m", "+0", id="a host behind does not make holds that die early"),
+    ],
+)
+def test_hosts_whose_clocks_disagree_judge_holds_by_the_database_clock(
+    make_backend: Callable[[str], Backend], tmp_path: Path, first: str, second: str
+) -> None:
+    race = Race(make_backend("postgresql"), tmp_path)
+    held = _on_a_host_whose_clock_is_off(
+        race, first, "reserve", "race-0", "C3", "--session", "host-a", "--json"
+    )
+    assert held.returncode == 0, held.stderr
+
+    taken = _on_a_host_whose_clock_is_off(
+        race, second, "reserve", "race-0", "C3", "--session", "host-b", "--json"
+    )
+
+    assert taken.returncode == 4, taken.stdout
+    assert json.loads(taken.stderr)["error"]["code"] == "seat_unavailable"
