@@ -37,7 +37,7 @@ def _step(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     texts = []
     for stream in (out, err):
         stream.flush()
-        texts.append(stream.buffer.getvalue().decode())  # type: ignore[attr-defined]
+        texts.append(stream.buffer.getvalue().decode())
     return {"code": code, "out": texts[0], "err": texts[1]}
 
 

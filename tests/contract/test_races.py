@@ -167,28 +167,14 @@ def test_a_sale_and_an_import_moving_the_same_showing_never_leave_a_ticket_for_a
         feed.write_text(HEADER + "".join(_padding(n, padding)) + _row(n, "16:00"))
         moves.append([{"argv": ["import", "showtimes", str(feed), "--json"], "env": {}}])
     env = {"CINEMA_NOW": NOW}
-    sales = [
+    buy = ["--name", "Ada", "--email", "ada@example.com", "--card", CARD, "--json"]
+    sales: list[list[dict[str, Any]]] = [
         [
             # Rounds start the sale at different moments of the import's work.
             {"sleep": (n % 10) * 0.03},
             {"argv": ["reserve", f"race-{n}", "A5", "--session", f"s-{n}", "--json"], "env": env},
-            {
-                "argv": [
-                    "buy",
-                    "{reservation_id}",
-                    "--session",
-                    f"s-{n}",
-                    "--name",
-                    "Ada",
-                    "--email",
-                    "ada@example.com",
-                    "--card",
-                    CARD,
-                    "--json",
-                ],
-                "env": env,
-            },
-        ]  # fmt: skip
+            {"argv": ["buy", "{reservation_id}", "--session", f"s-{n}", *buy], "env": env},
+        ]
         for n in range(ROUNDS)
     ]
 
