@@ -492,7 +492,7 @@ PG_URL = "postgresql://127.0.0.1:5432/test"
 
 
 def use_pg_url(url: str) -> None:
-    global PG_URL  # noqa: PLW0603 - one server per run, chosen on the command line
+    global PG_URL  # one server per run, chosen on the command line
     PG_URL = url
 
 

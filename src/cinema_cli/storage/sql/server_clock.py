@@ -13,15 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from cinema_cli.domain.errors import StorageUnavailable
+from cinema_cli.domain.errors import StorageError
 from cinema_cli.services.ports.clock import Clock
 
 
 def server_clock(server_now: Callable[[], datetime], local: Clock) -> Clock:
     """A clock that follows ``server_now()`` (read once) and ticks with ``local``.
 
-    When the server cannot be reached the host's clock is used: the command fails
-    anyway as soon as it touches the data, and a door checking codes offline goes on.
+    When the server cannot be asked (down, an outdated schema...) the host's clock is
+    used: the command fails anyway as soon as it touches the data, and a door checking
+    codes offline goes on.
     """
     offset: list[timedelta] = []
 
@@ -29,7 +30,7 @@ def server_clock(server_now: Callable[[], datetime], local: Clock) -> Clock:
         if not offset:
             try:
                 offset.append(server_now() - local())
-            except StorageUnavailable:
+            except StorageError:
                 offset.append(timedelta(0))
         return local() + offset[0]
 
