@@ -12,13 +12,14 @@ from cinema_cli.domain.models import Showing
 from cinema_cli.durable_files import FILE_MODE, make_private_dirs
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
 from cinema_cli.storage.records import to_record
 
 
-class JsonStorage(JsonReader):
+class JsonStorage(JsonReader, JsonLedgerReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -104,6 +105,8 @@ class JsonStorage(JsonReader):
             )
         for entry in self.audit():
             yield "audit", to_record(entry)
+        for charge in self.charges():
+            yield "charge", to_record(charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -140,6 +143,8 @@ class JsonStorage(JsonReader):
                         tx.put_idempotency(item)
                     case "audit":
                         tx.append_audit(item)
+                    case "charge":
+                        tx.put_charge(item)
             if showings:
                 tx.put_showings(showings)
             for showing_id, (theater_id, path) in touched.items():
