@@ -163,7 +163,9 @@ class _FakeReader:
 
     def charges(self, idempotency_key: str | None = None) -> list[ChargeRecord]:
         if idempotency_key is not None:
-            found = [c for c in self._state.charges.values() if c.idempotency_key == idempotency_key]
+            found = [
+                c for c in self._state.charges.values() if c.idempotency_key == idempotency_key
+            ]
             return sorted(found, key=lambda c: c.attempt)
         return sorted(self._state.charges.values(), key=lambda c: (c.created_at, c.id))
 
@@ -423,6 +425,10 @@ class FakePayments:
             self.closed.append(self.by_key.pop(key))
         return record.refunds[reason][0]
 
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        earlier = self.by_key.get(idempotency_key)
+        return None if earlier is None else Charge(**{**_fields(earlier.charge), "replayed": True})
+
     def net_charged(self) -> Decimal:
         """Money taken minus money given back."""
         return sum(
@@ -475,6 +481,9 @@ class CountingPayments(Generic[Provider]):
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
         self.refunds += 1
         return self.inner.refund(charge, amount, reason=reason)
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        return self.inner.find_charge(idempotency_key)
 
 
 class FakeTicketPrinter:

@@ -133,6 +133,10 @@ class TestPaymentProvider:
             self._save(ledger)
             return reference
 
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        record = self._load()["charges"].get(idempotency_key)
+        return None if record is None else self._charge_of(record, replayed=True)
+
     # -- inspection (tests, support) -------------------------------------------------------------
     def ledger(self) -> dict[str, Any]:
         """The ledger as stored: ``{"version", "charges": {key: record}, "closed": [record]}``.

@@ -48,3 +48,8 @@ class PaymentProvider(Protocol):
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
         """Give ``amount`` of ``charge`` back; returns the refund reference. Idempotent."""
         ...
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The charge made with this key and not fully refunded, if any (a purchase that
+        died between asking for money and hearing back is settled with it)."""
+        ...

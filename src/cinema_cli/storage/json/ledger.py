@@ -60,4 +60,6 @@ class JsonLedgerWriter(JsonLedgerReader):
         return record
 
     def put_charge(self, record: ChargeRecord) -> None:
-        self._put(_ledger_file(self.root, record.idempotency_key), _TABLE, record.id, to_record(record))
+        self._put(
+            _ledger_file(self.root, record.idempotency_key), _TABLE, record.id, to_record(record)
+        )
