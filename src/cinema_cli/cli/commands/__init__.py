@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "imports",
     "keys": "keys",
     "outbox": "outbox",
+    "payments": "payments",
     "db": "db",
     "schema": "schema",
 }
