@@ -53,11 +53,14 @@ class Runtime:
     # -- booking -------------------------------------------------------------------------------
     @cached_property
     def payments(self) -> PaymentProvider:
-        """The built-in test payment provider; its ledger lives in ``<data dir>/payments``."""
-        from cinema_cli.adapters.payment import TestPaymentProvider
+        """The provider named by ``CINEMA_PAYMENT_PROVIDER`` (entry points group
+        ``cinema_cli.payment_providers``; ``test``, the built-in test provider, by default)."""
+        from cinema_cli.adapters.providers import load_provider
+        from cinema_cli.services.ports.payments import ProviderContext
 
-        return TestPaymentProvider(
-            self.settings.data_dir / "payments", lock_timeout=self.settings.lock_timeout
+        return load_provider(
+            self.settings.payment_provider,
+            ProviderContext(self.settings.data_dir, self.settings.lock_timeout),
         )
 
     @cached_property

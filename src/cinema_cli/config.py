@@ -4,7 +4,7 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
-(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_PAYMENT_PROVIDER`` (``test``), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
 PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
 ``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
 
@@ -115,6 +115,7 @@ class Settings:
     lock_timeout: float = 10.0
     cancel_minutes: int = 60
     smtp_url: str | None = None
+    payment_provider: str = "test"
     fixed_now: datetime | None = None
     debug: bool = False
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -143,6 +144,7 @@ class Settings:
                 _env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0, maximum=525_600)
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
+            payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),

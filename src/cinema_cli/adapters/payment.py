@@ -35,7 +35,7 @@ from cinema_cli.domain.errors import (
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.durable_files import write_private
-from cinema_cli.services.ports.payments import Charge
+from cinema_cli.services.ports.payments import Charge, ProviderContext
 
 DECLINED_TEST_CARDS = {
     "4000000000000002": "card_declined",
@@ -206,3 +206,8 @@ class _LedgerLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+def test_provider(context: ProviderContext) -> TestPaymentProvider:
+    """The ``test`` entry point of ``cinema_cli.payment_providers`` (the default provider)."""
+    return TestPaymentProvider(context.data_dir / "payments", lock_timeout=context.lock_timeout)

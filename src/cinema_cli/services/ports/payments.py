@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from cinema_cli.domain.models import Money
@@ -53,3 +54,17 @@ class PaymentProvider(Protocol):
         """The charge made with this key and not fully refunded, if any (a purchase that
         died between asking for money and hearing back is settled with it)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What a provider factory (entry point ``cinema_cli.payment_providers``) is given."""
+
+    data_dir: Path
+    lock_timeout: float
+
+
+class ProviderFactory(Protocol):
+    """An entry point of the ``cinema_cli.payment_providers`` group: builds the provider."""
+
+    def __call__(self, context: ProviderContext) -> PaymentProvider: ...
