@@ -171,5 +171,7 @@ def settle_stranded(
         charge = payments.find_charge(record.idempotency_key)
         if charge is None:
             return record_outcome(storage, clock, record, failure=reason), None
-    reference = payments.refund(charge, charge.amount, reason=f"not sold: {reason}")
+    # One refund reason per attempt: whoever settles it (the buy, its retry, reconcile on
+    # any host), the provider gives the money back once.
+    reference = payments.refund(charge, charge.amount, reason=f"not sold: {record.id}")
     return mark_refunded(storage, clock, record, charge, reference, reason), reference
