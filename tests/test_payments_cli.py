@@ -54,7 +54,7 @@ def buy_args(held: dict[str, Any]) -> list[str]:
     ]
 
 
-def strand_a_charge(data: Path) -> dict[str, Any]:
+def strand_a_charge(data: Path) -> Any:
     """A purchase that charged the card and died before its booking (a SIGKILL stand-in:
     the ledger says captured, no booking exists)."""
     from cinema_cli.adapters.payment import TestPaymentProvider

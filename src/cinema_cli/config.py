@@ -4,7 +4,8 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
-(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_PAYMENT_PROVIDER`` (``test``), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_PAYMENT_PROVIDER`` (``test``),
+``CINEMA_DEBUG``, ``NO_COLOR``, and the
 PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
 ``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
 

@@ -52,8 +52,7 @@ def _postgres_url() -> Iterator[str]:
             continue
         try:
             yield (
-                f"postgresql+psycopg://{user}@127.0.0.1:5432/test"
-                f"?options=-csearch_path%3D{schema}"
+                f"postgresql+psycopg://{user}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
             )
         finally:
             with psycopg.connect(f"{PG} user={user}", autocommit=True) as conn:
@@ -181,9 +180,7 @@ def _books(url: str, data: Path) -> tuple[dict[str, Any], dict[str, str], list[A
     taken = {r["reference"]: r for r in [*ledger["charges"].values(), *ledger["closed"]]}
     storage = open_storage(url, data, lock_timeout=60)
     try:
-        bookings = {
-            d["payment"]["reference"]: d["id"] for k, d in storage.dump() if k == "booking"
-        }
+        bookings = {d["payment"]["reference"]: d["id"] for k, d in storage.dump() if k == "booking"}
         return taken, bookings, storage.charges()
     finally:
         storage.close()

@@ -19,6 +19,16 @@ from cinema_cli.storage.json.transaction import JsonTransaction
 from cinema_cli.storage.records import to_record
 
 
+def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
+    """Write one loaded record of a kind that needs nothing but its own put."""
+    if kind == "idempotency":
+        tx.put_idempotency(item)
+    elif kind == "audit":
+        tx.append_audit(item)
+    else:
+        tx.put_charge(item)
+
+
 class JsonStorage(JsonReader, JsonLedgerReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
@@ -139,12 +149,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency":
-                        tx.put_idempotency(item)
-                    case "audit":
-                        tx.append_audit(item)
-                    case "charge":
-                        tx.put_charge(item)
+                    case "idempotency" | "audit" | "charge":
+                        _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)
             for showing_id, (theater_id, path) in touched.items():

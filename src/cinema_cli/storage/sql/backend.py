@@ -12,8 +12,8 @@ from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Row, safe_url
-from cinema_cli.storage.sql.postgres import PostgresDatabase
 from cinema_cli.storage.sql.ledger import SqlLedgerReader
+from cinema_cli.storage.sql.postgres import PostgresDatabase
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.sqlite import SqliteDatabase
 from cinema_cli.storage.sql.statements import (

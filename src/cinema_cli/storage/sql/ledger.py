@@ -29,15 +29,15 @@ _SELECT = "SELECT record FROM charges"
 _ADD_SQL = _insert("charges", CHARGE_COLUMNS) + " ON CONFLICT (id) DO NOTHING"
 _PUT_SQL = _upsert("charges", CHARGE_COLUMNS, ("id",))
 
-CHARGES_TABLE = f"""
+CHARGES_TABLE = """
 CREATE TABLE charges (
     id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL,
     attempt INTEGER NOT NULL CHECK (attempt >= 1),
     status TEXT NOT NULL CHECK (status IN ('pending', 'captured', 'refunded', 'failed')),
     booking_id TEXT,
-    created_at {{ts}} NOT NULL,
-    updated_at {{ts}} NOT NULL,
+    created_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL,
     record TEXT NOT NULL,
     UNIQUE (idempotency_key, attempt)
 );
