@@ -51,6 +51,7 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
         "ReconcileShape",
         "payments reconcile: charges without a booking refunded or closed",
     ),
+    "tickets": ("etickets", "TicketFilesShape", "tickets: a booking's e-ticket files, re-created"),
 }
 """Every published shape: add a row when a presenter module gains one."""
 

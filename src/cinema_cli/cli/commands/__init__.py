@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "buy": "booking",
     "booking": "booking",
     "bookings": "booking",
+    "tickets": "etickets",
     "checkin": "checkin",
     "cancel": "cancel",
     "log": "log",
