@@ -36,9 +36,7 @@ def on_host(folder: Path, *args: str, code: int = 0) -> Any:
     return json.loads(result.stdout if code == 0 else result.stderr)
 
 
-def test_another_host_writes_the_same_files_with_the_same_codes(
-    store: str, tmp_path: Path
-) -> None:
+def test_another_host_writes_the_same_files_with_the_same_codes(store: str, tmp_path: Path) -> None:
     box_office, web_shop = tmp_path / "host-a", tmp_path / "host-b"
     held = on_host(box_office, "reserve", "s1", "B3", "B4")
     bought = on_host(
@@ -76,3 +74,28 @@ def test_an_unknown_booking_exits_3(store: str, tmp_path: Path) -> None:
     error = on_host(tmp_path / "host", "tickets", "b-nope", code=3)
 
     assert error["error"]["code"] == "booking_not_found"
+
+
+def test_a_purchase_whose_files_cannot_be_written_succeeds_with_a_warning(
+    store: str, tmp_path: Path
+) -> None:
+    host = tmp_path / "host"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the tickets folder should be")
+    held = on_host(host, "reserve", "s1", "C2")
+
+    result = runner.invoke(
+        app,
+        [
+            "--data-dir", str(host), "buy", held["reservation_id"], "--session",
+            held["session_id"], "--name", "Ada Lovelace", "--email", "ada@example.org",
+            "--card", "4242424242424242", "--tickets-dir", str(blocked / "x"), "--json",
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    bought = json.loads(result.stdout)
+    assert bought["eticket_pdf"] is None
+    assert f"cinema tickets {bought['booking_id']} --output {blocked / 'x'}" in result.stderr
+    again = on_host(host, "tickets", bought["booking_id"], "--output", str(tmp_path / "out"))
+    assert Path(again["eticket_pdf"]).is_file()

@@ -20,6 +20,7 @@ from cinema_cli.domain.errors import (
     HoldExpired,
     IdempotencyKeyReused,
     ReservationNotFound,
+    StorageError,
 )
 from cinema_cli.domain.ledger import ChargeRecord
 from cinema_cli.domain.models import (
@@ -84,11 +85,14 @@ class Purchase:
 
     booking: Booking
     context: ShowingContext
-    files: ETicketFiles
-    confirmation: Path
+    files: ETicketFiles | None
+    """``None`` when the files could not be written (see ``warning``): the sale stands."""
+    confirmation: Path | None
     replayed: bool
     seats_taken: int = 0
     """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
+    warning: str | None = None
+    """Why the e-ticket files or the confirmation are missing, and how to re-create them."""
 
 
 def _earlier_booking(
@@ -436,10 +440,25 @@ def _deliver(
     tickets_dir: Path | None,
     replayed: bool,
 ) -> Purchase:
-    """Write the e-ticket files and the confirmation (again, on a replay: same names)."""
-    files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    """Write the e-ticket files and the confirmation (again, on a replay: same names).
+
+    The booking is committed by now: a full disk or an unwritable folder costs the files,
+    not the sale, and the warning says how to write them again.
+    """
+    files: ETicketFiles | None = None
+    confirmation: Path | None = None
+    warning = None
+    try:
+        files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    except (OSError, StorageError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "message", None) or error
+        where = f" --output {tickets_dir}" if tickets_dir is not None else ""
+        warning = (
+            f"booking {booking.id} is confirmed, but its e-ticket files could not be written "
+            f"({reason}); run `cinema tickets {booking.id}{where}` to re-create them"
+        )
     taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
-    return Purchase(booking, context, files, confirmation, replayed, taken)
+    return Purchase(booking, context, files, confirmation, replayed, taken, warning)
 
 
 DEMO_BUYER = ("Demo Viewer", "demo@example.com")
