@@ -129,12 +129,24 @@ class Runtime:
         """The ports ``buy`` needs besides storage and the clock."""
         from cinema_cli.services.booking import BoxOffice
 
-        return BoxOffice(
+        office = BoxOffice(
             payments=self.payments,
             codes=self.ticket_codes,
             printer=self.ticket_printer,
             outbox=self.outbox,
         )
+        crash_at = self.settings.crash_at
+        if crash_at is None:
+            return office
+        import dataclasses
+        import os
+        import signal
+
+        def checkpoint(step: str) -> None:
+            if step == crash_at:  # a crash-safety drill: die here as kill -9 would
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        return dataclasses.replace(office, checkpoint=checkpoint)
 
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property

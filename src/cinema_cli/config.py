@@ -117,6 +117,8 @@ class Settings:
     cancel_minutes: int = 60
     smtp_url: str | None = None
     payment_provider: str = "test"
+    crash_at: str | None = None
+    """``CINEMA_TEST_CRASH_AT``: a purchase step where the process kills itself (drills only)."""
     fixed_now: datetime | None = None
     debug: bool = False
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -146,6 +148,7 @@ class Settings:
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
+            crash_at=env.get("CINEMA_TEST_CRASH_AT") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),

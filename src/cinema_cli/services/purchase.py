@@ -64,6 +64,10 @@ from cinema_cli.services.showing_context import (
 )
 
 
+def _no_checkpoint(step: str) -> None:
+    """Purchases pass their steps here; only the crash-safety drills act on them."""
+
+
 @dataclass(frozen=True, slots=True)
 class BoxOffice:
     """The ports a purchase needs besides storage and the clock."""
@@ -72,6 +76,9 @@ class BoxOffice:
     codes: TicketCodes
     printer: TicketPrinter
     outbox: ConfirmationOutbox
+    checkpoint: Callable[[str], None] = _no_checkpoint
+    """Called with ``"charged"`` (the charge's outcome stored) and ``"sold"`` (the booking's
+    unit of work about to commit); the torture suite kills the process there."""
 
 
 def _money_details(value: Money) -> dict[str, str]:
@@ -210,7 +217,7 @@ def buy(
     replayed = False
     try:
         intent = charges.record_outcome(storage, clock, intent, charge=charge)
-        _crash_point("charged")
+        office.checkpoint("charged")
         with storage.transaction() as tx:
             now = clock()
             record = tx.idempotency(key)
@@ -242,21 +249,13 @@ def buy(
                     buyer_name=buyer_name,
                 )
                 charges.link_booking(tx, intent, booking.id, now)
-                _crash_point("sold")
+                office.checkpoint("sold")
     except Exception as error:
         # Nothing was sold, whatever went wrong, so the money goes back (a retry with the
         # same key charges anew).
         _refund_late_payment(storage, clock, office.payments, intent, charge, error)
         raise
     return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
-
-
-def _crash_point(name: str) -> None:
-    """Let the crash-safety tests kill a purchase at a named step (``CINEMA_TEST_CRASH_AT``)."""
-    import os
-
-    if os.environ.get("CINEMA_TEST_CRASH_AT") == name:
-        os.kill(os.getpid(), 9)
 
 
 def _refund_stranded(
