@@ -5,7 +5,8 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
 (60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_API_SECRET`` (``cinema serve``'s
-booking access tokens; unset: a random secret in the data folder), ``CINEMA_DEBUG``, ``NO_COLOR``,
+booking access tokens; unset: a random secret in the data folder), ``CINEMA_PAYMENT_PROVIDER``
+(``test``), ``CINEMA_DEBUG``, ``NO_COLOR``,
 and the
 PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
 ``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s), and the wallet passes
@@ -201,6 +202,9 @@ class Settings:
     """Companion seats are sold only with a wheelchair space until this long before the start."""
     smtp_url: str | None = None
     api_secret: str | None = None
+    payment_provider: str = "test"
+    crash_at: str | None = None
+    """``CINEMA_TEST_CRASH_AT``: a purchase step where the process kills itself (drills only)."""
     fixed_now: datetime | None = None
     debug: bool = False
     database: DatabaseSettings = field(default_factory=DatabaseSettings)

@@ -129,7 +129,7 @@ def test_a_fresh_database_gets_the_schema_on_first_use(sql_backend: Backend, raw
 
     assert storage.cities() == []
     assert storage.schema_version() == sql_schema.code_version()
-    assert raw("SELECT version FROM cinema_schema ORDER BY version") == [(1,), (2,)]
+    assert raw("SELECT version FROM cinema_schema ORDER BY version") == [(1,), (2,), (3,)]
 
 
 def test_upgrading_twice_changes_nothing(sql_backend: Backend) -> None:
@@ -176,10 +176,25 @@ def test_theaters_stored_before_the_business_day_get_the_0300_cut_off(
         " VALUES ('old', 'Old', 'springfield', '', 'Europe/Berlin', 'EUR', 15)"
     )
 
-    assert sql_backend.open().upgrade() == (1, 2)
+    assert sql_backend.open().upgrade() == (1, 3)
     stored = sql_backend.open().theater("old")
     assert stored is not None
     assert stored.business_day_cutoff == time(3, 0)
+
+
+def test_a_version_1_database_gains_the_payment_ledger_on_upgrade(
+    sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before_the_ledger:
+        before_the_ledger.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:1])
+        seeded(sql_backend)
+
+    assert sql_backend.open().upgrade() == (1, 3)
+    storage = sql_backend.open()
+    with storage.transaction() as tx:
+        tx.add_charge(b.charge("k1"))
+    assert storage.charges() == [b.charge("k1")]
+    assert storage.showing("sh1") == b.showing()
 
 
 def test_a_database_with_someone_elses_tables_is_left_alone(

@@ -56,6 +56,13 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
         "SeatingPlanExportShape",
         "export seating-plan --output --json: where the plan went",
     ),
+    "payments": ("payments", "PaymentsShape", "payments list: every charge and its booking"),
+    "payments_reconcile": (
+        "payments",
+        "ReconcileShape",
+        "payments reconcile: charges without a booking refunded or closed",
+    ),
+    "tickets": ("etickets", "TicketFilesShape", "tickets: a booking's e-ticket files, re-created"),
 }
 """Every published shape: add a row when a presenter module gains one."""
 

@@ -196,7 +196,7 @@ def buy(
         tickets_dir=tickets_dir,
     )
     if purchase.files_problem is not None:
-        _warn_files_missing(purchase.booking.id, purchase.files_problem.message)
+        _warn_files_missing(purchase.booking.id, purchase.files_problem.message, tickets_dir)
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.booking import purchase as purchase_shape
@@ -215,12 +215,14 @@ def buy(
         out.print(f"Confirmation: {purchase.confirmation}")
 
 
-def _warn_files_missing(booking_id: str, why: str) -> None:
+def _warn_files_missing(booking_id: str, why: str, tickets_dir: Path | None) -> None:
     """The sale is real (exit 0) even when its files could not be written: say how to get them."""
+    where = f" --output {tickets_dir}" if tickets_dir is not None else ""
     sys.stderr.write(
         f"Warning: booking {booking_id} is confirmed and paid, but its e-ticket files or "
         f"confirmation could not be written ({why}). The sale is real: do not buy again. "
-        f"Once the problem is fixed, re-create the files with `cinema tickets {booking_id}`.\n"
+        "Once the problem is fixed, re-create the files with "
+        f"`cinema tickets {booking_id}{where}`.\n"
     )
     sys.stderr.flush()
 

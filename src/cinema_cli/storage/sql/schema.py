@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
+from cinema_cli.storage.sql.ledger import CHARGES_TABLE
 
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
@@ -224,7 +225,7 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 """
 """Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
 
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -240,6 +241,7 @@ TABLES = (
     "tickets",
     "idempotency_keys",
     "audit_log",
+    "charges",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -254,6 +256,7 @@ _TABLE_OF_KIND = {
     "booking": "bookings",
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
+    "charge": "charges",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in
