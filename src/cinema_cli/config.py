@@ -238,6 +238,8 @@ class Settings:
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             api_secret=env.get("CINEMA_API_SECRET") or None,
+            payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
+            crash_at=env.get("CINEMA_TEST_CRASH_AT") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),
