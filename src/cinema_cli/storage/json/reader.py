@@ -252,8 +252,9 @@ class JsonReader:
             if home is None:
                 yield showing_id, None
             else:
-                yield showing_id, self._session.raw_table(self._summary(home), "_default").get(
-                    showing_id
+                yield (
+                    showing_id,
+                    self._session.raw_table(self._summary(home), "_default").get(showing_id),
                 )
 
     def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
