@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ from cinema_cli.domain.models import Showing
 from cinema_cli.durable_files import FILE_MODE, make_private_dirs
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
-from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.transaction import JsonTransaction
 from cinema_cli.storage.json.upgrade import layout_version, upgrade_layout
 from cinema_cli.storage.records import to_record

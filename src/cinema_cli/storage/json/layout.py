@@ -48,5 +48,5 @@ def home_of(value: object) -> Home | None:
         return None
     if isinstance(value, str):
         return value, None
-    theater_id, week = value  # type: ignore[misc]
-    return str(theater_id), str(week)
+    pair: list[str] = value  # type: ignore[assignment]  # the stored [theater, week]
+    return pair[0], pair[1]

@@ -104,15 +104,16 @@ class JsonTransaction(JsonReader):
             self._put(self._catalog, "movies", movie.id, to_record(movie))
 
     def put_showings(self, showings: Iterable[Showing]) -> None:
-        by_home: dict[Home, dict[str, dict[str, Any]]] = {}
+        by_home: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         for showing in showings:
             data = to_record(showing)
-            home = (showing.theater_id, week_of(data["starts_at"]))
-            by_home.setdefault(home, {})[showing.id] = data
+            by_home.setdefault((showing.theater_id, week_of(data["starts_at"])), {})[showing.id] = (
+                data
+            )
         touched: set[Home] = set()
         index_changes: dict[int, dict[str, list[str]]] = {}
         for home, incoming in by_home.items():
-            path = self._week_file(*home)  # type: ignore[arg-type]  # a new home has a week
+            path = self._week_file(*home)
             existing = self._session.raw_table(path, "showings")
             changed = {sid: data for sid, data in incoming.items() if existing.get(sid) != data}
             if changed:
@@ -138,8 +139,8 @@ class JsonTransaction(JsonReader):
                 tables = dict(self._session.read(index_path) or {})
                 tables["_default"] = {**current, **moved}
                 self._session.write(index_path, tables)
-        for home in touched:
-            self._recount_week(home)
+        for changed_home in touched:
+            self._recount_week(changed_home)
 
     def _recount_week(self, home: Home) -> None:
         """Bring the theater's table of contents up to date with one week's showings."""

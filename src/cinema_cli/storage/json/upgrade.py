@@ -13,7 +13,6 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-
 from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.layout import LAYOUT_VERSION, MARKER, home_of, week_of
 from cinema_cli.storage.json.session import Session
