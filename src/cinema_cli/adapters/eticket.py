@@ -63,7 +63,7 @@ def qr_png(code: str) -> bytes:
     The rows are packed here (one ``int.to_bytes`` per module row) instead of pixel by
     pixel in pure Python by pypng, which cost most of the time of ``cinema buy``.
     """
-    from png import Writer
+    from qrcode.compat.png import PngWriter
 
     matrix: list[list[bool]] = qr_symbol(code).get_matrix()  # quiet zone included
     side = len(matrix) * QR_PNG_SCALE
@@ -74,7 +74,7 @@ def qr_png(code: str) -> bytes:
         packed = int(bits + "0" * padding, 2).to_bytes((side + padding) // 8, "big")
         rows.extend([packed] * QR_PNG_SCALE)
     buffer = io.BytesIO()
-    Writer(side, side, greyscale=True, bitdepth=1).write_packed(buffer, rows)
+    PngWriter(side, side, greyscale=True, bitdepth=1).write_packed(buffer, rows)
     return buffer.getvalue()
 
 
