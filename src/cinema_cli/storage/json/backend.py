@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError
 from cinema_cli.domain.models import Showing
-from cinema_cli.durable_files import FILE_MODE, make_private_dirs
+from cinema_cli.durable_files import make_private_dirs
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
@@ -50,14 +50,14 @@ class JsonStorage(JsonReader):
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        from filelock import FileLock, Timeout
+        from cinema_cli.storage.json.lock import LockTimeoutError, held
 
         make_private_dirs(self.root)
         lock_path = self.root / ".lock"
-        lock = FileLock(lock_path, timeout=self.lock_timeout, mode=FILE_MODE)
+        lock = ExitStack()
         try:
-            lock.acquire()
-        except Timeout:
+            lock.enter_context(held(lock_path, self.lock_timeout))
+        except LockTimeoutError:
             raise LockTimeout(
                 f"another cinema process held the data lock {lock_path} for more than "
                 f"{self.lock_timeout:g} s; try again (or raise CINEMA_LOCK_TIMEOUT)",
@@ -67,10 +67,8 @@ class JsonStorage(JsonReader):
             raise StorageError(
                 f"cannot lock {lock_path}: {error.strerror or error}", path=str(lock_path)
             ) from None
-        try:
+        with lock:
             yield
-        finally:
-            lock.release()
 
     @contextmanager
     def transaction(self) -> Iterator[JsonTransaction]:
