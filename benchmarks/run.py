@@ -648,9 +648,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
     parser.add_argument("--report", type=Path,
                         help="print the table of an earlier results JSON (no measuring)")
+    parser.add_argument("--curve", action="store_true",
+                        help="seats and reserve at 1k, 10k, 100k and 300k showings on JSON and "
+                        "SQLite: docs/scaling.png and docs/scaling.md")
+    parser.add_argument("--curve-sizes", help="some sizes of the curve only, e.g. 1k,10k")
     args = parser.parse_args(argv)
     if args.report:
         return report(args.report)
+    if args.curve:
+        import curve
+
+        return curve.main(args)
     if args.runs + 1 > 38:
         parser.error("--runs at most 37 (the dataset keeps 80 fresh showings for reserve and buy)")
 
