@@ -115,7 +115,10 @@ def main(args: argparse.Namespace) -> int:
         "per command after a warm-up, each paired with the floor `python -c \"import typer\"`; "
         f"datasets by `benchmarks/generate.py`, about 3.3 tickets sold per showing).\n\n"
         "![seats and reserve against the number of showings](scaling.png)\n\n"
-        f"{markdown}\n"
+        f"{markdown}\n\n"
+        "Each point is the median of a few runs over the median of the floors paired with "
+        "them; a floor far from its quiet value (about 55 ms on the development machine) "
+        "means the machine was shared, and that point can be off by ±1.\n"
     )
     print(markdown)
     print(f"\nWritten: {DOCS / 'scaling.png'}, {DOCS / 'scaling.md'}, {out}")
