@@ -10,9 +10,13 @@ from typing import Any
 import orjson
 
 from cinema_cli.domain.errors import CorruptData, FileSystemError, UnknownSchema
-from cinema_cli.domain.models import SCHEMA_VERSION
 from cinema_cli.durable_files import fsync_dir, make_private_dirs, write_temp
 from cinema_cli.file_faults import file_fault
+from cinema_cli.storage.json.layout import LAYOUT_VERSION
+
+READABLE_VERSIONS = frozenset({1, LAYOUT_VERSION})
+"""Files of layout 1 whose shape did not change (seats, indexes, audit) are read as they are;
+every file written is stamped with the current layout, which older releases refuse."""
 
 JOURNAL = "journal.json"
 """Present in the data folder only while a multi-file commit is applied."""
@@ -25,7 +29,7 @@ def _write_temp(path: Path, payload: bytes) -> Path:
 
 def encode(tables: Mapping[str, Any]) -> bytes:
     """A data file's bytes: the schema version and TinyDB's tables."""
-    return orjson.dumps({"cinema_schema": SCHEMA_VERSION, "tables": tables})
+    return orjson.dumps({"cinema_schema": LAYOUT_VERSION, "tables": tables})
 
 
 class DataFiles:
@@ -59,10 +63,11 @@ class DataFiles:
                 path=str(path),
             )
         version = document.get("cinema_schema")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise UnknownSchema(
                 f"data file {path} has schema version {version!r}; this cinema-cli reads "
-                f"version {SCHEMA_VERSION}. Upgrade cinema-cli (or restore a matching backup).",
+                f"versions up to {LAYOUT_VERSION}. Upgrade cinema-cli (or restore a matching "
+                "backup).",
                 path=str(path),
                 version=version,
             )
