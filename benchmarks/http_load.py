@@ -169,13 +169,18 @@ def spawned_reserves(env: dict[str, str], showings: list[str], workers: int, eac
 
 
 def prepare(scale: str, backend: str, seed: int) -> tuple[dict[str, Any], Path]:
+    """Build (or reuse) the dataset and a work copy of it: a folder, or a schema (PostgreSQL)."""
     out = HERE / "out" / f"{scale}-{backend}"
     manifest = generate.build(generate.SCALES[scale], backend, out, seed=seed,
                               log=lambda m: print(m, file=sys.stderr))
     work = out / "http-work"
     if work.exists():
         shutil.rmtree(work)
-    shutil.copytree(out / "data", work / "data")
+    if backend == "postgresql":
+        (work / "data").mkdir(parents=True)
+        generate.pg_copy_schema(generate.pg_schema(out / "data"), generate.pg_schema(work / "data"))
+    else:
+        shutil.copytree(out / "data", work / "data")
     return manifest, work / "data"
 
 
@@ -262,7 +267,8 @@ def table(results: dict[str, Any], scale: str, backend: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="M")
-    parser.add_argument("--backend", default="sqlite")
+    parser.add_argument("--backend", choices=["json", "sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-url", default=generate.PG_URL)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=int, default=10, help="seconds of load per endpoint")
@@ -270,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cinema reserve processes per spawning worker")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     args = parser.parse_args(argv)
+    generate.use_pg_url(args.pg_url)
     results = measure(args)
     report = table(results, args.scale, args.backend)
     print(report)

@@ -639,6 +639,11 @@ STEPS: dict[str, Callable[[Bench], Any]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if "--http" in arguments:  # cinema serve under load: benchmarks/http_load.py
+        import http_load
+
+        return http_load.main([a for a in arguments if a != "--http"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="M")
     parser.add_argument("--backend", choices=["json", "sqlite", "postgresql"], default="json")
@@ -662,6 +667,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seats and reserve at 1k, 10k, 100k and 300k showings on JSON and "
                         "SQLite: docs/scaling.png and docs/scaling.md")
     parser.add_argument("--curve-sizes", help="some sizes of the curve only, e.g. 1k,10k")
+    parser.add_argument("--http", action="store_true",
+                        help="cinema serve under 16 clients instead (benchmarks/http_load.py; "
+                        "needs wrk)")
     args = parser.parse_args(argv)
     generate.use_pg_url(args.pg_url)
     if args.report:
