@@ -470,3 +470,28 @@ def test_every_request_sees_what_other_processes_committed_before_it(
     for _ in range(3):
         seats = client.get(f"/v1/showings/{showing['id']}/seats").json()["seats"]
         assert next(s for s in seats if s["id"] == seat_id)["status"] == "held"
+
+
+def test_errors_name_fields_not_cli_options_and_hold_no_shell_hints(client: Any) -> None:
+    showing = first_showing(client)
+    response = client.post("/v1/reservations", json={"showing_id": showing["id"], "count": 0})
+    body = error_of(response, 422, response.json()["error"]["code"])
+    assert not body["message"].startswith("--")
+    missing = client.get("/v1/showings/nope/seats")
+    assert "cinema " not in str(error_of(missing, 404, "showing_not_found")["details"])
+
+
+def test_a_booking_over_http_holds_no_server_paths(client: Any) -> None:
+    showing = first_showing(client)
+    held = hold(client, showing["id"], count=1)
+    bought = client.post(
+        f"/v1/reservations/{held['reservation_id']}/purchase",
+        json={**BUYER, "session_id": held["session_id"]},
+        headers={"Idempotency-Key": "no-paths"},
+    )
+    assert bought.status_code == 201, bought.text
+    booking = bought.json()
+    assert booking["eticket_pdf"] is None
+    assert booking["confirmation_eml"] is None
+    assert all(t["qr_png"] is None and t["qr_svg"] is None for t in booking["tickets"])
+    assert booking["downloads"]["pdf"].endswith("/tickets.pdf")

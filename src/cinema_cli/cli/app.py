@@ -163,9 +163,16 @@ def main(
     `cinema reserve SHOWING_ID --count 2` and `cinema buy RESERVATION_ID ...`.
     """
     from cinema_cli.bootstrap import Runtime
-    from cinema_cli.cli.context import set_runtime
+    from cinema_cli.cli.context import set_command_prefix, set_runtime
     from cinema_cli.config import Settings
 
+    # Options that came from the environment are in the shell already; flags are not.
+    given = []
+    if data_dir is not None and os.environ.get("CINEMA_DATA_DIR") != str(data_dir):
+        given += ["--data-dir", str(data_dir)]
+    if storage is not None and os.environ.get("CINEMA_STORAGE") != storage:
+        given += ["--storage", storage]
+    set_command_prefix(given)
     set_runtime(Runtime(Settings.from_env(data_dir=data_dir, storage_url=storage, debug=debug)))
 
 

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cinema_cli.bootstrap import Runtime
 
 _current: Runtime | None = None
+_prefix = "cinema"
+"""How this invocation was started: ``cinema`` plus the global options that chose the store."""
+
+_COMMAND = re.compile(r"(^|`|: |\bNext: )cinema (?!--)")
+
+
+def set_command_prefix(options: list[str]) -> None:
+    """Remember the global options given as flags (``--data-dir``, ``--storage``), so that
+    every command this invocation suggests runs against the same store."""
+    global _prefix
+    _prefix = " ".join(["cinema", *(shlex.quote(option) for option in options)])
+
+
+def runnable(text: str) -> str:
+    """``text`` with each ``cinema ...`` command it suggests given this invocation's global
+    options: a hint printed after ``cinema --storage X demo`` must name that store too."""
+    if _prefix == "cinema":
+        return text
+    return _COMMAND.sub(lambda found: f"{found.group(1)}{_prefix} ", text)
 
 
 def set_runtime(runtime: Runtime | None) -> None:

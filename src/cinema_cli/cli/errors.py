@@ -30,7 +30,8 @@ def report_usage(error: Any, *, as_json: bool) -> NoReturn:
 
 def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
     """Print ``error`` on stderr the documented way and exit with its code."""
-    if debug:
+    if debug and not isinstance(error, CinemaError):
+        # Expected errors say all there is to say; a traceback is for what was not expected.
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
@@ -44,10 +45,12 @@ def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
             document = cinema_error(error)
             sys.stderr.write(json.dumps(document, default=_json_default) + "\n")
         else:
-            sys.stderr.write(f"Error: {error.message}\n")
+            from cinema_cli.cli.context import runnable
+
+            sys.stderr.write(f"Error: {runnable(error.message)}\n")
             hint = error.details.get("hint")
             if hint:
-                sys.stderr.write(f"Hint: {hint}\n")
+                sys.stderr.write(f"Hint: {runnable(str(hint))}\n")
     else:
         exit_code = int(ExitCode.UNEXPECTED)
         message = f"unexpected {type(error).__name__}: {error}"

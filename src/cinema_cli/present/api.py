@@ -62,11 +62,27 @@ def downloads(booking_id: str, ticket_ids: list[str]) -> Downloads:
     }
 
 
+SERVER_PATHS = ("eticket_pdf", "confirmation_eml", "qr_png", "qr_svg")
+"""Keys of the BOOKING shape that hold paths on the server's disk: null over HTTP, where
+``downloads`` gives the URLs instead (and a client has no business knowing the paths)."""
+
+
 def with_access(booking: dict[str, Any], access_token: str | None) -> dict[str, Any]:
     """A BOOKING shape (``buy``'s, with ``replayed``) plus ``downloads`` and, right after the
-    purchase, the ``access_token`` that reads the booking later."""
+    purchase, the ``access_token`` that reads the booking later. Server paths are null."""
     tickets = [ticket["ticket_id"] for ticket in booking.get("tickets", [])]
-    document = {**booking, "downloads": downloads(booking["booking_id"], tickets)}
+    document = {
+        **{key: None if key in SERVER_PATHS else value for key, value in booking.items()},
+        "tickets": [
+            {
+                key: None if key in SERVER_PATHS else value
+                for key, value in ticket.items()
+                if key != "wallet_pkpass"  # a server path too, and never null in the shape
+            }
+            for ticket in booking.get("tickets", [])
+        ],
+        "downloads": downloads(booking["booking_id"], tickets),
+    }
     if access_token is not None:
         document["access_token"] = access_token
     return document

@@ -7,6 +7,7 @@ error family (:data:`STATUS_BY_FAMILY`), so a new error class needs no new row.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import (
@@ -18,7 +19,7 @@ from cinema_cli.domain.errors import (
     PaymentDeclined,
     StorageError,
 )
-from cinema_cli.present.errors import cinema_error, error
+from cinema_cli.present.errors import ErrorShape, cinema_error, error
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -94,6 +95,24 @@ def _headers(code: str) -> dict[str, str]:
     return headers
 
 
+_CLI_OPTION = re.compile(r"^--([a-z][a-z-]*)(?: / [A-Z_]+)?: ")
+
+
+def for_the_web(failure: CinemaError) -> ErrorShape:
+    """The error shape as a web client should read it: the services word their messages for
+    the CLI, so ``--count: must be at least 1`` names the field (``count: ...``), and a hint
+    that is a shell command (``cinema seats ...``) is left out: a web client cannot run it."""
+    document = cinema_error(failure)
+    body = document["error"]
+    body["message"] = _CLI_OPTION.sub(
+        lambda found: found.group(1).replace("-", "_") + ": ", body["message"]
+    )
+    hint = body["details"].get("hint")
+    if isinstance(hint, str) and "cinema " in hint:
+        del body["details"]["hint"]
+    return document
+
+
 def json_error(status: int, document: Any, code: str) -> JSONResponse:
     from fastapi.responses import JSONResponse
 
@@ -116,7 +135,7 @@ def install(app: FastAPI) -> None:
 
     async def on_cinema_error(request: Request, failure: Exception) -> JSONResponse:
         assert isinstance(failure, CinemaError)
-        return json_error(status_of(failure), cinema_error(failure), failure.code)
+        return json_error(status_of(failure), for_the_web(failure), failure.code)
 
     async def on_invalid_request(request: Request, failure: Exception) -> JSONResponse:
         assert isinstance(failure, RequestValidationError)

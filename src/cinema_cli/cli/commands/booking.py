@@ -110,9 +110,13 @@ def reserve(
     out.print(f"Held until:  {person_time(held.expires_at, zone)} ({zone})")
     if result.replaced:
         out.print(f"Replaced this session's earlier hold {result.replaced}.")
+    from cinema_cli.cli.context import runnable
+
     out.print(
-        f"Next: cinema buy {held.id} --session {held.session_id} "
-        '--name "Your Name" --email you@example.com --card -'
+        runnable(
+            f"Next: cinema buy {held.id} --session {held.session_id} "
+            '--name "Your Name" --email you@example.com --card -'
+        )
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -109,9 +110,22 @@ def copy(
     Example: `cinema db copy --from json --to sqlite:///cinema.db`
     """
     from cinema_cli.cli.context import runtime
+    from cinema_cli.domain.errors import InvalidInput
     from cinema_cli.services import admin
 
-    report = admin.copy_data(from_url, to_url, opener=runtime().storage_at)
+    _require_sqlite_file(from_url)
+    open_store = runtime().storage_at
+
+    def opener(url: str) -> Any:
+        option = "--from" if url == from_url else "--to"
+        try:
+            return open_store(url)
+        except InvalidInput as error:  # it names --storage; here the URL came from an option
+            raise InvalidInput(
+                f"{option}: {error.message.split(': ', 1)[-1]}", field=option.lstrip("-")
+            ) from None
+
+    report = admin.copy_data(from_url, to_url, opener=opener)
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_copy_view
@@ -123,6 +137,15 @@ def copy(
     console().print(
         f"Copied {report.source.url} -> {report.target.url}: {_counts_lines(report.counts)}."
     )
+
+
+def _require_sqlite_file(url: str) -> None:
+    """A SQLite source that does not exist would be created empty and copied as nothing."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    if str(path) not in ("", ":memory:") and not path.exists():
+        raise typer.BadParameter(f"{url}: no such database file ({path})", param_hint="--from")
 
 
 def register(app: typer.Typer) -> None:

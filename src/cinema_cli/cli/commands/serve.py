@@ -33,6 +33,7 @@ def serve(
         raise MissingExtra(
             "cinema serve needs FastAPI and uvicorn, which are not installed", hint=INSTALL_HINT
         ) from None
+    _check_port_free(host, port)
     settings = runtime().settings
     # Workers are new processes: they read the same settings from the environment.
     os.environ["CINEMA_DATA_DIR"] = str(settings.data_dir)
@@ -54,6 +55,23 @@ def serve(
         timeout_graceful_shutdown=30,
         server_header=False,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A port another program listens on is a usage error naming ``--port`` (uvicorn would
+    only log it and exit)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise typer.BadParameter(
+                f"cannot listen on {host}:{port}: {error.strerror or error}; choose another port",
+                param_hint="--port",
+            ) from None
 
 
 def register(app: typer.Typer) -> None:
