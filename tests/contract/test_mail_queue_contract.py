@@ -6,9 +6,9 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from builders import NOW
 from contract_backends import Backend
 
+from builders import NOW
 from cinema_cli.domain.mail_queue import MailKind, MailRecord, MailStatus
 
 LEASE = timedelta(minutes=5)

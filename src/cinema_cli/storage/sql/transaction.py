@@ -286,11 +286,10 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter):
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
-            case "charge":
-                for charge in items:
-                    self.put_charge(charge)
-            case "mail":
-                for mail in items:
-                    self.put_mail(mail)
+            case "charge" | "mail":
+                # Kept whole as JSON beside a few columns: one row at a time is plenty.
+                put: Callable[[Any], None] = self.put_charge if kind == "charge" else self.put_mail
+                for item in items:
+                    put(item)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
