@@ -107,7 +107,7 @@ def test_a_database_from_a_newer_cinema_is_exit_7(sql_backend: Backend, data_dir
     storage = sql_backend.open()
     storage.cities()
     with storage.transaction() as tx:
-        tx._db.run("INSERT INTO cinema_schema (version, applied_at) VALUES (5, 'later')")
+        tx._db.run("INSERT INTO cinema_schema (version, applied_at) VALUES (99, 'later')")
 
     info = cinema("--storage", sql_backend.url, "db", "info", "--json", data_dir=data_dir)
     copy = cinema(

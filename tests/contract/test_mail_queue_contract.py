@@ -6,42 +6,30 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import contract_builders as b
 from contract_backends import Backend
 
 from builders import NOW
-from cinema_cli.domain.mail_queue import MailKind, MailRecord, MailStatus
+from cinema_cli.domain.mail_queue import MailStatus
 
 LEASE = timedelta(minutes=5)
 
 
-def mail(mail_id: str, minutes: int = 0, **changes: Any) -> MailRecord:
-    fields: dict[str, Any] = {
-        "id": mail_id,
-        "booking_id": mail_id.split(".")[0],
-        "kind": MailKind.CONFIRMATION,
-        "recipient": "ada@example.org",
-        "subject": "Your tickets",
-        "message": b"To: ada@example.org\r\nSubject: Your tickets\r\n\r\n\xc3\xa9t\xc3\xa9\r\n",
-        "created_at": NOW + timedelta(minutes=minutes),
-    }
-    return MailRecord(**{**fields, **changes})
-
-
 def test_an_enqueued_mail_is_stored_with_its_bytes(storage: Any) -> None:
     with storage.transaction() as tx:
-        stored = tx.enqueue_mail(mail("b1.eml"))
+        stored = tx.enqueue_mail(b.mail("b1.eml"))
 
-    assert stored == mail("b1.eml")
-    assert storage.mail_message("b1.eml") == mail("b1.eml")
-    assert storage.mail_messages() == [mail("b1.eml")]
+    assert stored == b.mail("b1.eml")
+    assert storage.mail_message("b1.eml") == b.mail("b1.eml")
+    assert storage.mail_messages() == [b.mail("b1.eml")]
     assert storage.mail_message("nobody.eml") is None
 
 
 def test_enqueueing_a_mail_twice_keeps_the_first(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml", subject="first"))
+        tx.enqueue_mail(b.mail("b1.eml", subject="first"))
     with storage.transaction() as tx:
-        stored = tx.enqueue_mail(mail("b1.eml", subject="second"))
+        stored = tx.enqueue_mail(b.mail("b1.eml", subject="second"))
 
     assert stored.subject == "first"
     assert [m.subject for m in storage.mail_messages()] == ["first"]
@@ -49,8 +37,8 @@ def test_enqueueing_a_mail_twice_keeps_the_first(storage: Any) -> None:
 
 def test_claims_take_the_oldest_first_and_lease_it(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b2.eml", minutes=2))
-        tx.enqueue_mail(mail("b1.eml", minutes=1))
+        tx.enqueue_mail(b.mail("b2.eml", minutes=2))
+        tx.enqueue_mail(b.mail("b1.eml", minutes=1))
 
     with storage.transaction() as tx:
         first = tx.claim_mail(NOW, NOW + LEASE)
@@ -71,7 +59,7 @@ def test_claims_take_the_oldest_first_and_lease_it(storage: Any) -> None:
 
 def test_a_lapsed_lease_lets_another_sender_claim_it(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml"))
+        tx.enqueue_mail(b.mail("b1.eml"))
         tx.claim_mail(NOW, NOW + LEASE)
 
     with storage.transaction() as tx:
@@ -87,8 +75,8 @@ def test_a_lapsed_lease_lets_another_sender_claim_it(storage: Any) -> None:
 
 def test_sent_mail_is_never_claimed_and_failed_mail_is(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml"))
-        tx.enqueue_mail(mail("b2.eml", minutes=1))
+        tx.enqueue_mail(b.mail("b1.eml"))
+        tx.enqueue_mail(b.mail("b2.eml", minutes=1))
         one = tx.claim_mail(NOW, NOW + LEASE)
         two = tx.claim_mail(NOW, NOW + LEASE)
         assert one is not None
@@ -111,9 +99,9 @@ def test_sent_mail_is_never_claimed_and_failed_mail_is(storage: Any) -> None:
 
 def test_claims_by_id_and_skipping_ids(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml"))
-        tx.enqueue_mail(mail("b2.eml", minutes=1))
-        tx.enqueue_mail(mail("b3.eml", minutes=2))
+        tx.enqueue_mail(b.mail("b1.eml"))
+        tx.enqueue_mail(b.mail("b2.eml", minutes=1))
+        tx.enqueue_mail(b.mail("b3.eml", minutes=2))
 
     with storage.transaction() as tx:
         by_id = tx.claim_mail(NOW, NOW + LEASE, mail_id="b2.eml")
@@ -127,7 +115,7 @@ def test_claims_by_id_and_skipping_ids(storage: Any) -> None:
 
 def test_a_failed_unit_of_work_claims_nothing(storage: Any) -> None:
     with storage.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml"))
+        tx.enqueue_mail(b.mail("b1.eml"))
     try:
         with storage.transaction() as tx:
             tx.claim_mail(NOW, NOW + LEASE)
@@ -141,7 +129,7 @@ def test_a_failed_unit_of_work_claims_nothing(storage: Any) -> None:
 def test_mail_survives_dump_and_load(make_backend: Any, backend: Backend) -> None:
     source = backend.open()
     with source.transaction() as tx:
-        tx.enqueue_mail(mail("b1.eml"))
+        tx.enqueue_mail(b.mail("b1.eml"))
         tx.claim_mail(NOW, NOW + LEASE)
     target = make_backend(backend.name).open()
     counts = target.load(source.dump())
@@ -155,7 +143,7 @@ def test_racing_senders_claim_each_mail_once(backend: Backend) -> None:
     first = backend.open()
     with first.transaction() as tx:
         for n in range(30):
-            tx.enqueue_mail(mail(f"b{n:02d}.eml", minutes=n))
+            tx.enqueue_mail(b.mail(f"b{n:02d}.eml", minutes=n))
     stores = [backend.open() for _ in range(6)]
     claimed: list[str] = []
     barrier = threading.Barrier(len(stores))
