@@ -30,6 +30,7 @@ from cinema_cli.domain.errors import (
     SeatUnavailable,
 )
 from cinema_cli.domain.ledger import ChargeRecord
+from cinema_cli.domain.mail_queue import MailRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -68,6 +69,7 @@ class _State:
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     charges: dict[str, ChargeRecord] = field(default_factory=dict)
+    mail: dict[str, MailRecord] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -168,6 +170,12 @@ class _FakeReader:
             ]
             return sorted(found, key=lambda c: c.attempt)
         return sorted(self._state.charges.values(), key=lambda c: (c.created_at, c.id))
+
+    def mail_messages(self) -> list[MailRecord]:
+        return sorted(self._state.mail.values(), key=lambda m: (m.created_at, m.id))
+
+    def mail_message(self, mail_id: str) -> MailRecord | None:
+        return self._state.mail.get(mail_id)
 
 
 class FakeTransaction(_FakeReader):
@@ -272,6 +280,30 @@ class FakeTransaction(_FakeReader):
     def put_charge(self, record: ChargeRecord) -> None:
         self._state.charges[record.id] = record
 
+    def enqueue_mail(self, record: MailRecord) -> MailRecord:
+        return self._state.mail.setdefault(record.id, record)
+
+    def claim_mail(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        *,
+        mail_id: str | None = None,
+        skip: Iterable[str] = (),
+    ) -> MailRecord | None:
+        skipped = set(skip)
+        for record in self.mail_messages():
+            if mail_id not in (None, record.id) or record.id in skipped:
+                continue
+            if record.claimable(now):
+                claimed = record.claimed(now, lease_until)
+                self._state.mail[record.id] = claimed
+                return claimed
+        return None
+
+    def put_mail(self, record: MailRecord) -> None:
+        self._state.mail[record.id] = record
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -304,6 +336,7 @@ class FakeStorage(_FakeReader):
             "idempotency": s.idempotency.values(),
             "audit": s.audit,
             "charge": s.charges.values(),
+            "mail": s.mail.values(),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -338,6 +371,8 @@ class FakeStorage(_FakeReader):
                         tx.append_audit(item)
                     case "charge":
                         tx.put_charge(item)
+                    case "mail":
+                        tx.put_mail(item)
         return counts
 
     def close(self) -> None:

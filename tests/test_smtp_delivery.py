@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,12 @@ from builders import NOW
 from cinema_cli.adapters.delivery import parse_smtp_url
 from cinema_cli.cli.app import app
 from cinema_cli.domain.errors import InvalidInput
+from cinema_cli.domain.mail_queue import MailKind, MailRecord, MailStatus
 from cinema_cli.present.admin import undelivered
-from cinema_cli.services.outbox import send_outbox
-from cinema_cli.services.ports.mail import OutboxMessage
+from cinema_cli.services.outbox import MailQueue, mail_record, send_outbox
+from cinema_cli.services.ports.mail import MailSendFailed
 from cinema_cli.storage.json import JsonStorage
+from fakes import FakeStorage
 from ticket_support import stock
 
 runner = CliRunner()
@@ -248,44 +252,50 @@ def test_a_bad_smtp_url_with_a_password_does_not_echo_it() -> None:
     assert "hunter2" not in error.value.message
 
 
-class _Folder:
-    def __init__(self, messages: list[OutboxMessage]) -> None:
-        self._messages = messages
-
-    def messages(self) -> list[OutboxMessage]:
-        return list(self._messages)
-
-
-class _FlakySender:
-    """An outbox sender that fails one named message and sends the rest."""
+class _FlakyTransport:
+    """A mail transport that refuses messages to one address and takes the rest."""
 
     def __init__(self, failing: str) -> None:
         self.failing = failing
         self.asked: list[str] = []
 
-    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-        self.asked += [m.name for m in messages]
-        return [
-            replace(m, status="failed" if m.name == self.failing else "sent", attempts=1)
-            for m in messages
-        ]
+    @contextmanager
+    def connection(self) -> Iterator[Callable[[bytes], None]]:
+        def send(raw: bytes) -> None:
+            to = message_from_bytes(raw)["To"]
+            self.asked.append(to)
+            if to == self.failing:
+                raise MailSendFailed(f"refused {to}")
+
+        yield send
+
+
+def _queue(storage: FakeStorage, transport: _FlakyTransport, tmp_path: Path) -> MailQueue:
+    return MailQueue(storage, transport, tmp_path, timedelta(minutes=5), lambda: NOW)
+
+
+def _mail(name: str, to: str, minutes: int) -> MailRecord:
+    raw = f"To: {to}\r\nSubject: {name}\r\n\r\nhello\r\n".encode()
+    return mail_record(name, name[0], MailKind.CONFIRMATION, raw, NOW + timedelta(minutes=minutes))
 
 
 def test_outbox_send_sends_only_what_waits_and_reports_failures(tmp_path: Path) -> None:
-    folder = _Folder(
-        [
-            OutboxMessage(tmp_path / "a.eml", "sent", attempts=1),
-            OutboxMessage(tmp_path / "b.eml", "unsent"),
-            OutboxMessage(tmp_path / "c.eml", "failed", attempts=2),
-        ]
-    )
-    sender = _FlakySender(failing="c.eml")
-    report = send_outbox(folder, sender)
-    assert sender.asked == ["b.eml", "c.eml"]
+    storage = FakeStorage()
+    with storage.transaction() as tx:
+        tx.enqueue_mail(_mail("a.eml", "a@example.org", 0).sent(NOW))
+        tx.enqueue_mail(_mail("b.eml", "b@example.org", 1))
+        tx.enqueue_mail(
+            replace(_mail("c.eml", "c@example.org", 2), status=MailStatus.FAILED, attempts=2)
+        )
+    transport = _FlakyTransport(failing="c@example.org")
+    report = send_outbox(_queue(storage, transport, tmp_path))
+    assert transport.asked == ["b@example.org", "c@example.org"]
     assert report.already_sent == 1
     assert [m.name for m in report.sent] == ["b.eml"]
     failure = undelivered(report)
     assert failure is not None
     assert failure.message.startswith("1 of 2 e-mails")
     assert [m["name"] for m in failure.details["failed"]] == ["c.eml"]
-    assert undelivered(send_outbox(_Folder([]), sender)) is None
+    assert [m["attempts"] for m in failure.details["failed"]] == [3]
+    empty = _queue(FakeStorage(), transport, tmp_path)
+    assert undelivered(send_outbox(empty)) is None

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cinema_cli.adapters.delivery import DeliveringOutbox, Outbox, SmtpMailer
     from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
     from cinema_cli.services.booking import BoxOffice
-    from cinema_cli.services.ports.mail import OutboxSender
+    from cinema_cli.services.outbox import MailQueue
     from cinema_cli.services.ports.payments import PaymentProvider
     from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
@@ -131,8 +131,8 @@ class Runtime:
 
     @cached_property
     def outbox(self) -> DeliveringOutbox:
-        """Leaves confirmation e-mails in ``<data dir>/outbox/`` and, when
-        ``CINEMA_SMTP_URL`` is set, sends each one as it is written."""
+        """Leaves confirmation e-mails in ``<data dir>/outbox/``, queues them in the store and,
+        when ``CINEMA_SMTP_URL`` is set, sends each one through the queue as it is written."""
         import sys
 
         from cinema_cli.adapters.delivery import DeliveringOutbox
@@ -140,8 +140,7 @@ class Runtime:
 
         return DeliveringOutbox(
             EmlOutbox(self.settings.data_dir / "outbox"),
-            self.mail_outbox,
-            self.mailer,
+            self.mail_queue,
             self.clock,
             warn=lambda text: sys.stderr.write(f"Warning: {text}\n"),
         )
@@ -212,7 +211,8 @@ class Runtime:
 
     @cached_property
     def mail_outbox(self) -> Outbox:
-        """The outbox folder with each message's send state (``<data dir>/outbox``)."""
+        """The outbox folder: the ``.eml`` copies (``<data dir>/outbox``), and the send state
+        earlier versions kept there (``db upgrade`` moves it into the queue)."""
         from cinema_cli.adapters.delivery import Outbox
 
         return Outbox(self.settings.data_dir / "outbox")
@@ -227,13 +227,20 @@ class Runtime:
         return SmtpMailer(parse_smtp_url(self.settings.smtp_url))
 
     @cached_property
-    def outbox_sender(self) -> OutboxSender | None:
-        """Sends what waits in the outbox (``outbox send``); ``None`` without SMTP settings."""
-        if self.mailer is None:
-            return None
-        from cinema_cli.adapters.delivery import SmtpOutboxSender
+    def mail_queue(self) -> MailQueue:
+        """The e-mail queue in the store, sent over ``CINEMA_SMTP_URL`` (when set)."""
+        from datetime import timedelta
 
-        return SmtpOutboxSender(self.mail_outbox, self.mailer, self.clock)
+        from cinema_cli.config import system_clock
+        from cinema_cli.services.outbox import MailQueue
+
+        return MailQueue(
+            storage=self.storage,
+            transport=self.mailer,
+            folder=self.settings.data_dir / "outbox",
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+            now=system_clock,
+        )
 
     @cached_property
     def cancellation_mail(self) -> CancellationMail:

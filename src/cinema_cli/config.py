@@ -4,7 +4,8 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_DATA_DIR`` (data folder), ``CINEMA_STORAGE`` (backend URL),
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
-(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_API_SECRET`` (``cinema serve``'s
+(60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_OUTBOX_LEASE_SECONDS`` (300),
+``CINEMA_API_SECRET`` (``cinema serve``'s
 booking access tokens; unset: a random secret in the data folder), ``CINEMA_PAYMENT_PROVIDER``
 (``test``), ``CINEMA_DEBUG``, ``NO_COLOR``,
 and the
@@ -201,6 +202,8 @@ class Settings:
     companion_release_minutes: int = 60
     """Companion seats are sold only with a wheelchair space until this long before the start."""
     smtp_url: str | None = None
+    outbox_lease_seconds: float = 300.0
+    """How long a sender's claim on an e-mail lasts before another sender may take it."""
     api_secret: str | None = None
     payment_provider: str = "test"
     crash_at: str | None = None
@@ -237,6 +240,9 @@ class Settings:
                 _env_number("CINEMA_COMPANION_RELEASE_MINUTES", 60, minimum=0, maximum=525_600)
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
+            outbox_lease_seconds=_env_number(
+                "CINEMA_OUTBOX_LEASE_SECONDS", 300.0, minimum=0.1, maximum=86_400
+            ),
             api_secret=env.get("CINEMA_API_SECRET") or None,
             payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
             crash_at=env.get("CINEMA_TEST_CRASH_AT") or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 # The one clock of the tests, re-exported: the contract tests read it as `b.NOW`.
 from builders import HOLD as HOLD
@@ -11,6 +12,7 @@ from builders import NOW as NOW
 from builders import at as at
 from builders import card_payment
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
+from cinema_cli.domain.mail_queue import MailKind, MailRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -244,3 +246,17 @@ def charge(
         reference=f"ch_{key}_{attempt}" if status is not ChargeStatus.PENDING else None,
         booking_id=booking_id,
     )
+
+
+def mail(mail_id: str, minutes: int = 0, **changes: Any) -> MailRecord:
+    """A queued confirmation e-mail written ``minutes`` after NOW (non-ASCII bytes included)."""
+    fields: dict[str, Any] = {
+        "id": mail_id,
+        "booking_id": mail_id.split(".")[0],
+        "kind": MailKind.CONFIRMATION,
+        "recipient": "ada@example.org",
+        "subject": "Your tickets",
+        "message": b"To: ada@example.org\r\nSubject: Your tickets\r\n\r\n\xc3\xa9t\xc3\xa9\r\n",
+        "created_at": NOW + timedelta(minutes=minutes),
+    }
+    return MailRecord(**{**fields, **changes})

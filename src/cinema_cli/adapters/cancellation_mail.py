@@ -22,6 +22,7 @@ from pathlib import Path
 from cinema_cli.adapters.delivery import Outbox
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import MAIL_POLICY, SENDER, booking_event_uid, vcalendar
+from cinema_cli.domain.mail_queue import MailKind
 from cinema_cli.domain.models import TicketStatus
 from cinema_cli.domain.times import person_time
 from cinema_cli.services.ports.mail import CancellationNotice
@@ -109,7 +110,7 @@ def calendar_update(notice: CancellationNotice, remaining: list[str]) -> str:
 class CancellationMail:
     """Writes cancellation e-mails into the outbox, then hands them to ``send`` (SMTP)."""
 
-    def __init__(self, outbox: Outbox, send: Callable[[Path], None]) -> None:
+    def __init__(self, outbox: Outbox, send: Callable[[Path, str, MailKind], None]) -> None:
         self.outbox = outbox
         self.send = send
 
@@ -121,5 +122,5 @@ class CancellationMail:
         )
         name = safe_name(f"{notice.booking.id}.cancel-{tag}") + ".eml"
         path = self.outbox.write(name, cancellation_message(notice).as_bytes())
-        self.send(path)
+        self.send(path, notice.booking.id, MailKind.CANCELLATION)
         return path

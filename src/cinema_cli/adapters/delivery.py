@@ -1,15 +1,10 @@
-"""E-mail delivery: the outbox folder's send state, and sending over SMTP (stdlib ``smtplib``).
+"""E-mail delivery: the outbox folder's ``.eml`` copies, and sending over SMTP (stdlib ``smtplib``).
 
-Every message is first written to ``<data dir>/outbox/<name>.eml`` and stays there. Whether
-it was sent is kept beside it, in ``outbox/.delivery/<name>.eml.json`` (0600)::
-
-    {"status": "sent" | "failed", "attempts": N, "sent_at": ISO | null,
-     "last_error": "..." | null, "last_attempt_at": ISO}
-
-No state file means "not sent yet". The ``.eml`` files never move, so every path printed by
-``buy`` or ``cancel`` stays valid, and a sidecar per message needs no shared index that two
-processes could both rewrite. ``cinema outbox send`` sends every message that is not
-``sent`` (under ``outbox/.delivery/.lock``, so two cron runs never send a message twice).
+Every message is written to ``<data dir>/outbox/<name>.eml`` (a copy for people, and the path
+``buy`` and ``cancel`` print) and queued in the store (``services.outbox``): the queue is the
+truth about what was sent. Earlier versions kept the send state beside each file, in
+``outbox/.delivery/<name>.eml.json``; :meth:`Outbox.kept_messages` reads it so that
+``cinema db upgrade`` can move those messages into the queue once.
 
 ``CINEMA_SMTP_URL``:
 
@@ -26,29 +21,30 @@ The password is never printed: errors name the host and port only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import InvalidInput
-from cinema_cli.domain.models import utc_text
+from cinema_cli.domain.mail_queue import MailKind
 from cinema_cli.durable_files import write_private
-from cinema_cli.lock_files import held_lock
-from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
+from cinema_cli.services.ports.mail import ConfirmationOutbox, KeptMail, MailSendFailed
 from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 if TYPE_CHECKING:
     import smtplib
 
+    from cinema_cli.services.outbox import MailQueue
+
 STATE_DIR = ".delivery"
 ENV = "CINEMA_SMTP_URL"
 
 
-class SendError(Exception):
+class SendError(MailSendFailed):
     """Sending one message failed; the text is safe to show and store (no password)."""
 
 
@@ -224,9 +220,9 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-# -- the outbox --------------------------------------------------------------------------------
+# -- the outbox folder ------------------------------------------------------------------------
 class Outbox:
-    """The outbox folder: ``.eml`` files plus their delivery state."""
+    """The outbox folder: the ``.eml`` copies, and the send state earlier versions kept."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -235,12 +231,9 @@ class Outbox:
     def state_dir(self) -> Path:
         return self.folder / STATE_DIR
 
-    def _state_path(self, eml: Path) -> Path:
-        return self.state_dir / f"{eml.name}.json"
-
     def _state(self, eml: Path) -> dict[str, Any]:
         try:
-            data: dict[str, Any] = json.loads(self._state_path(eml).read_bytes())
+            data: dict[str, Any] = json.loads((self.state_dir / f"{eml.name}.json").read_bytes())
         except (FileNotFoundError, ValueError):
             return {}
         return data
@@ -254,147 +247,77 @@ class Outbox:
         write_private(path, raw)
         return path
 
-    def message(self, eml: Path) -> OutboxMessage:
-        state = self._state(eml)
-        to, subject = _headers(eml)
-        return OutboxMessage(
-            path=eml,
-            status=str(state.get("status", "unsent")),
-            attempts=int(state.get("attempts", 0)),
-            sent_at=state.get("sent_at"),
-            last_error=state.get("last_error"),
-            last_attempt_at=state.get("last_attempt_at"),
-            to=to,
-            subject=subject,
-        )
-
-    def messages(self) -> list[OutboxMessage]:
-        """Every message, oldest first (by file time, then name)."""
+    def kept_messages(self) -> list[KeptMail]:
+        """Every ``.eml`` with the send state kept beside it, oldest first (file time, name)."""
         if not self.folder.is_dir():
             return []
         files = [path for path in self.folder.glob("*.eml") if path.is_file()]
         files.sort(key=lambda path: (path.stat().st_mtime, path.name))
-        return [self.message(path) for path in files]
+        return [self._kept(path) for path in files]
 
-    def record(self, eml: Path, *, at: datetime, error: str | None) -> OutboxMessage:
-        """Note one delivery attempt (``error`` None means it was sent)."""
+    def _kept(self, eml: Path) -> KeptMail:
         state = self._state(eml)
-        stamp = utc_text(at)
-        state.update(
-            status="sent" if error is None else "failed",
-            attempts=int(state.get("attempts", 0)) + 1,
-            last_attempt_at=stamp,
-            last_error=error,
+        return KeptMail(
+            name=eml.name,
+            raw=eml.read_bytes(),
+            written_at=datetime.fromtimestamp(eml.stat().st_mtime, UTC),
+            sent=state.get("status") == "sent",
+            attempts=int(state.get("attempts", 0)),
+            sent_at=_instant(state.get("sent_at")),
+            last_error=state.get("last_error"),
+            last_attempt_at=_instant(state.get("last_attempt_at")),
         )
-        state["sent_at"] = stamp if error is None else None
-        private_dir(self.state_dir)
-        write_private(self._state_path(eml), json.dumps(state, indent=1).encode() + b"\n")
-        return self.message(eml)
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the outbox's send lock (two senders never send one message twice)."""
-        lock_path = self.state_dir / ".lock"
-        busy = f"another `cinema outbox send` held {lock_path} for more than 60 s; try again"
-        with held_lock(lock_path, timeout=60, busy=busy):
-            yield
 
 
-def _headers(eml: Path) -> tuple[str, str]:
-    from email import policy
-    from email.parser import BytesHeaderParser
-
+def _instant(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
     try:
-        with eml.open("rb") as handle:
-            headers = BytesHeaderParser(policy=policy.default).parse(handle)
-    except OSError:
-        return "", ""
-    return str(headers.get("To", "")), str(headers.get("Subject", ""))
-
-
-def deliver(
-    outbox: Outbox,
-    mailer: SmtpMailer,
-    messages: list[OutboxMessage],
-    clock: Callable[[], datetime],
-) -> list[OutboxMessage]:
-    """Try to send ``messages`` (skipping any sent meanwhile); returns their new states."""
-    results: list[OutboxMessage] = []
-    with outbox.locked():
-        pending = [outbox.message(m.path) for m in messages]
-        pending = [m for m in pending if m.status != "sent" and m.path.is_file()]
-        if not pending:
-            return results
-        try:
-            with mailer.connection() as send:
-                for item in pending:
-                    try:
-                        send(item.path.read_bytes())
-                    except SendError as error:
-                        results.append(outbox.record(item.path, at=clock(), error=str(error)))
-                    else:
-                        results.append(outbox.record(item.path, at=clock(), error=None))
-        except SendError as error:
-            done = {r.path for r in results}
-            for item in pending:
-                if item.path not in done:
-                    results.append(outbox.record(item.path, at=clock(), error=str(error)))
-    return results
-
-
-class SmtpOutboxSender:
-    """The outbox port's sender: SMTP, with each attempt recorded beside the message."""
-
-    def __init__(self, outbox: Outbox, mailer: SmtpMailer, clock: Callable[[], datetime]) -> None:
-        self.outbox = outbox
-        self.mailer = mailer
-        self.clock = clock
-
-    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-        return deliver(self.outbox, self.mailer, list(messages), self.clock)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 class DeliveringOutbox:
-    """A confirmation outbox that also sends each new message over SMTP when configured.
+    """A confirmation outbox that queues each new message in the store, and sends it at once
+    (through the queue) when SMTP is configured.
 
     Wraps the ``.eml`` writer of the purchase (``adapters.mail.EmlOutbox``): the file is
-    always written first; a failed send leaves it ``failed`` for ``cinema outbox send``
-    and never fails the purchase itself.
+    written first (a copy for people), then the message is queued; a failed send leaves it
+    ``failed`` for ``cinema outbox send`` and never fails the purchase itself.
     """
 
     def __init__(
         self,
         inner: ConfirmationOutbox,
-        outbox: Outbox,
-        mailer: SmtpMailer | None,
+        queue: MailQueue,
         clock: Callable[[], datetime],
         warn: Callable[[str], object],
     ) -> None:
         self.inner = inner
-        self.outbox = outbox
-        self.mailer = mailer
+        self.queue = queue
         self.clock = clock
         self.warn = warn
 
-    def send_new(self, path: Path) -> None:
-        """Send ``path`` now unless it was sent before (a replayed purchase rewrites it)."""
-        if self.mailer is None:
-            return
-        message = self.outbox.message(path)
-        if message.status == "sent":
-            return
-        for result in deliver(self.outbox, self.mailer, [message], self.clock):
-            if result.status != "sent":
-                self.warn(
-                    f"e-mail {result.name} was not sent ({result.last_error}); it stays in "
-                    "the outbox: retry with `cinema outbox send`"
-                )
+    def send_new(self, path: Path, booking_id: str, kind: MailKind) -> None:
+        """Queue ``path`` (once: a replayed purchase rewrites it) and send it if it waits."""
+        from cinema_cli.services.outbox import enqueue, mail_record, send_now
+
+        enqueue(
+            self.queue, mail_record(path.name, booking_id, kind, path.read_bytes(), self.clock())
+        )
+        result = send_now(self.queue, path.name)
+        if result is not None and result.status != "sent":
+            self.warn(
+                f"e-mail {result.name} was not sent ({result.last_error}); it stays in "
+                "the outbox: retry with `cinema outbox send`"
+            )
 
     def write_confirmation(
         self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
     ) -> Path:
         path = self.inner.write_confirmation(document, pdf, wallet)
-        self.send_new(path)
+        self.send_new(path, document.booking_id, MailKind.CONFIRMATION)
         return path
 
     def find_confirmation(self, booking_id: str) -> Path | None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
     from cinema_cli.services.ledger_import import LedgerAdoption
     from cinema_cli.services.outbox import SendReport
+    from cinema_cli.services.outbox_import import MailAdoption
     from cinema_cli.services.ports.mail import OutboxMessage
     from cinema_cli.services.ports.tickets import SigningKeyInfo
 
@@ -59,10 +60,14 @@ class OutboxMessageShape(TypedDict):
     to: str
     subject: str
     status: str
-    """``unsent``, ``failed`` (will be retried) or ``sent``."""
+    """``unsent``, ``sending`` (claimed by a sender now), ``failed`` (will be retried) or
+    ``sent``."""
     attempts: int
     sent_at: str | None
     last_error: str | None
+    booking_id: NotRequired[str]
+    kind: NotRequired[str]
+    """``confirmation`` or ``cancellation``."""
 
 
 class OutboxShape(TypedDict):
@@ -86,6 +91,8 @@ def message_view(message: OutboxMessage) -> OutboxMessageShape:
         "attempts": message.attempts,
         "sent_at": message.sent_at,
         "last_error": message.last_error,
+        "booking_id": message.booking_id,
+        "kind": message.kind,
     }
 
 
@@ -184,6 +191,18 @@ class MovedChargesShape(TypedDict):
     """Captured with no booking: ``cinema payments reconcile`` refunds them."""
 
 
+class MovedMessagesShape(TypedDict):
+    found: int
+    """``.eml`` files in the data folder's ``outbox/``."""
+    moved: int
+    """Added to the mail queue now (the others were there already)."""
+    already: int
+    sent: int
+    """Of those moved, sent before (kept ``sent``, never sent again)."""
+    waiting: int
+    """Of those moved, not sent yet: ``cinema outbox send`` sends them."""
+
+
 class DbUpgradeShape(TypedDict):
     backend: str
     url: str
@@ -191,8 +210,9 @@ class DbUpgradeShape(TypedDict):
     """0 when the database had no schema yet."""
     to_version: int
     upgraded: bool
-    moved: NotRequired[dict[str, MovedChargesShape]]
-    """What moved from the data folder into the store: ``{"charges": {...}}``."""
+    moved: NotRequired[dict[str, MovedChargesShape | MovedMessagesShape]]
+    """What moved from the data folder into the store: ``{"charges": {...}, "messages":
+    {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -220,7 +240,11 @@ def db_info_view(info: StoreInfo) -> DbInfoShape:
     }
 
 
-def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) -> DbUpgradeShape:
+def db_upgrade_view(
+    result: SchemaUpgrade,
+    moved: LedgerAdoption | None = None,
+    messages: MailAdoption | None = None,
+) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
     shape: DbUpgradeShape = {
         "backend": result.backend,
@@ -239,6 +263,14 @@ def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) 
                 "refunded": moved.refunded,
                 "without_booking": moved.without_booking,
             }
+        }
+    if messages is not None:
+        shape.setdefault("moved", {})["messages"] = {
+            "found": messages.found,
+            "moved": messages.moved,
+            "already": messages.already,
+            "sent": messages.sent,
+            "waiting": messages.waiting,
         }
     return shape
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.services.admin import SchemaUpgrade, upgrade
+from cinema_cli.services.outbox_import import MailAdoption, adopt_messages
+from cinema_cli.services.ports.mail import KeptMailFolder
 from cinema_cli.services.ports.payments import ChargeHistory, PastCharge, PaymentProvider
 from cinema_cli.services.ports.storage import Storage, Transaction
 
@@ -91,11 +93,17 @@ class DeploymentUpgrade:
     schema: SchemaUpgrade
     ledger: LedgerAdoption | None
     """``None`` when the provider keeps no books cinema-cli can read."""
+    messages: MailAdoption | None = None
+    """What moved from the outbox folder into the mail queue (``None``: not looked at)."""
 
 
-def upgrade_deployment(storage: Storage, payments: PaymentProvider) -> DeploymentUpgrade:
-    """Upgrade the schema, then adopt the provider's charges into the payment ledger once."""
+def upgrade_deployment(
+    storage: Storage, payments: PaymentProvider, outbox: KeptMailFolder | None = None
+) -> DeploymentUpgrade:
+    """Upgrade the schema, then adopt the provider's charges into the payment ledger and the
+    outbox folder's e-mails into the mail queue, once."""
     schema = upgrade(storage)
+    messages = adopt_messages(storage, outbox) if outbox is not None else None
     if not isinstance(payments, ChargeHistory):
-        return DeploymentUpgrade(schema, None)
-    return DeploymentUpgrade(schema, adopt_charges(storage, payments.past_charges()))
+        return DeploymentUpgrade(schema, None, messages)
+    return DeploymentUpgrade(schema, adopt_charges(storage, payments.past_charges()), messages)

@@ -59,13 +59,13 @@ def upgrade(json: JsonFlag = False) -> None:
     from cinema_cli.services.ledger_import import upgrade_deployment
 
     rt = runtime()
-    done = upgrade_deployment(rt.storage, rt.payments)
+    done = upgrade_deployment(rt.storage, rt.payments, rt.mail_outbox)
     result = done.schema
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(db_upgrade_view(result, done.ledger))
+        emit_json(db_upgrade_view(result, done.ledger, done.messages))
         return
     from cinema_cli.cli.output import console
 
@@ -83,6 +83,13 @@ def upgrade(json: JsonFlag = False) -> None:
             f"{moved.adopted} moved into the store ({moved.with_booking} with their booking, "
             f"{moved.refunded} refunded, {moved.without_booking} without a booking: "
             f"`cinema payments reconcile` refunds those), {moved.already} there already."
+        )
+    mail = done.messages
+    if mail is not None and mail.found:
+        out.print(
+            f"Mail queue: {mail.found} e-mail(s) in the data folder's outbox, {mail.moved} "
+            f"moved into the store ({mail.sent} sent before, {mail.waiting} waiting: "
+            f"`cinema outbox send` sends those), {mail.already} there already."
         )
 
 

@@ -1,4 +1,4 @@
-"""``cinema outbox``: the e-mails kept in the data folder, and sending them over SMTP."""
+"""``cinema outbox``: the e-mail queue in the store, and sending it over SMTP."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def list_messages(as_json: JsonFlag = False) -> None:
     from cinema_cli.cli.output import console, emit_json
     from cinema_cli.services.outbox import list_outbox
 
-    messages = list_outbox(runtime().mail_outbox)
+    messages = list_outbox(runtime().mail_queue)
     if as_json:
         from cinema_cli.present.admin import outbox_view
 
@@ -48,15 +48,15 @@ def list_messages(as_json: JsonFlag = False) -> None:
 def send(as_json: JsonFlag = False) -> None:
     """Send every e-mail not sent yet over CINEMA_SMTP_URL (exit 1 if some still fail).
 
-    Safe from cron, e.g. every 5 minutes: */5 * * * * cinema outbox send
+    Safe from cron on every host at once (each e-mail is claimed by one sender), e.g.
+    every 5 minutes: */5 * * * * cinema outbox send
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
     from cinema_cli.present.admin import report_view, undelivered
     from cinema_cli.services.outbox import send_outbox
 
-    rt = runtime()
-    report = send_outbox(rt.mail_outbox, rt.outbox_sender)
+    report = send_outbox(runtime().mail_queue)
     failure = undelivered(report)
     if failure is not None:
         raise failure

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -46,34 +48,56 @@ class CancellationOutbox(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """One ``.eml`` in the outbox and its delivery state."""
+    """One e-mail of the queue and its delivery state (``path``: its ``.eml`` copy)."""
 
     path: Path
     status: str
-    """``unsent`` (never tried), ``failed`` (tried, will be retried) or ``sent``."""
+    """``unsent`` (queued, never tried), ``sending`` (claimed by a sender now), ``failed``
+    (tried, will be retried) or ``sent``."""
     attempts: int = 0
     sent_at: str | None = None
     last_error: str | None = None
     last_attempt_at: str | None = None
     to: str = ""
     subject: str = ""
+    booking_id: str = ""
+    kind: str = ""
+    """``confirmation`` or ``cancellation``."""
 
     @property
     def name(self) -> str:
         return self.path.name
 
 
-class OutboxFolder(Protocol):
-    """The e-mails kept in the outbox, each with its delivery state."""
+class MailSendFailed(Exception):
+    """Sending failed; the text is safe to show and store (no password)."""
 
-    def messages(self) -> list[OutboxMessage]:
-        """Every message, oldest first."""
+
+class MailTransport(Protocol):
+    """Hands raw RFC 5322 messages to a mail server (SMTP)."""
+
+    def connection(self) -> AbstractContextManager[Callable[[bytes], None]]:
+        """Open one session; yields ``send(raw)``. Both raise :class:`MailSendFailed`."""
         ...
 
 
-class OutboxSender(Protocol):
-    """Sends messages of the outbox; each one at most once, even from two processes."""
+@dataclass(frozen=True, slots=True)
+class KeptMail:
+    """An e-mail found in a data folder's ``outbox/`` as written before the queue existed."""
 
-    def send(self, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-        """Send those not sent meanwhile; returns their new states (``sent`` or ``failed``)."""
+    name: str
+    raw: bytes
+    written_at: datetime
+    sent: bool
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    last_attempt_at: datetime | None = None
+
+
+class KeptMailFolder(Protocol):
+    """The outbox folder of earlier versions, with the send state kept beside each message."""
+
+    def kept_messages(self) -> list[KeptMail]:
+        """Every ``.eml`` with its send state, oldest first."""
         ...

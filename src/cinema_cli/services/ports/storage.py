@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
 from cinema_cli.domain.ledger import ChargeRecord
+from cinema_cli.domain.mail_queue import MailRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -67,6 +68,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "idempotency": IdempotencyRecord,
         "audit": AuditEntry,
         "charge": ChargeRecord,
+        "mail": MailRecord,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -146,6 +148,13 @@ class Reader(Protocol):
         ``created_at``, then id); the attempts of one key come in attempt order."""
         ...
 
+    # -- mail queue ----------------------------------------------------------------------------
+    def mail_messages(self) -> list[MailRecord]:
+        """Every e-mail of the queue, oldest first (by ``created_at``, then id)."""
+        ...
+
+    def mail_message(self, mail_id: str) -> MailRecord | None: ...
+
 
 class Transaction(Reader, Protocol):
     """A unit of work: reads see the latest committed state; writes land together or not at all."""
@@ -223,6 +232,33 @@ class Transaction(Reader, Protocol):
 
     def put_charge(self, record: ChargeRecord) -> None:
         """Replace a charge attempt by id (its outcome, its booking, its refund)."""
+        ...
+
+    # -- mail queue ----------------------------------------------------------------------------
+    def enqueue_mail(self, record: MailRecord) -> MailRecord:
+        """Add an e-mail to the queue unless one with its id is there; returns the stored one."""
+        ...
+
+    def claim_mail(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        *,
+        mail_id: str | None = None,
+        skip: Iterable[str] = (),
+    ) -> MailRecord | None:
+        """Claim the oldest claimable e-mail (that one only with ``mail_id``; none in ``skip``).
+
+        Claimable: not ``sent``, and not ``sending`` under a lease running at ``now``. The
+        claimed record becomes ``sending`` until ``lease_until``, one more attempt, and is
+        returned; ``None`` when there is nothing to claim. Of two senders on any hosts, only
+        one claims a message (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite and JSON: the
+        write lock).
+        """
+        ...
+
+    def put_mail(self, record: MailRecord) -> None:
+        """Replace an e-mail of the queue by id (its send state)."""
         ...
 
 

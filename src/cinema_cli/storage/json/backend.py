@@ -14,6 +14,7 @@ from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.ledger import JsonLedgerReader
+from cinema_cli.storage.json.mail import JsonMailReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
@@ -30,11 +31,13 @@ def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
         tx.put_idempotency(item)
     elif kind == "audit":
         tx.append_audit(item)
+    elif kind == "mail":
+        tx.put_mail(item)
     else:
         tx.put_charge(item)
 
 
-class JsonStorage(JsonReader, JsonLedgerReader):
+class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -127,6 +130,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
             yield "audit", to_record(entry)
         for charge in self.charges():
             yield "charge", to_record(charge)
+        for mail in self.mail_messages():
+            yield "mail", to_record(mail)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -159,7 +164,7 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency" | "audit" | "charge":
+                    case "idempotency" | "audit" | "charge" | "mail":
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)

@@ -32,6 +32,7 @@ import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
 from cinema_cli.storage.sql.ledger import CHARGES_TABLE
+from cinema_cli.storage.sql.mail import MAIL_TABLE
 
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
@@ -225,7 +226,10 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 """
 """Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
 
-MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE]
+_V4_RESERVED = ""
+"""Migration 4 belongs to the signing keys (merged separately); until then it changes nothing."""
+
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, _V4_RESERVED, MAIL_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -242,6 +246,7 @@ TABLES = (
     "idempotency_keys",
     "audit_log",
     "charges",
+    "mail",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -257,6 +262,7 @@ _TABLE_OF_KIND = {
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
     "charge": "charges",
+    "mail": "mail",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in
