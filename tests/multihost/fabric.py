@@ -13,8 +13,9 @@ What is real and what is simulated:
   server itself is not reconfigured or restarted for this (except by the restart test).
 * **Clocks**: each host runs its processes under libfaketime (Debian's ``faketime`` package,
   ``LD_PRELOAD`` of libfaketimeMT with ``FAKETIME=±N``), so its wall clock is off by its skew
-  (-90 s, 0, +90 s). Monotonic clocks are left alone (``FAKETIME_DONT_FAKE_MONOTONIC=1``) so
-  timeouts behave. ``CINEMA_NOW`` is never set: the hosts disagree about "now" the way real
+  (-90 s, 0, +90 s). The monotonic clock moves by the same constant, which leaves timeouts
+  alone (libfaketime 0.9.10's ``FAKETIME_DONT_FAKE_MONOTONIC=1`` breaks ``time.sleep`` with
+  EINVAL, so it is not used). ``CINEMA_NOW`` is never set: the hosts disagree about "now" the way real
   hosts do, and the database's clock is the one that judges holds.
 * **Data folders**: each host has its own ``--data-dir``; they share nothing but the database.
 """
@@ -141,7 +142,6 @@ class Host:
         env.update(
             LD_PRELOAD=library,
             FAKETIME=f"{self.skew:+d}",
-            FAKETIME_DONT_FAKE_MONOTONIC="1",
             NO_COLOR="1",
             CINEMA_DB_CONNECT_TIMEOUT="3",
         )
@@ -163,8 +163,9 @@ class Host:
         )
         if stdin is not None:
             assert process.stdin is not None
-            process.stdin.write(stdin)
+            process.stdin.write(stdin)  # a few bytes: fits the pipe, never blocks
             process.stdin.close()
+            process.stdin = None  # so that communicate() does not touch it again
         return Running(self.name, list(args), process)
 
     def run(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Done:
