@@ -109,7 +109,7 @@ class Done:
     def ok(self) -> Done:
         assert self.returncode == 0, (
             f"host {self.host}: cinema {' '.join(self.args)} -> exit {self.returncode}\n"
-            f"{self.stderr}"
+            f"{self.stderr[:1500]}"
         )
         return self
 
