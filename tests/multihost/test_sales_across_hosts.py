@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from chain_steps import buy_args, claims_match_tickets, double_sales
-from conftest import STUDIO, Chain, Figures
+from conftest import HALL, STUDIO, Chain, Figures
 from fabric import CARD, Done, Running, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
@@ -80,3 +80,24 @@ def _only_expected_failures(results: list[Done], allowed: set[str]) -> None:
             error: dict[str, Any] = done.error()
             codes[error["code"]] += 1
             assert error["code"] in allowed, f"host {done.host}: {done.stderr}"
+
+
+def test_a_hold_is_judged_by_the_database_clock_not_by_the_hosts_clocks(
+    chain: Chain, figures: Figures
+) -> None:
+    """Host A runs 90 s slow and host C 90 s fast: a 120 s hold made on A has expired by C's
+    clock (A's now + 120 s is C's now - 60 s), yet C may neither take its seat nor refuse to
+    sell it to its holder."""
+    slow, fast = chain.a, chain.c
+    assert slow.skew < 0 < fast.skew
+    held = slow.run("reserve", HALL, "E5", "--json", env={"CINEMA_HOLD_SECONDS": "120"})
+    held = held.ok().json()
+
+    stolen = fast.run("reserve", HALL, "E5", "--json")
+    bought = fast.run(*buy_args(held), stdin=CARD)
+
+    assert stolen.returncode == 4, f"host C took a seat still held: {stolen.stdout}"
+    assert stolen.error()["code"] == "seat_unavailable"
+    assert bought.ok().json()["seats"] == ["E5"]
+    assert double_sales(chain.db) == []
+    figures.add(skewed_clock_checks=2)
