@@ -487,12 +487,58 @@ def write_tinydb_peer(path: Path, catalog: Catalog, slots: list[Slot], sales: li
 
 
 # --- loading --------------------------------------------------------------------------------------
+PG_URL = "postgresql://127.0.0.1:5432/test"
+"""The PostgreSQL server and database (``--pg-url``); each store gets a schema of its own."""
+
+
+def use_pg_url(url: str) -> None:
+    global PG_URL  # one server per run, chosen on the command line
+    PG_URL = url
+
+
+def pg_schema(data_dir: Path) -> str:
+    """The dedicated schema of the store whose data folder is ``data_dir``
+    (``bench_m_postgresql_data`` for the pristine M store, ``..._work_data`` for its copy)."""
+    words = "_".join(data_dir.resolve().parts[-3:]).lower()
+    return "bench_" + "".join(c if c.isalnum() else "_" for c in words).removeprefix("out_")
+
+
+def pg_execute(*statements: str) -> list[Any]:
+    """Run statements on the server (outside any store); the rows of the last."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        rows: list[Any] = []
+        for statement in statements:
+            cursor = conn.execute(statement)
+            rows = cursor.fetchall() if cursor.description else []
+        return rows
+
+
+def pg_copy_schema(source: str, target: str) -> None:
+    """A fresh copy of every table of ``source`` in ``target`` (the runner's work store)."""
+    tables = [row[0] for row in pg_execute(
+        "SELECT table_name FROM information_schema.tables "
+        f"WHERE table_schema = '{source}' AND table_type = 'BASE TABLE'"
+    )]
+    statements = [f"DROP SCHEMA IF EXISTS {target} CASCADE", f"CREATE SCHEMA {target}"]
+    for table in tables:
+        statements += [
+            f"CREATE TABLE {target}.{table} (LIKE {source}.{table} INCLUDING ALL)",
+            f"INSERT INTO {target}.{table} SELECT * FROM {source}.{table}",
+        ]
+    pg_execute(*statements, "ANALYZE")
+
+
 def storage_url(backend: str, data_dir: Path) -> str:
     if backend == "json":
         return f"json://{data_dir.resolve()}"
     if backend == "sqlite":
         return f"sqlite:///{(data_dir / 'cinema.db').resolve()}"
-    raise SystemExit(f"unknown backend {backend!r} (json, sqlite or none)")
+    if backend == "postgresql":
+        separator = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{separator}options=-csearch_path%3D{pg_schema(data_dir)}"
+    raise SystemExit(f"unknown backend {backend!r} (json, sqlite, postgresql or none)")
 
 
 def cinema_command() -> list[str]:
@@ -510,6 +556,9 @@ def load_into_backend(backend: str, data_dir: Path,
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     url = storage_url(backend, data_dir)
+    if backend == "postgresql":
+        schema = pg_schema(data_dir)
+        pg_execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
     if backend != "json":
         # SQL stores want their schema first; `cinema db upgrade` owns it.
         done = subprocess.run(
@@ -560,6 +609,12 @@ def build(scale: Scale, backend: str, out: Path, *, seed: int = DEFAULT_SEED,
     """Build (or reuse) a scale in ``out``; returns the manifest."""
     stamp = _stamp(scale, seed, backend)
     manifest_path = out / "manifest.json"
+    if backend == "postgresql" and not force:
+        # The store lives in the server, not in ``out``: rebuild when its schema is gone.
+        force = not pg_execute(
+            "SELECT 1 FROM information_schema.tables "
+            f"WHERE table_schema = '{pg_schema(out / 'data')}' AND table_name = 'showings'"
+        )
     if not force and _read_json(out / "stamp.json") == stamp and manifest_path.exists():
         log(f"{out}: {scale.name} already built (seed {seed}, generator v{GENERATOR_VERSION})")
         manifest: dict[str, Any] = orjson.loads(manifest_path.read_bytes())
@@ -648,11 +703,16 @@ def build(scale: Scale, backend: str, out: Path, *, seed: int = DEFAULT_SEED,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
-    parser.add_argument("--backend", choices=["json", "sqlite", "none"], default="json")
+    parser.add_argument("--backend", choices=["json", "sqlite", "postgresql", "none"],
+                        default="json")
+    parser.add_argument("--pg-url", default=PG_URL,
+                        help=f"PostgreSQL server for --backend postgresql (default {PG_URL}); "
+                             "the store goes in a schema of its own")
     parser.add_argument("--out", type=Path, help="default: benchmarks/out/<scale>-<backend>")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--force", action="store_true", help="rebuild even when cached")
     args = parser.parse_args(argv)
+    use_pg_url(args.pg_url)
     out = args.out or Path(__file__).parent / "out" / f"{args.scale}-{args.backend}"
     try:
         manifest = build(SCALES[args.scale], args.backend, out, seed=args.seed, force=args.force)

@@ -3,6 +3,7 @@
 
     python benchmarks/run.py --scale M --backend json
     nox -s bench -- --scale L --backend sqlite
+    nox -s bench -- --scale M --backend postgresql   # --pg-url postgresql://127.0.0.1:5432/test
 
 It builds (or reuses) the dataset with ``generate.py``, copies the loaded store
 to a scratch folder (so every run starts from the same data), then times each
@@ -586,6 +587,9 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path, bool, str]:
     work.mkdir()
     if backend_ok:
         shutil.copytree(out / "data", work / "data")
+        if args.backend == "postgresql":
+            generate.pg_copy_schema(generate.pg_schema(out / "data"),
+                                    generate.pg_schema(work / "data"))
     if (out / "peer").exists():
         shutil.copytree(out / "peer", work / "peer")
     else:
@@ -607,7 +611,10 @@ STEPS: dict[str, Callable[[Bench], Any]] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="M")
-    parser.add_argument("--backend", choices=["json", "sqlite"], default="json")
+    parser.add_argument("--backend", choices=["json", "sqlite", "postgresql"], default="json")
+    parser.add_argument("--pg-url", default=generate.PG_URL,
+                        help=f"PostgreSQL server for --backend postgresql (default "
+                             f"{generate.PG_URL}); each store gets a dedicated schema")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--contention-workers", type=int, default=16)
@@ -622,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path,
                         help="print the table of an earlier results JSON (no measuring)")
     args = parser.parse_args(argv)
+    generate.use_pg_url(args.pg_url)
     if args.report:
         return report(args.report)
     if args.runs + 1 > 38:

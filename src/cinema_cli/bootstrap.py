@@ -33,6 +33,15 @@ class Runtime:
 
     @cached_property
     def clock(self) -> Clock:
+        """``CINEMA_NOW`` when set; on PostgreSQL the database server's clock (one clock
+        for every host); else this host's clock."""
+        if self.settings.fixed_now is None and self.settings.storage_url.startswith("postgres"):
+            from cinema_cli.storage.sql import SqlStorage
+            from cinema_cli.storage.sql.server_clock import server_clock
+
+            storage = self.storage
+            if isinstance(storage, SqlStorage):
+                return server_clock(storage.database_now, self.settings.clock())
         return self.settings.clock()
 
     @cached_property
@@ -49,6 +58,7 @@ class Runtime:
             self.settings.data_dir,
             lock_timeout=self.settings.lock_timeout,
             database=self.settings.database,
+            server_clock=self.settings.fixed_now is None,
         )
 
     # -- booking -------------------------------------------------------------------------------

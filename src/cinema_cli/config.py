@@ -84,7 +84,9 @@ def parse_instant(text: str, *, name: str) -> datetime:
 class DatabaseSettings:
     """How the SQL backend connects to PostgreSQL (SQLite needs none of it).
 
-    A ``?connect_timeout=N`` in the storage URL wins over :attr:`connect_timeout`.
+    A ``?connect_timeout=N`` in the storage URL wins over :attr:`connect_timeout`. A
+    ``cinema`` command opens one connection and no pool; the pool settings are for a
+    long-running server process to size its pool with (docs/sql.md, "Pooling").
     """
 
     connect_timeout: int = 5

@@ -256,6 +256,13 @@ class LockTimeout(StorageError):
     code = "lock_timeout"
 
 
+class StorageBusy(StorageError):
+    """Concurrent commands kept colliding on the same rows (deadlocks or serialization
+    failures) after a bounded number of retries; nothing of this command was written."""
+
+    code = "storage_busy"
+
+
 class CorruptData(StorageError):
     """A data file is truncated or not valid JSON; it is left untouched."""
 

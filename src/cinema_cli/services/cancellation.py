@@ -39,6 +39,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
+from cinema_cli.services.busy import retry_when_busy
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
@@ -250,22 +251,31 @@ def cancel(
     for a ticket used at the door, ``InvalidInput`` for a seat not in the booking. Cancelling
     tickets that are cancelled already changes nothing and refunds nothing.
     """
-    with storage.transaction() as tx:
-        now = clock()
-        booking, showing, theater, movie = _load(tx, booking_id.strip())
-        chosen = _select(booking, tickets)
-        already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
-        to_cancel = _check_cancellable(booking, chosen, showing, theater, now, cancel_minutes)
-        if not to_cancel:
-            return Cancellation(booking, showing, theater, movie, (), already, None, None)
-        refund = _refund(payments, booking, to_cancel, now)
-        booking, cancelled = _cancelled_booking(booking, to_cancel, refund, now)
-        tx.release_tickets(showing.id, [t.id for t in cancelled])
-        tx.put_booking(booking)
-        _record(tx, now, actor, booking, cancelled, refund)
-    notice = None
-    if outbox is not None:
-        notice = outbox.write_cancellation(
-            CancellationNotice(booking, showing, theater, movie, cancelled, refund)
+
+    def cancel_in_storage() -> Cancellation:
+        # Racing a gate or another cancel, this may be picked as a deadlock's victim;
+        # nothing was written then, and the refund is idempotent per reason.
+        with storage.transaction() as tx:
+            now = clock()
+            booking, showing, theater, movie = _load(tx, booking_id.strip())
+            chosen = _select(booking, tickets)
+            already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
+            to_cancel = _check_cancellable(booking, chosen, showing, theater, now, cancel_minutes)
+            if not to_cancel:
+                return Cancellation(booking, showing, theater, movie, (), already, None, None)
+            refund = _refund(payments, booking, to_cancel, now)
+            booking, cancelled = _cancelled_booking(booking, to_cancel, refund, now)
+            tx.release_tickets(showing.id, [t.id for t in cancelled])
+            tx.put_booking(booking)
+            _record(tx, now, actor, booking, cancelled, refund)
+        return Cancellation(booking, showing, theater, movie, cancelled, already, refund, None)
+
+    done = retry_when_busy(cancel_in_storage)
+    if outbox is None or not done.cancelled:
+        return done
+    notice = outbox.write_cancellation(
+        CancellationNotice(
+            done.booking, done.showing, done.theater, done.movie, done.cancelled, done.refund
         )
-    return Cancellation(booking, showing, theater, movie, cancelled, already, refund, notice)
+    )
+    return replace(done, notice=notice)

@@ -26,6 +26,7 @@ from cinema_cli.domain.models import (
 from cinema_cli.domain.ticket_codes import TicketPayload, canonical_code, looks_mangled
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
+from cinema_cli.services.busy import retry_when_busy
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Reader, Storage, Transaction
 from cinema_cli.services.ports.tickets import TicketVerifier
@@ -171,28 +172,34 @@ def check_in(
     now = clock()
     if not payload.is_valid_at(now):
         _check_window(payload, now, _zone_of(storage, storage.showing(payload.showing_id)))
-    with storage.transaction() as tx:
-        ticket, booking = _stored_ticket(tx, payload)
-        showing = _check_admissible(tx, ticket, tx.showing(ticket.showing_id), payload, code)
-        used = replace(ticket, status=TicketStatus.USED, checked_in_at=now, gate=gate)
-        booking = replace(
-            booking, tickets=[used if t.id == used.id else t for t in booking.tickets]
-        )
-        tx.put_booking(booking)
-        audit.record(
-            tx,
-            at=now,
-            action="checkin",
-            subject=booking.id,
-            actor=actor,
-            ticket_id=used.id,
-            showing_id=used.showing_id,
-            seat=used.seat_id,
-            gate=gate,
-        )
-        theater = tx.theater(showing.theater_id)
-        movie = tx.movie(showing.movie_id)
-    return CheckIn(ticket=used, booking=booking, showing=showing, theater=theater, movie=movie)
+
+    def admit() -> CheckIn:
+        # A gate racing a cancel or another gate may be picked as a deadlock's victim;
+        # nothing was written then, and checking in again from the start is safe.
+        with storage.transaction() as tx:
+            ticket, booking = _stored_ticket(tx, payload)
+            showing = _check_admissible(tx, ticket, tx.showing(ticket.showing_id), payload, code)
+            used = replace(ticket, status=TicketStatus.USED, checked_in_at=now, gate=gate)
+            booking = replace(
+                booking, tickets=[used if t.id == used.id else t for t in booking.tickets]
+            )
+            tx.put_booking(booking)
+            audit.record(
+                tx,
+                at=now,
+                action="checkin",
+                subject=booking.id,
+                actor=actor,
+                ticket_id=used.id,
+                showing_id=used.showing_id,
+                seat=used.seat_id,
+                gate=gate,
+            )
+            theater = tx.theater(showing.theater_id)
+            movie = tx.movie(showing.movie_id)
+        return CheckIn(ticket=used, booking=booking, showing=showing, theater=theater, movie=movie)
+
+    return retry_when_busy(admit)
 
 
 def check_offline(verifier: TicketVerifier, clock: Clock, code: str) -> OfflineCheck:

@@ -4,11 +4,9 @@ One implementation of the storage port (:mod:`cinema_cli.services.ports.storage`
 same SQL text on both databases through a tiny driver layer:
 
 * **SQLite** (:mod:`.sqlite`) uses the standard library's ``sqlite3`` directly.
-  Importing SQLAlchemy costs ~150 ms, more than the whole start-up budget of the
-  browsing commands allows (see ``docs/sql.md``); a file database needs no pool either.
-* **PostgreSQL** (:mod:`.postgres`) uses SQLAlchemy 2 Core (engine, pool, URL handling,
-  ``text()`` statements) over psycopg 3; it is imported only when a ``postgresql`` URL
-  is used.
+* **PostgreSQL** (:mod:`.postgres`) uses psycopg 3 directly, one connection per
+  command; it is imported only when a ``postgresql`` URL is used (SQLAlchemy's
+  import and engine set-up used to cost more than the whole start-up budget).
 
 Concurrency, briefly (details in ``docs/sql.md``):
 
@@ -17,10 +15,13 @@ Concurrency, briefly (details in ``docs/sql.md``):
   readers go on while someone writes.
 * PostgreSQL: READ COMMITTED; inside a unit of work, the reads whose answer decides
   a write (a showing, its claims, a reservation, a booking, a ticket, an
-  idempotency key) take ``FOR UPDATE`` row locks, so two box offices working on the
-  same thing queue instead of both deciding on stale data. Not SERIALIZABLE: a
-  serialization failure can only be healed by running the caller's ``with`` block
-  again, which a context manager cannot do. Lock waits end after ``lock_timeout``.
+  idempotency key, the showings an import re-checks) take ``FOR UPDATE`` row locks,
+  so two box offices working on the same thing queue instead of both deciding on
+  stale data. A deadlock that aborts a unit of work leaves as ``StorageBusy``
+  (exit 7), which :mod:`cinema_cli.services.busy` retries where that is safe.
+  Lock waits end after ``lock_timeout``.
+* Holds are judged by the database's clock in the statements unless ``CINEMA_NOW``
+  pins the time (:attr:`.driver.Database.server_clock`).
 * Both: ``seat_claims`` has one row per (showing, seat), so the database itself
   refuses a second claim on a seat; :meth:`SqlTransaction.claim_seats` and
   :meth:`SqlTransaction.sell_seats` run in a savepoint so a refusal changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from cinema_cli.config import DatabaseSettings
@@ -11,10 +12,8 @@ from cinema_cli.domain.errors import CorruptData, StorageUnavailable
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
-from cinema_cli.storage.sql.driver import Database, Row, safe_url
-from cinema_cli.storage.sql.postgres import PostgresDatabase
+from cinema_cli.storage.sql.driver import Database, Retryable, Row, busy, safe_url
 from cinema_cli.storage.sql.reader import SqlReader
-from cinema_cli.storage.sql.sqlite import SqliteDatabase
 from cinema_cli.storage.sql.statements import (
     AUDIT_COLS,
     BATCH,
@@ -31,9 +30,14 @@ from cinema_cli.storage.sql.transaction import SqlTransaction
 
 def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Database:
     """A connection to the database named by ``url`` (no schema check)."""
+    # Each driver module is imported only when its dialect is used.
     if url.startswith("sqlite"):
+        from cinema_cli.storage.sql.sqlite import SqliteDatabase
+
         return SqliteDatabase(url, lock_timeout)
     if url.startswith("postgres"):
+        from cinema_cli.storage.sql.postgres import PostgresDatabase
+
         return PostgresDatabase(url, lock_timeout, settings)
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
@@ -52,8 +56,11 @@ class SqlStorage(SqlReader):
         *,
         lock_timeout: float = 10.0,
         database: DatabaseSettings | None = None,
+        server_clock: bool = False,
     ) -> None:
         self.url = url
+        self.server_clock = server_clock
+        """Judge hold expiry by the database's clock in the statements (see docs/sql.md)."""
         self.lock_timeout = lock_timeout
         self.database_settings = database or DatabaseSettings()
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
@@ -66,6 +73,7 @@ class SqlStorage(SqlReader):
     def _raw(self) -> Database:
         if self._db is None:
             self._db = connect(self.url, self.lock_timeout, self.database_settings)
+            self._db.server_clock = self.server_clock
             self._codec_ = Codec(self._db)
         return self._db
 
@@ -121,6 +129,11 @@ class SqlStorage(SqlReader):
         finally:
             self._busy = False
 
+    def database_now(self) -> datetime:
+        """The database server's clock (SQLite's is this host's)."""
+        db = self._database()
+        return db.ts_out(self._rows(f"SELECT {db.now_sql}")[0][0])
+
     # -- the port --------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
@@ -132,12 +145,18 @@ class SqlStorage(SqlReader):
         self._busy = True
         try:
             yield SqlTransaction(db, self._codec_)
+        except Retryable as error:
+            db.rollback()
+            raise busy(error) from None
         except BaseException:
             db.rollback()
             raise
         else:
             try:
                 db.commit()
+            except Retryable as error:
+                db.rollback()
+                raise busy(error) from None
             except BaseException:
                 db.rollback()
                 raise

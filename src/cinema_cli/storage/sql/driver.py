@@ -1,4 +1,4 @@
-"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on SQLAlchemy.
+"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on psycopg 3.
 
 :class:`Database` is what the backend needs from a connection; :mod:`.sqlite` and
 :mod:`.postgres` implement it and translate their drivers' errors into ours.
@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from cinema_cli.domain.errors import StorageBusy
+
 Row = Sequence[Any]
 Params = dict[str, Any]
 
@@ -26,12 +28,27 @@ class Retryable(Exception):
     """A deadlock or serialization failure: the step may succeed when tried again."""
 
 
+def busy(error: Exception, tries: int = 1) -> StorageBusy:
+    """The error a deadlock or serialization failure becomes when it leaves the backend."""
+    after = f" after {tries} tries" if tries > 1 else ""
+    return StorageBusy(
+        "the database is busy: another command changed the same rows at the same moment "
+        f"({error}){after}; nothing of this command was written",
+        hint="run the same command again",
+    )
+
+
 class Database(ABC):
     """What the backend needs from a database connection."""
 
     dialect: str
     for_update: str
     """Suffix that locks the selected rows until the unit of work ends ("" on SQLite)."""
+    now_sql: str
+    """The database's own clock as an SQL expression, in the dialect's instant format."""
+    server_clock = False
+    """True: hold expiry is judged by :attr:`now_sql` in the statements, not by the ``now``
+    the caller passes (set by the storage unless ``CINEMA_NOW`` pins the time)."""
     ts_in: Callable[[datetime], Any]
     ts_out: Callable[[Any], datetime]
     amount_in: Callable[[Decimal], Any]
@@ -88,6 +105,13 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection (or return it to the pool)."""
+
+    def now(self, at: datetime, params: Params) -> str:
+        """The SQL for "now" when judging holds: the database's clock, or ``at``."""
+        if self.server_clock:
+            return self.now_sql
+        params["now"] = self.ts_in(at)
+        return ":now"
 
     @staticmethod
     def amount_out(value: Any) -> Decimal:

@@ -1,12 +1,21 @@
-"""PostgreSQL through SQLAlchemy 2 Core (engine, pool, URL handling) over psycopg 3.
+"""PostgreSQL through psycopg 3 directly: one connection per process, the same SQL text.
 
-SQLAlchemy is imported only when a ``postgresql`` URL is opened.
+psycopg is imported only when a ``postgresql`` URL is opened. SQLAlchemy used to sit in
+between and cost 0.5-0.9 s per command (its import and engine set-up); the statements
+only need ``:name`` parameters rewritten to psycopg's ``%(name)s``, which :func:`pg_sql`
+does once per statement text.
+
+No pool: a command is one short-lived process with one connection. The pool settings in
+:class:`~cinema_cli.config.DatabaseSettings` are for long-running servers (see
+``docs/sql.md``); the connect timeout applies here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError, StorageUnavailable
@@ -25,74 +34,76 @@ if TYPE_CHECKING:
 _ADVISORY_KEY = 7_310_531_223
 """PostgreSQL advisory lock that serializes concurrent schema upgrades."""
 
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=512)
+def pg_sql(sql: str) -> str:
+    """The statement with ``:name`` parameters as psycopg's ``%(name)s`` (``%`` escaped)."""
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def conninfo(url: str) -> str:
+    """The libpq connection string of a ``postgresql://`` or ``postgresql+psycopg://`` URL."""
+    return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
+
 
 class PostgresDatabase(Database):
-    """A PostgreSQL connection from a pool sized by :class:`~cinema_cli.config.DatabaseSettings`."""
+    """A PostgreSQL connection; every statement runs in autocommit unless :meth:`begin`."""
 
     dialect = "postgresql"
     for_update = " FOR UPDATE"
+    now_sql = "statement_timestamp()"
 
     def __init__(self, url: str, lock_timeout: float, settings: DatabaseSettings) -> None:
-        from sqlalchemy import create_engine, exc
-        from sqlalchemy.engine import make_url
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
 
-        self._exc = exc
-        self._texts: dict[str, Any] = {}
+        self._psycopg = psycopg
         self.ts_in = _identity
         self.ts_out = _identity
         self.amount_in = _identity
         self.where = safe_url(url)
         try:
-            parsed = make_url(url)
-        except exc.ArgumentError:
-            raise StorageUnavailable(f"not a database URL: {self.where}") from None
-        if parsed.drivername in ("postgresql", "postgres"):
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        self._password = parsed.password
-        query = dict(parsed.query)
+            params: dict[str, Any] = conninfo_to_dict(conninfo(url))
+        except psycopg.Error as error:
+            raise StorageUnavailable(
+                f"--storage / CINEMA_STORAGE: not a PostgreSQL URL: {self.where} "
+                f"({' '.join(str(error).split())})",
+                field="storage",
+            ) from None
+        self._password = str(params.get("password") or "")
+        self.host = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
         # Every connection works in UTC and gives up waiting for a row lock after
         # lock_timeout (0 would mean "wait forever" to PostgreSQL).
-        options = " ".join(
+        params["options"] = " ".join(
             part
             for part in (
-                _first(query.pop("options", "")),
+                str(params.get("options") or ""),
                 "-c timezone=UTC",
                 f"-c lock_timeout={max(1, round(lock_timeout * 1000))}",
             )
             if part
         )
-        connect_args: dict[str, Any] = {"options": options}
-        if "connect_timeout" not in query:
-            connect_args["connect_timeout"] = settings.connect_timeout
-        parsed = parsed.set(query=query)
-        self._engine = create_engine(
-            parsed,
-            pool_size=settings.pool_size,
-            max_overflow=settings.max_overflow,
-            pool_timeout=settings.pool_timeout,
-            pool_pre_ping=True,
-            connect_args=connect_args,
-        )
+        params.setdefault("connect_timeout", settings.connect_timeout)
         try:
-            self._conn = self._engine.connect()
-        except exc.DBAPIError as error:
-            self._engine.dispose()
+            self._conn = psycopg.connect(autocommit=True, **params)
+        except psycopg.Error as error:
             raise StorageUnavailable(
-                f"cannot connect to PostgreSQL at {self.where}: {self._reason(error)}",
+                f"cannot connect to PostgreSQL at {self.host} ({self.where}): "
+                f"{self._reason(error)}",
                 hint="is the server running, and do the host, port, user and database exist?",
             ) from None
-        self._tx: Any = None
+        self._tx = False
 
     def _reason(self, error: Exception) -> str:
-        orig = getattr(error, "orig", None) or error
-        text = " ".join(str(orig).split())
+        text = " ".join(str(error).split())
         if self._password:
             text = text.replace(self._password, "***")
         return text
 
     def _translate(self, error: Exception) -> Exception:
-        orig = getattr(error, "orig", None)
-        state = getattr(orig, "sqlstate", None) or ""
+        state = getattr(error, "sqlstate", None) or ""
         if state == "23505":
             return UniqueViolation(self._reason(error))
         if state.startswith("23"):
@@ -108,53 +119,49 @@ class PostgresDatabase(Database):
                 "(CINEMA_LOCK_TIMEOUT)",
                 hint="try again, or raise CINEMA_LOCK_TIMEOUT",
             )
-        if isinstance(error, self._exc.OperationalError) or state.startswith("08"):
+        if isinstance(error, self._psycopg.OperationalError) or state.startswith(("08", "57P")):
             return StorageUnavailable(
-                f"lost the connection to PostgreSQL at {self.where}: {self._reason(error)}"
+                f"lost the connection to PostgreSQL at {self.host} ({self.where}): "
+                f"{self._reason(error)}"
             )
         return error
 
-    def _text(self, sql: str) -> Any:
-        clause = self._texts.get(sql)
-        if clause is None:
-            from sqlalchemy import text
-
-            clause = self._texts[sql] = text(sql)
-        return clause
-
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         try:
-            return list(self._conn.execute(self._text(sql), params or {}).all())
-        except self._exc.DBAPIError as error:
+            cursor = self._conn.execute(pg_sql(sql) if params else sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+        except self._psycopg.Error as error:
             raise self._translate(error) from None
 
     def run(self, sql: str, params: Params | None = None) -> int:
         try:
-            return int(self._conn.execute(self._text(sql), params or {}).rowcount)
-        except self._exc.DBAPIError as error:
+            return self._conn.execute(pg_sql(sql) if params else sql, params or None).rowcount
+        except self._psycopg.Error as error:
             raise self._translate(error) from None
 
     def run_many(self, sql: str, rows: list[Params]) -> None:
         if not rows:
             return
         try:
-            self._conn.execute(self._text(sql), rows)
-        except self._exc.DBAPIError as error:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(pg_sql(sql), rows)
+        except self._psycopg.Error as error:
             raise self._translate(error) from None
 
     def stream(self, sql: str) -> Iterator[Row]:
+        # A server-side cursor (inside the dump's snapshot transaction) keeps memory flat.
         try:
-            result = self._conn.execution_options(stream_results=True, yield_per=2000).execute(
-                self._text(sql)
-            )
-            yield from result
-        except self._exc.DBAPIError as error:
+            with self._conn.cursor(name="cinema_stream") as cursor:
+                cursor.itersize = 2000
+                cursor.execute(sql)
+                yield from cursor
+        except self._psycopg.Error as error:
             raise self._translate(error) from None
 
     def begin(self) -> None:
-        if self._conn.in_transaction():
-            self._conn.rollback()
-        self._tx = self._conn.begin()
+        self.rollback()
+        self.run("BEGIN")
+        self._tx = True
 
     def begin_snapshot(self) -> None:
         self.begin()
@@ -162,25 +169,32 @@ class PostgresDatabase(Database):
 
     def commit(self) -> None:
         try:
-            self._tx.commit()
-        except self._exc.DBAPIError as error:
-            raise self._translate(error) from None
+            self.run("COMMIT")
         finally:
-            self._tx = None
+            self._tx = False
 
     def rollback(self) -> None:
-        if self._tx is not None and self._tx.is_active:
-            self._tx.rollback()
-        self._tx = None
+        self._tx = False
+        idle = self._psycopg.pq.TransactionStatus.IDLE
+        if self._conn.closed or self._conn.info.transaction_status == idle:
+            return
+        try:
+            self._conn.execute("ROLLBACK")
+        except self._psycopg.Error as error:
+            # A lost connection has no transaction left to undo; say so only when it lives.
+            if not self._conn.broken:
+                raise self._translate(error) from None
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        with self._conn.begin_nested():
+        self.run("SAVEPOINT cinema_step")
+        try:
             yield
-
-    def end_read(self) -> None:
-        if self._tx is None:
-            self._conn.rollback()
+        except BaseException:
+            self.run("ROLLBACK TO cinema_step")
+            self.run("RELEASE cinema_step")
+            raise
+        self.run("RELEASE cinema_step")
 
     def lock_schema(self) -> None:
         self.rows("SELECT pg_advisory_xact_lock(:key)", {"key": _ADVISORY_KEY})
@@ -192,17 +206,8 @@ class PostgresDatabase(Database):
         return {row[0] for row in found}
 
     def close(self) -> None:
-        try:
-            self._conn.close()
-        finally:
-            self._engine.dispose()
+        self._conn.close()
 
 
 def _identity(value: Any) -> Any:
     return value
-
-
-def _first(value: Any) -> str:
-    if isinstance(value, tuple):
-        return " ".join(value)
-    return str(value or "")

@@ -139,7 +139,10 @@ class SqlReader(ABC):
         if not query.include_cancelled:
             conditions.append("status = 'scheduled'")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        sql = f"SELECT {SHOWING_COLS} FROM showings {where} ORDER BY starts_at, id"
+        # Inside a unit of work (imports re-checking what they change) the showings are
+        # locked: reserve and buy lock their showing first, so a sale and a re-time of the
+        # same showing queue instead of both deciding on what they read.
+        sql = f"SELECT {SHOWING_COLS} FROM showings {where} ORDER BY starts_at, id{self._lock()}"
         return [codec.showing(r) for r in self._rows(sql, params)]
 
     def showing(self, showing_id: str) -> Showing | None:
@@ -170,13 +173,13 @@ class SqlReader(ABC):
     def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:
         ids = list(dict.fromkeys(showing_ids))
         counts = dict.fromkeys(ids, 0)
-        live_from = self._codec().ts_in(now)
+        db = self._database()
         for chunk in chunks(ids):
             fragment, params = in_list("s", chunk)
-            params["now"] = live_from
             sql = (
                 "SELECT showing_id, count(*) FROM seat_claims "
-                f"WHERE showing_id IN ({fragment}) AND (kind = 'sold' OR expires_at > :now) "
+                f"WHERE showing_id IN ({fragment}) "
+                f"AND (kind = 'sold' OR expires_at > {db.now(now, params)}) "
                 "GROUP BY showing_id"
             )
             for showing_id, count in self._rows(sql, params):
@@ -232,13 +235,18 @@ class SqlReader(ABC):
         return self._bookings(found)
 
     def ticket(self, ticket_id: str) -> Ticket | None:
-        # Inside a unit of work this locks the ticket and its booking: two gates
-        # checking in the same ticket queue, and the second sees it used.
-        columns = ", ".join(f"t.{c}" for c in TICKET_COLS.split(", "))
+        # Inside a unit of work this locks the booking, then the ticket: two gates
+        # checking in the same ticket queue, and the second sees it used. The booking
+        # comes first, as in cancel and buy, so that two gates scanning two tickets of one
+        # booking, or a gate and a cancel, queue on one row instead of deadlocking.
+        if self._locking and self._database().for_update:
+            self._rows(
+                "SELECT id FROM bookings WHERE id = "
+                f"(SELECT booking_id FROM tickets WHERE id = :id){self._lock()}",
+                {"id": ticket_id},
+            )
         found = self._rows(
-            f"SELECT {columns} FROM tickets t JOIN bookings b ON b.id = t.booking_id "
-            f"WHERE t.id = :id{self._lock()}",
-            {"id": ticket_id},
+            f"SELECT {TICKET_COLS} FROM tickets WHERE id = :id{self._lock()}", {"id": ticket_id}
         )
         return self._codec().ticket(found[0]) if found else None
 

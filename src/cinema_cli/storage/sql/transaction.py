@@ -8,11 +8,13 @@ and retry a deadlock a bounded number of times.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from cinema_cli.domain.errors import CorruptData, HoldExpired, SeatUnavailable, StorageError
+from cinema_cli.domain.errors import CorruptData, HoldExpired, SeatUnavailable
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -27,7 +29,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.sql.codec import Codec, dumps
-from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation
+from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_SQL,
@@ -56,18 +58,16 @@ class _Raced(Exception):
 
 
 def _retrying(step: Callable[[], None]) -> None:
-    """Run a savepointed step, again after a deadlock (a bounded number of times)."""
-    for attempt in range(_RETRIES):
+    """Run a savepointed step, again after a deadlock (a bounded number of times, with
+    a short random pause so that the two colliding sessions do not collide again)."""
+    for attempt in range(1, _RETRIES + 1):
         try:
             step()
             return
         except Retryable as error:
-            if attempt == _RETRIES - 1:
-                raise StorageError(
-                    f"the database kept refusing the change after {_RETRIES} tries: {error}",
-                    code="serialization_failure",
-                    hint="try again",
-                ) from None
+            if attempt == _RETRIES:
+                raise busy(error, _RETRIES) from None
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
 class SqlTransaction(SqlReader):
@@ -150,11 +150,11 @@ class SqlTransaction(SqlReader):
                     )
                 for chunk in chunks(seats):
                     fragment, params = in_list("seat", chunk)
-                    params.update(showing=showing_id, now=codec.ts_in(now))
+                    params["showing"] = showing_id
                     self._db.run(
                         "DELETE FROM seat_claims WHERE showing_id = :showing "
                         f"AND seat_id IN ({fragment}) AND kind = 'hold' "
-                        "AND (expires_at IS NULL OR expires_at <= :now)",
+                        f"AND (expires_at IS NULL OR expires_at <= {self._db.now(now, params)})",
                         params,
                     )
                 taken = self._taken(showing_id, seats)
@@ -185,24 +185,24 @@ class SqlTransaction(SqlReader):
     def sell_seats(self, reservation: Reservation, tickets: list[Ticket], *, now: datetime) -> None:
         """Turn live holds into sales; the guarded UPDATE decides, so a hold that died
         (or was taken over) a moment ago cannot be sold."""
-        codec = self._codec_
 
         def step() -> None:
             with self._db.savepoint():
                 sold = 0
                 for ticket in sorted(tickets, key=lambda t: t.seat_id):
+                    params: Params = {
+                        "booking": ticket.booking_id, "ticket": ticket.id,
+                        "showing": reservation.showing_id, "seat": ticket.seat_id,
+                        "reservation": reservation.id,
+                    }  # fmt: skip
                     sold += self._db.run(
                         "UPDATE seat_claims SET kind = 'sold', booking_id = :booking, "
                         "ticket_id = :ticket, reservation_id = NULL, session_id = NULL, "
                         "expires_at = NULL WHERE showing_id = :showing AND seat_id = :seat "
                         "AND reservation_id = :reservation AND kind = 'hold' "
-                        "AND expires_at > :now",
-                        {
-                            "booking": ticket.booking_id, "ticket": ticket.id,
-                            "showing": reservation.showing_id, "seat": ticket.seat_id,
-                            "reservation": reservation.id, "now": codec.ts_in(now),
-                        },
-                    )  # fmt: skip
+                        f"AND expires_at > {self._db.now(now, params)}",
+                        params,
+                    )
                 if sold != len(tickets):
                     raise HoldExpired(
                         f"reservation {reservation.id} has expired",

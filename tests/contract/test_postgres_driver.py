@@ -1,0 +1,103 @@
+"""PostgreSQL through psycopg directly: URL forms, a server that is down, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from contract_backends import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer
+from typer.testing import CliRunner
+
+from cinema_cli.cli.app import app
+from cinema_cli.domain.errors import StorageUnavailable
+from cinema_cli.storage.sql import SqlStorage
+from cinema_cli.storage.sql.postgres import conninfo, pg_sql
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_named_parameters_become_psycopg_placeholders_and_percent_signs_stay_literal() -> None:
+    assert pg_sql("SELECT a FROM t WHERE b = :b AND c LIKE '50%' AND d = :d_2") == (
+        "SELECT a FROM t WHERE b = %(b)s AND c LIKE '50%%' AND d = %(d_2)s"
+    )
+    assert pg_sql("SELECT '1'::int, excluded.x FROM t") == "SELECT '1'::int, excluded.x FROM t"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ada@db.example/cinema",
+        "postgresql+psycopg://ada@db.example/cinema",
+        "postgres://ada@db.example/cinema",
+    ],
+)
+def test_plain_and_dialect_named_urls_are_one_connection_string(url: str) -> None:
+    assert conninfo(url) == "postgresql://ada@db.example/cinema"
+
+
+@pytest.mark.postgres
+def test_a_plain_postgresql_url_is_accepted(postgres_server: PostgresServer) -> None:
+    schema = postgres_server.new_schema()
+    url = postgres_server.url(schema).replace("postgresql+psycopg://", "postgresql://")
+    storage = SqlStorage(url)
+    try:
+        assert storage.cities() == []
+        assert storage.schema_version() == storage.supported_schema_version
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql://ada:s3cret-pw@127.0.0.1:1/cinema"
+    with pytest.raises(StorageUnavailable) as raised:
+        SqlStorage(url).cities()
+    assert "127.0.0.1:1" in str(raised.value)
+    assert "s3cret-pw" not in str(raised.value)
+
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path), "--storage", url, "search", "--json"]
+    )
+
+    assert result.exit_code == 7, result.output
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1" in error["message"]
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.postgres
+def test_a_postgresql_command_loads_psycopg_but_not_sqlalchemy(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = postgres_server.new_schema()
+    url = postgres_server.url(schema)
+    probe = (
+        "import sys\n"
+        "from cinema_cli.storage import open_storage\n"
+        "from pathlib import Path\n"
+        f"storage = open_storage({url!r}, Path('.'))\n"
+        "storage.cities()\n"
+        "storage.close()\n"
+        "print('psycopg' in sys.modules, 'sqlalchemy' in sys.modules)\n"
+    )
+    env: dict[str, Any] = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    try:
+        found = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        )
+    finally:
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert found.stdout.split() == ["True", "False"]
+
+
+def test_the_test_server_address_is_the_documented_one() -> None:
+    assert (PG_HOST, PG_PORT, PG_DATABASE) == ("127.0.0.1", 5432, "test")
