@@ -50,7 +50,9 @@ def test_a_host_killed_mid_buy_leaves_nothing_half_written_and_the_retry_complet
         dying.kill()
         # Nothing half-written: the hold is whole, or the booking is whole.
         claims = chain.db.rows(
-            "SELECT kind FROM seat_claims WHERE reservation_id = %s", held["reservation_id"]
+            "SELECT kind FROM seat_claims WHERE showing_id = %s AND seat_id = ANY(%s)",
+            HALL,
+            held["seats"],
         )
         assert sorted(kind for (kind,) in claims) in (["hold", "hold"], ["sold", "sold"])
         claims_match_tickets(chain.db)
