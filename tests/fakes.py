@@ -29,6 +29,7 @@ from cinema_cli.domain.errors import (
     PaymentDeclined,
     SeatUnavailable,
 )
+from cinema_cli.domain.ledger import ChargeRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -66,6 +67,7 @@ class _State:
     bookings: dict[str, Booking] = field(default_factory=dict)
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
+    charges: dict[str, ChargeRecord] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -158,6 +160,14 @@ class _FakeReader:
     def audit(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         found = [e for e in self._state.audit if subject in (None, e.subject)]
         return found[-limit:] if limit else found
+
+    def charges(self, idempotency_key: str | None = None) -> list[ChargeRecord]:
+        if idempotency_key is not None:
+            found = [
+                c for c in self._state.charges.values() if c.idempotency_key == idempotency_key
+            ]
+            return sorted(found, key=lambda c: c.attempt)
+        return sorted(self._state.charges.values(), key=lambda c: (c.created_at, c.id))
 
 
 class FakeTransaction(_FakeReader):
@@ -256,6 +266,12 @@ class FakeTransaction(_FakeReader):
     def append_audit(self, entry: AuditEntry) -> None:
         self._state.audit.append(entry)
 
+    def add_charge(self, record: ChargeRecord) -> ChargeRecord:
+        return self._state.charges.setdefault(record.id, record)
+
+    def put_charge(self, record: ChargeRecord) -> None:
+        self._state.charges[record.id] = record
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -287,6 +303,7 @@ class FakeStorage(_FakeReader):
             "booking": s.bookings.values(),
             "idempotency": s.idempotency.values(),
             "audit": s.audit,
+            "charge": s.charges.values(),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -319,6 +336,8 @@ class FakeStorage(_FakeReader):
                         tx.put_idempotency(item)
                     case "audit":
                         tx.append_audit(item)
+                    case "charge":
+                        tx.put_charge(item)
         return counts
 
     def close(self) -> None:
@@ -406,6 +425,10 @@ class FakePayments:
             self.closed.append(self.by_key.pop(key))
         return record.refunds[reason][0]
 
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        earlier = self.by_key.get(idempotency_key)
+        return None if earlier is None else Charge(**{**_fields(earlier.charge), "replayed": True})
+
     def net_charged(self) -> Decimal:
         """Money taken minus money given back."""
         return sum(
@@ -458,6 +481,9 @@ class CountingPayments(Generic[Provider]):
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
         self.refunds += 1
         return self.inner.refund(charge, amount, reason=reason)
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        return self.inner.find_charge(idempotency_key)
 
 
 class FakeTicketPrinter:

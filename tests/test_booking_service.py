@@ -350,6 +350,7 @@ def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Pa
     purchase = buy(storage, clock, office, hold(storage, clock, "C7"))
     details = service.booking(storage, clock, purchase.booking.id, office=office)
     assert details.files is not None
+    assert purchase.files is not None
     assert details.files.pdf == purchase.files.pdf
     assert details.confirmation == purchase.confirmation
     assert [d.booking.id for d in service.bookings_by_email(storage, clock, "ADA@example.com")] == [
@@ -364,6 +365,7 @@ def test_demo_booking_reserves_and_buys(
     office, _ = box_office(tmp_path)
     purchase = service.demo_booking(storage, clock, office, "sh-1")
     assert purchase.booking.seats == ["D7", "D8"]  # the best block of two standard seats
+    assert purchase.files is not None
     assert purchase.files.pdf.is_file()
     assert any(c.kind is ClaimKind.SOLD for c in storage.claims("sh-1"))
 

@@ -64,11 +64,14 @@ class Runtime:
     # -- booking -------------------------------------------------------------------------------
     @cached_property
     def payments(self) -> PaymentProvider:
-        """The built-in test payment provider; its ledger lives in ``<data dir>/payments``."""
-        from cinema_cli.adapters.payment import TestPaymentProvider
+        """The provider named by ``CINEMA_PAYMENT_PROVIDER`` (entry points group
+        ``cinema_cli.payment_providers``; ``test``, the built-in test provider, by default)."""
+        from cinema_cli.adapters.providers import load_provider
+        from cinema_cli.services.ports.payments import ProviderContext
 
-        return TestPaymentProvider(
-            self.settings.data_dir / "payments", lock_timeout=self.settings.lock_timeout
+        return load_provider(
+            self.settings.payment_provider,
+            ProviderContext(self.settings.data_dir, self.settings.lock_timeout),
         )
 
     @cached_property
@@ -137,12 +140,24 @@ class Runtime:
         """The ports ``buy`` needs besides storage and the clock."""
         from cinema_cli.services.booking import BoxOffice
 
-        return BoxOffice(
+        office = BoxOffice(
             payments=self.payments,
             codes=self.ticket_codes,
             printer=self.ticket_printer,
             outbox=self.outbox,
         )
+        crash_at = self.settings.crash_at
+        if crash_at is None:
+            return office
+        import dataclasses
+        import os
+        import signal
+
+        def checkpoint(step: str) -> None:
+            if step == crash_at:  # a crash-safety drill: die here as kill -9 would
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        return dataclasses.replace(office, checkpoint=checkpoint)
 
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property

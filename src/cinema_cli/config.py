@@ -5,8 +5,8 @@ Environment variables (flags win over them); the README has the full table:
 ``CINEMA_HOLD_SECONDS`` (600), ``CINEMA_LOCK_TIMEOUT`` (10 s), ``CINEMA_NOW``
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
 (60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_API_SECRET`` (``cinema serve``'s
-booking access tokens; unset: a random secret in the data folder), ``CINEMA_DEBUG``, ``NO_COLOR``,
-and the
+booking access tokens; unset: a random secret in the data folder), ``CINEMA_PAYMENT_PROVIDER``
+(``test``), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
 PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
 ``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
 
@@ -120,6 +120,9 @@ class Settings:
     cancel_minutes: int = 60
     smtp_url: str | None = None
     api_secret: str | None = None
+    payment_provider: str = "test"
+    crash_at: str | None = None
+    """``CINEMA_TEST_CRASH_AT``: a purchase step where the process kills itself (drills only)."""
     fixed_now: datetime | None = None
     debug: bool = False
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -149,6 +152,8 @@ class Settings:
             ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             api_secret=env.get("CINEMA_API_SECRET") or None,
+            payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
+            crash_at=env.get("CINEMA_TEST_CRASH_AT") or None,
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 # The one clock of the tests, re-exported: the contract tests read it as `b.NOW`.
@@ -10,6 +10,7 @@ from builders import HOLD as HOLD
 from builders import NOW as NOW
 from builders import at as at
 from builders import card_payment
+from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -215,4 +216,31 @@ def audit(n: int, subject: str = "bk1") -> AuditEntry:
         action="purchase",
         subject=subject,
         details={"n": n, "seats": ["A1"]},
+    )
+
+
+def charge(
+    key: str,
+    attempt: int = 1,
+    *,
+    status: ChargeStatus = ChargeStatus.PENDING,
+    booking_id: str | None = None,
+    minutes: int = 0,
+    fingerprint: str = "fp",
+) -> ChargeRecord:
+    """A charge attempt of ``key`` made ``minutes`` after NOW."""
+    made = NOW + timedelta(minutes=minutes)
+    return ChargeRecord(
+        id=charge_id(key, attempt),
+        idempotency_key=key,
+        attempt=attempt,
+        fingerprint=fingerprint,
+        reservation_id="res1",
+        amount=Money(Decimal("25.00"), "USD"),
+        status=status,
+        created_at=made,
+        updated_at=made,
+        provider="test" if status is not ChargeStatus.PENDING else None,
+        reference=f"ch_{key}_{attempt}" if status is not ChargeStatus.PENDING else None,
+        booking_id=booking_id,
     )

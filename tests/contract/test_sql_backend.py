@@ -128,13 +128,13 @@ def test_a_fresh_database_gets_the_schema_on_first_use(sql_backend: Backend, raw
 
     assert storage.cities() == []
     assert storage.schema_version() == sql_schema.code_version()
-    assert raw("SELECT version FROM cinema_schema") == [(1,)]
+    assert raw("SELECT version FROM cinema_schema") == [(1,), (2,)]
 
 
 def test_upgrading_twice_changes_nothing(sql_backend: Backend) -> None:
     storage = seeded(sql_backend)
 
-    assert storage.upgrade() == (1, 1)
+    assert storage.upgrade() == (2, 2)
     assert storage.showing("sh1") == b.showing()
 
 
@@ -160,8 +160,23 @@ def test_an_older_schema_is_refused_until_upgraded(
         sql_backend.open().cities()
     assert "db upgrade" in outdated.value.details["hint"]
 
-    assert sql_backend.open().upgrade() == (1, 2)
+    assert sql_backend.open().upgrade() == (2, 3)
     assert sql_backend.open().showing("sh1") == b.showing()
+
+
+def test_a_version_1_database_gains_the_payment_ledger_on_upgrade(
+    sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before_the_ledger:
+        before_the_ledger.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:1])
+        seeded(sql_backend)
+
+    assert sql_backend.open().upgrade() == (1, 2)
+    storage = sql_backend.open()
+    with storage.transaction() as tx:
+        tx.add_charge(b.charge("k1"))
+    assert storage.charges() == [b.charge("k1")]
+    assert storage.showing("sh1") == b.showing()
 
 
 def test_a_database_with_someone_elses_tables_is_left_alone(

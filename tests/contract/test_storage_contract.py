@@ -12,6 +12,7 @@ import pytest
 from contract_backends import BACKENDS, Backend
 
 from cinema_cli.domain.errors import HoldExpired, SeatUnavailable
+from cinema_cli.domain.ledger import ChargeStatus
 from cinema_cli.domain.models import ClaimKind, ShowingStatus, TicketStatus
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 
@@ -498,6 +499,8 @@ def fill(storage: Any) -> None:
         tx.put_idempotency(b.idempotency())
         for n in range(3):
             tx.append_audit(b.audit(n))
+        tx.add_charge(b.charge("key-1"))
+        tx.add_charge(b.charge("key-2", status=ChargeStatus.CAPTURED, booking_id="bk9"))
 
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
@@ -520,7 +523,7 @@ def test_dump_yields_kinds_in_order(storage: Any) -> None:
     assert kinds == sorted(kinds, key=RECORD_KINDS.index)
     assert Counter(kinds) == {
         "city": 2, "theater": 1, "movie": 1, "showing": 3, "reservation": 1, "claim": 3,
-        "user": 1, "booking": 2, "idempotency": 1, "audit": 3,
+        "user": 1, "booking": 2, "idempotency": 1, "audit": 3, "charge": 2,
     }  # fmt: skip
 
 

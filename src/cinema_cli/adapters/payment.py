@@ -35,7 +35,7 @@ from cinema_cli.domain.errors import (
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.durable_files import write_private
-from cinema_cli.services.ports.payments import Charge
+from cinema_cli.services.ports.payments import Charge, PastCharge, ProviderContext
 
 DECLINED_TEST_CARDS = {
     "4000000000000002": "card_declined",
@@ -133,6 +133,30 @@ class TestPaymentProvider:
             self._save(ledger)
             return reference
 
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        record = self._load()["charges"].get(idempotency_key)
+        return None if record is None else self._charge_of(record, replayed=True)
+
+    def past_charges(self) -> list[PastCharge]:
+        """Every charge in the ledger file, open and fully refunded (``db upgrade``)."""
+        ledger = self._load()
+        found = [(key, record) for key, record in ledger["charges"].items()]
+        found += [(record["idempotency_key"], record) for record in ledger["closed"]]
+        past = []
+        for key, record in found:
+            refunded = sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
+            full = refunded >= Decimal(record["amount"]) and record["refunds"]
+            past.append(
+                PastCharge(
+                    idempotency_key=key,
+                    fingerprint=record["fingerprint"],
+                    charge=self._charge_of(record, replayed=False),
+                    created_at=datetime.fromisoformat(record["created_at"]),
+                    refund_reference=record["refunds"][-1]["reference"] if full else None,
+                )
+            )
+        return sorted(past, key=lambda p: p.created_at)
+
     # -- inspection (tests, support) -------------------------------------------------------------
     def ledger(self) -> dict[str, Any]:
         """The ledger as stored: ``{"version", "charges": {key: record}, "closed": [record]}``.
@@ -202,3 +226,8 @@ class _LedgerLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+def test_provider(context: ProviderContext) -> TestPaymentProvider:
+    """The ``test`` entry point of ``cinema_cli.payment_providers`` (the default provider)."""
+    return TestPaymentProvider(context.data_dir / "payments", lock_timeout=context.lock_timeout)

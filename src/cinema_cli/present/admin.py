@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads these on 3.11
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
+    from cinema_cli.services.ledger_import import LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.ports.mail import OutboxMessage
     from cinema_cli.services.ports.tickets import SigningKeyInfo
@@ -171,6 +172,18 @@ class DbInfoShape(TypedDict):
     """Records per kind; ``null`` unless the schema is current (or the store empty)."""
 
 
+class MovedChargesShape(TypedDict):
+    found: int
+    """Charges in the provider's books in the data folder."""
+    adopted: int
+    """Added to the payment ledger now (the others were there already)."""
+    already: int
+    with_booking: int
+    refunded: int
+    without_booking: int
+    """Captured with no booking: ``cinema payments reconcile`` refunds them."""
+
+
 class DbUpgradeShape(TypedDict):
     backend: str
     url: str
@@ -178,6 +191,8 @@ class DbUpgradeShape(TypedDict):
     """0 when the database had no schema yet."""
     to_version: int
     upgraded: bool
+    moved: NotRequired[dict[str, MovedChargesShape]]
+    """What moved from the data folder into the store: ``{"charges": {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -205,15 +220,27 @@ def db_info_view(info: StoreInfo) -> DbInfoShape:
     }
 
 
-def db_upgrade_view(result: SchemaUpgrade) -> DbUpgradeShape:
+def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
-    return {
+    shape: DbUpgradeShape = {
         "backend": result.backend,
         "url": result.url,
         "from_version": result.from_version,
         "to_version": result.to_version,
         "upgraded": result.upgraded,
     }
+    if moved is not None:
+        shape["moved"] = {
+            "charges": {
+                "found": moved.found,
+                "adopted": moved.adopted,
+                "already": moved.already,
+                "with_booking": moved.with_booking,
+                "refunded": moved.refunded,
+                "without_booking": moved.without_booking,
+            }
+        }
+    return shape
 
 
 def db_copy_view(result: CopyReport) -> DbCopyShape:

@@ -45,6 +45,13 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     "db_info": ("admin", "DbInfoShape", "db info: backend, schema version, record counts"),
     "db_upgrade": ("admin", "DbUpgradeShape", "db upgrade: schema version before and after"),
     "db_copy": ("admin", "DbCopyShape", "db copy: both stores and the records copied"),
+    "payments": ("payments", "PaymentsShape", "payments list: every charge and its booking"),
+    "payments_reconcile": (
+        "payments",
+        "ReconcileShape",
+        "payments reconcile: charges without a booking refunded or closed",
+    ),
+    "tickets": ("etickets", "TicketFilesShape", "tickets: a booking's e-ticket files, re-created"),
 }
 """Every published shape: add a row when a presenter module gains one."""
 

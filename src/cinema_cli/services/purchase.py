@@ -20,7 +20,9 @@ from cinema_cli.domain.errors import (
     HoldExpired,
     IdempotencyKeyReused,
     ReservationNotFound,
+    StorageError,
 )
+from cinema_cli.domain.ledger import ChargeRecord
 from cinema_cli.domain.models import (
     Booking,
     IdempotencyRecord,
@@ -42,7 +44,7 @@ from cinema_cli.domain.purchase import (
     ticket_validity,
 )
 from cinema_cli.domain.times import person_time
-from cinema_cli.services import audit
+from cinema_cli.services import audit, charges
 from cinema_cli.services.delivery import deliver
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import ConfirmationOutbox
@@ -62,6 +64,10 @@ from cinema_cli.services.showing_context import (
 )
 
 
+def _no_checkpoint(step: str) -> None:
+    """Purchases pass their steps here; only the crash-safety drills act on them."""
+
+
 @dataclass(frozen=True, slots=True)
 class BoxOffice:
     """The ports a purchase needs besides storage and the clock."""
@@ -70,6 +76,9 @@ class BoxOffice:
     codes: TicketCodes
     printer: TicketPrinter
     outbox: ConfirmationOutbox
+    checkpoint: Callable[[str], None] = _no_checkpoint
+    """Called with ``"charged"`` (the charge's outcome stored) and ``"sold"`` (the booking's
+    unit of work about to commit); the torture suite kills the process there."""
 
 
 def _money_details(value: Money) -> dict[str, str]:
@@ -83,11 +92,14 @@ class Purchase:
 
     booking: Booking
     context: ShowingContext
-    files: ETicketFiles
-    confirmation: Path
+    files: ETicketFiles | None
+    """``None`` when the files could not be written (see ``warning``): the sale stands."""
+    confirmation: Path | None
     replayed: bool
     seats_taken: int = 0
     """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
+    warning: str | None = None
+    """Why the e-ticket files or the confirmation are missing, and how to re-create them."""
 
 
 def _earlier_booking(
@@ -150,7 +162,8 @@ def buy(
             amount=amount,
         )
 
-    # 1. check, under the lock, that there is something to pay for
+    # 1. check, under the lock, that there is something to pay for, and record the intent
+    stranded: tuple[ChargeRecord, CinemaError] | None = None
     with storage.transaction() as tx:
         now = clock()
         record = tx.idempotency(key)
@@ -159,25 +172,52 @@ def buy(
             earlier_context = load_showing_context(tx, earlier.showing_id)
         else:
             earlier = None
-            reservation = _live_reservation(tx, reservation_id, session_id, now)
-            context = load_showing_context(tx, reservation.showing_id)
-            require_bookable(context.showing, now)
+            try:
+                reservation = _live_reservation(tx, reservation_id, session_id, now)
+                context = load_showing_context(tx, reservation.showing_id)
+                require_bookable(context.showing, now)
+            except CinemaError as error:
+                # An earlier try of this purchase charged the card and died before its
+                # booking: with nothing left to sell, that money goes back (below).
+                left = charges.open_charge(tx, key)
+                if left is None:
+                    raise
+                stranded = (left, error)
+            else:
+                fingerprint = fingerprint_of(reservation.total)
+                intent = charges.open_attempt(
+                    tx,
+                    key,
+                    fingerprint=fingerprint,
+                    reservation_id=reservation_id,
+                    amount=reservation.total,
+                    now=now,
+                )
     if earlier is not None:
         return _deliver(storage, clock, office, earlier, earlier_context, tickets_dir, True)
+    if stranded is not None:
+        _refund_stranded(storage, clock, office.payments, *stranded)
 
     # 2. charge, outside the lock (a slow provider must not stall every other command)
-    fingerprint = fingerprint_of(reservation.total)
-    charge = office.payments.charge(
-        card_number,
-        reservation.total,
-        idempotency_key=key,
-        fingerprint=fingerprint,
-        description=f"{context.movie.title} {context.showing.id} {' '.join(reservation.seats)}",
-    )
+    try:
+        charge = office.payments.charge(
+            card_number,
+            reservation.total,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            description=f"{context.movie.title} {context.showing.id} {' '.join(reservation.seats)}",
+        )
+    except CinemaError as error:
+        # The provider answered and took nothing (a decline, a malformed card): the attempt
+        # is over and the key is free for another card.
+        charges.record_outcome(storage, clock, intent, failure=error.code)
+        raise
 
     # 3. sell the seats and record the booking, atomically
     replayed = False
     try:
+        intent = charges.record_outcome(storage, clock, intent, charge=charge)
+        office.checkpoint("charged")
         with storage.transaction() as tx:
             now = clock()
             record = tx.idempotency(key)
@@ -208,12 +248,37 @@ def buy(
                     buyer_email=buyer_email,
                     buyer_name=buyer_name,
                 )
+                charges.link_booking(tx, intent, booking.id, now)
+                office.checkpoint("sold")
     except Exception as error:
         # Nothing was sold, whatever went wrong, so the money goes back (a retry with the
         # same key charges anew).
-        _refund_late_payment(storage, clock, office.payments, charge, reservation, error)
+        _refund_late_payment(storage, clock, office.payments, intent, charge, error)
         raise
     return _deliver(storage, clock, office, booking, context, tickets_dir, replayed)
+
+
+def _refund_stranded(
+    storage: Storage,
+    clock: Clock,
+    payments: PaymentProvider,
+    left: ChargeRecord,
+    error: CinemaError,
+) -> None:
+    """Give back an earlier try's charge that has no booking, then report ``error``."""
+    try:
+        settled, reference = charges.settle_stranded(storage, clock, payments, left, error.code)
+    except CinemaError as refund_error:
+        error.details.update(refund_failed=str(refund_error))
+        error.message += (
+            f"; an earlier payment of {left.amount} could not be refunded now "
+            f"({refund_error}): run `cinema payments reconcile` to retry it"
+        )
+        raise error from None
+    if reference is not None:
+        error.details.update(refunded=_money_details(settled.amount), refund_reference=reference)
+        error.message += f"; the earlier payment of {settled.amount} was refunded"
+    raise error
 
 
 def _live_reservation(
@@ -338,44 +403,31 @@ def _refund_late_payment(
     storage: Storage,
     clock: Clock,
     payments: PaymentProvider,
+    intent: ChargeRecord,
     charge: Charge,
-    reservation: Reservation,
     error: Exception,
 ) -> None:
     """Give the money back when the seats could not be sold after the card was charged.
 
     The original error stays the one reported. If the refund itself fails, the message
-    says so: running the same ``buy`` again finds the same charge and retries the refund.
+    says so: running the same ``buy`` again (or ``payments reconcile``) retries it.
     """
     reason = getattr(error, "code", "unexpected")
     try:
-        reference = payments.refund(charge, charge.amount, reason=f"not sold: {reason}")
+        settled, reference = charges.settle_stranded(
+            storage, clock, payments, intent, reason, charge=charge
+        )
     except Exception as refund_error:
         if isinstance(error, CinemaError):
             error.details.update(refund_failed=str(refund_error))
             error.message += (
-                f"; the refund of {charge.amount} could not be made now ({refund_error}): "
+                f"; the refund of {intent.amount} could not be made now ({refund_error}): "
                 "run the same `cinema buy` again to retry it"
             )
         return
-    if isinstance(error, CinemaError):
-        error.details.update(refunded=_money_details(charge.amount), refund_reference=reference)
-        error.message += f"; the payment of {charge.amount} was refunded"
-    try:
-        with storage.transaction() as tx:
-            audit.record(
-                tx,
-                at=clock(),
-                action="payment_refunded",
-                subject=reservation.id,
-                actor=f"session:{reservation.session_id}",
-                payment_reference=charge.reference,
-                refund_reference=reference,
-                amount=_money_details(charge.amount),
-                reason=reason,
-            )
-    except CinemaError:
-        pass  # the refund itself went through; the audit line is best effort here
+    if isinstance(error, CinemaError) and reference is not None:
+        error.details.update(refunded=_money_details(settled.amount), refund_reference=reference)
+        error.message += f"; the payment of {settled.amount} was refunded"
 
 
 def _deliver(
@@ -387,10 +439,25 @@ def _deliver(
     tickets_dir: Path | None,
     replayed: bool,
 ) -> Purchase:
-    """Write the e-ticket files and the confirmation (again, on a replay: same names)."""
-    files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    """Write the e-ticket files and the confirmation (again, on a replay: same names).
+
+    The booking is committed by now: a full disk or an unwritable folder costs the files,
+    not the sale, and the warning says how to write them again.
+    """
+    files: ETicketFiles | None = None
+    confirmation: Path | None = None
+    warning = None
+    try:
+        files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
+    except (OSError, StorageError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "message", None) or error
+        where = f" --output {tickets_dir}" if tickets_dir is not None else ""
+        warning = (
+            f"booking {booking.id} is confirmed, but its e-ticket files could not be written "
+            f"({reason}); run `cinema tickets {booking.id}{where}` to re-create them"
+        )
     taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
-    return Purchase(booking, context, files, confirmation, replayed, taken)
+    return Purchase(booking, context, files, confirmation, replayed, taken, warning)
 
 
 DEMO_BUYER = ("Demo Viewer", "demo@example.com")

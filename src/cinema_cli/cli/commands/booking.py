@@ -161,6 +161,10 @@ def buy(
         idempotency_key=idempotency_key,
         tickets_dir=tickets_dir,
     )
+    if purchase.warning is not None:
+        import sys
+
+        sys.stderr.write(f"Warning: {purchase.warning}\n")
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.booking import purchase as purchase_shape
@@ -173,8 +177,10 @@ def buy(
     if purchase.replayed:
         out.print("This purchase was already made; nothing more was charged.")
     _print_booking(purchase)
-    out.print(f"E-tickets:    {purchase.files.pdf}")
-    out.print(f"Confirmation: {purchase.confirmation}")
+    if purchase.files is not None:
+        out.print(f"E-tickets:    {purchase.files.pdf}")
+    if purchase.confirmation is not None:
+        out.print(f"Confirmation: {purchase.confirmation}")
 
 
 def booking(

@@ -55,14 +55,16 @@ def upgrade(json: JsonFlag = False) -> None:
     Example: cinema --storage postgresql+psycopg://cinema@db.example/cinema db upgrade
     """
     from cinema_cli.cli.context import runtime
-    from cinema_cli.services import admin
+    from cinema_cli.services.ledger_import import upgrade_deployment
 
-    result = admin.upgrade(runtime().storage)
+    rt = runtime()
+    done = upgrade_deployment(rt.storage, rt.payments)
+    result = done.schema
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(db_upgrade_view(result))
+        emit_json(db_upgrade_view(result, done.ledger))
         return
     from cinema_cli.cli.output import console
 
@@ -71,7 +73,16 @@ def upgrade(json: JsonFlag = False) -> None:
         message = f"Upgraded {result.url}: schema {before} -> {result.to_version}."
     else:
         message = f"{result.url} is up to date (schema {result.to_version})."
-    console().print(message)
+    out = console()
+    out.print(message)
+    moved = done.ledger
+    if moved is not None and moved.found:
+        out.print(
+            f"Payment ledger: {moved.found} charge(s) in the data folder's provider books, "
+            f"{moved.adopted} moved into the store ({moved.with_booking} with their booking, "
+            f"{moved.refunded} refunded, {moved.without_booking} without a booking: "
+            f"`cinema payments reconcile` refunds those), {moved.already} there already."
+        )
 
 
 @db_app.command("copy")

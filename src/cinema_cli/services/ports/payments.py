@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber
@@ -48,3 +50,41 @@ class PaymentProvider(Protocol):
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
         """Give ``amount`` of ``charge`` back; returns the refund reference. Idempotent."""
         ...
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The charge made with this key and not fully refunded, if any (a purchase that
+        died between asking for money and hearing back is settled with it)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What a provider factory (entry point ``cinema_cli.payment_providers``) is given."""
+
+    data_dir: Path
+    lock_timeout: float
+
+
+class ProviderFactory(Protocol):
+    """An entry point of the ``cinema_cli.payment_providers`` group: builds the provider."""
+
+    def __call__(self, context: ProviderContext) -> PaymentProvider: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PastCharge:
+    """A charge found in a provider's own books (``db upgrade`` adopts it into the ledger)."""
+
+    idempotency_key: str
+    fingerprint: str
+    charge: Charge
+    created_at: datetime
+    refund_reference: str | None
+    """Set when the charge was refunded in full."""
+
+
+@runtime_checkable
+class ChargeHistory(Protocol):
+    """A provider that can list the charges it made (the test provider's ledger file)."""
+
+    def past_charges(self) -> list[PastCharge]: ...

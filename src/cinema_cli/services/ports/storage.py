@@ -24,6 +24,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
+from cinema_cli.domain.ledger import ChargeRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -65,6 +66,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "booking": Booking,
         "idempotency": IdempotencyRecord,
         "audit": AuditEntry,
+        "charge": ChargeRecord,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -138,6 +140,12 @@ class Reader(Protocol):
         """Audit entries (about ``subject`` when given), oldest first, the last ``limit``."""
         ...
 
+    # -- payment ledger ------------------------------------------------------------------------
+    def charges(self, idempotency_key: str | None = None) -> list[ChargeRecord]:
+        """Charge attempts (of one idempotency key when given), oldest first (by
+        ``created_at``, then id); the attempts of one key come in attempt order."""
+        ...
+
 
 class Transaction(Reader, Protocol):
     """A unit of work: reads see the latest committed state; writes land together or not at all."""
@@ -203,6 +211,19 @@ class Transaction(Reader, Protocol):
     def put_idempotency(self, record: IdempotencyRecord) -> None: ...
 
     def append_audit(self, entry: AuditEntry) -> None: ...
+
+    # -- payment ledger ------------------------------------------------------------------------
+    def add_charge(self, record: ChargeRecord) -> ChargeRecord:
+        """Insert a new charge attempt unless one with its id exists; returns the stored one.
+
+        The id is unique across every process and host sharing the store (a unique key on
+        SQL, the write lock on JSON): of two racing inserts, one wins and both see it.
+        """
+        ...
+
+    def put_charge(self, record: ChargeRecord) -> None:
+        """Replace a charge attempt by id (its outcome, its booking, its refund)."""
+        ...
 
 
 class Storage(Reader, Protocol):

@@ -12,13 +12,24 @@ from cinema_cli.domain.models import Showing
 from cinema_cli.durable_files import FILE_MODE, make_private_dirs
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
 from cinema_cli.storage.records import to_record
 
 
-class JsonStorage(JsonReader):
+def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
+    """Write one loaded record of a kind that needs nothing but its own put."""
+    if kind == "idempotency":
+        tx.put_idempotency(item)
+    elif kind == "audit":
+        tx.append_audit(item)
+    else:
+        tx.put_charge(item)
+
+
+class JsonStorage(JsonReader, JsonLedgerReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -104,6 +115,8 @@ class JsonStorage(JsonReader):
             )
         for entry in self.audit():
             yield "audit", to_record(entry)
+        for charge in self.charges():
+            yield "charge", to_record(charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -136,10 +149,8 @@ class JsonStorage(JsonReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency":
-                        tx.put_idempotency(item)
-                    case "audit":
-                        tx.append_audit(item)
+                    case "idempotency" | "audit" | "charge":
+                        _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)
             for showing_id, (theater_id, path) in touched.items():

@@ -13,6 +13,7 @@ from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Retryable, Row, busy, safe_url
+from cinema_cli.storage.sql.ledger import SqlLedgerReader
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_COLS,
@@ -42,7 +43,7 @@ def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Databa
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
 
-class SqlStorage(SqlReader):
+class SqlStorage(SqlReader, SqlLedgerReader):
     """The storage port on SQLite or PostgreSQL; connects on first use.
 
     On first use it checks the schema version: an empty database gets the current
@@ -228,6 +229,8 @@ class SqlStorage(SqlReader):
         for kind, sql, build in tail:
             for row in db.stream("SELECT " + sql):
                 yield kind, to_record(build(row))
+        for charge in self.charges():
+            yield "charge", to_record(charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""

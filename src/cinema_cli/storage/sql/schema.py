@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
+from cinema_cli.storage.sql.ledger import CHARGES_TABLE
 
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
@@ -219,7 +220,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_subject ON audit_log (subject, seq);
 """
 
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, CHARGES_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -235,6 +236,7 @@ TABLES = (
     "tickets",
     "idempotency_keys",
     "audit_log",
+    "charges",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -249,6 +251,7 @@ _TABLE_OF_KIND = {
     "booking": "bookings",
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
+    "charge": "charges",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in

@@ -30,6 +30,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage.sql.codec import Codec, dumps
 from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
+from cinema_cli.storage.sql.ledger import SqlLedgerWriter
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_SQL,
@@ -70,7 +71,7 @@ def _retrying(step: Callable[[], None]) -> None:
             time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
-class SqlTransaction(SqlReader):
+class SqlTransaction(SqlReader, SqlLedgerWriter):
     """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
@@ -284,5 +285,8 @@ class SqlTransaction(SqlReader):
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
+            case "charge":
+                for charge in items:
+                    self.put_charge(charge)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
