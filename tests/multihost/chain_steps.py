@@ -44,8 +44,6 @@ def claims_match_tickets(db: Any) -> None:
     """Sold claims and live tickets agree one to one."""
     sold = set(db.rows("SELECT showing_id, seat_id, ticket_id FROM seat_claims WHERE kind='sold'"))
     live = set(
-        db.rows(
-            "SELECT showing_id, seat_id, id FROM tickets WHERE status IN ('valid', 'used')"
-        )
+        db.rows("SELECT showing_id, seat_id, id FROM tickets WHERE status IN ('valid', 'used')")
     )
     assert sold == live, f"sold claims {sorted(sold - live)} vs tickets {sorted(live - sold)}"

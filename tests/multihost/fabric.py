@@ -15,15 +15,14 @@ What is real and what is simulated:
   ``LD_PRELOAD`` of libfaketimeMT with ``FAKETIME=±N``), so its wall clock is off by its skew
   (-90 s, 0, +90 s). The monotonic clock moves by the same constant, which leaves timeouts
   alone (libfaketime 0.9.10's ``FAKETIME_DONT_FAKE_MONOTONIC=1`` breaks ``time.sleep`` with
-  EINVAL, so it is not used). ``CINEMA_NOW`` is never set: the hosts disagree about "now" the way real
-  hosts do, and the database's clock is the one that judges holds.
+  EINVAL, so it is not used). ``CINEMA_NOW`` is never set: the hosts disagree about "now" the
+  way real hosts do, and the database's clock is the one that judges holds.
 * **Data folders**: each host has its own ``--data-dir``; they share nothing but the database.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import secrets
@@ -67,8 +66,8 @@ def missing_tools() -> str | None:
 
 
 def faketime_library() -> str | None:
-    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
-    return found[0] if found else None
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))
+    return str(found[0]) if found else None
 
 
 def sh(*args: str) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Chain, Figures
+from chain_kit import Chain, Figures
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 

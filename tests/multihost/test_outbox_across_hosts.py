@@ -9,9 +9,9 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
+from chain_kit import HALL, Chain, Figures
 from chain_steps import sell
-from conftest import HALL, Chain, Figures
-from fabric import run_all
+from fabric import Host, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
@@ -32,6 +32,11 @@ class Inbox:
         with self.lock:
             self.message_ids[str(message["Message-ID"])] += 1
         return "250 OK"
+
+
+def smtp_url(host: Host) -> str:
+    """The mail server as the host reaches it: the root side of its own veth pair."""
+    return f"smtp://{host.root_address}:{SMTP_PORT}"
 
 
 @pytest.fixture
@@ -62,7 +67,9 @@ def test_outbox_send_on_every_host_at_once_sends_each_message_exactly_once(
 
     senders = [
         host.start(
-            "outbox", "send", "--json",
+            "outbox",
+            "send",
+            "--json",
             env={"CINEMA_SMTP_URL": f"smtp://{host.root_address}:{SMTP_PORT}"},
         )  # fmt: skip
         for _ in range(SENDERS_PER_HOST)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from chain_kit import HALL, Chain, Figures
 from chain_steps import buy, buy_args, claims_match_tickets, double_sales, reserve
-from conftest import HALL, Chain, Figures
 from fabric import CARD
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
@@ -66,12 +66,15 @@ def test_a_host_killed_mid_buy_leaves_nothing_half_written_and_the_retry_complet
     assert double_sales(chain.db) == []
     for key, booking_id in bookings.items():
         assert captured_charges(chain, key) == 1, f"{key}: charged twice or not at all"
-        assert chain.db.value(
-            "SELECT count(*) FROM charges WHERE idempotency_key = %s AND status = 'captured'"
-            " AND booking_id = %s",
-            key,
-            booking_id,
-        ) == 1
+        assert (
+            chain.db.value(
+                "SELECT count(*) FROM charges WHERE idempotency_key = %s AND status = 'captured'"
+                " AND booking_id = %s",
+                key,
+                booking_id,
+            )
+            == 1
+        )
     orphans = chain.db.rows(
         "SELECT id FROM charges WHERE status = 'captured'"
         " AND (booking_id IS NULL OR booking_id NOT IN (SELECT id FROM bookings))"

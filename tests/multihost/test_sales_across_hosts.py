@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from chain_kit import HALL, STUDIO, Chain, Figures
 from chain_steps import buy_args, claims_match_tickets, double_sales
-from conftest import HALL, STUDIO, Chain, Figures
 from fabric import CARD, Done, Running, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]

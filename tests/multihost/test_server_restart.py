@@ -6,25 +6,27 @@ whatever happens, the fixture starts it again and waits until it answers.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from chain_kit import HALL, Chain, Figures
 from chain_steps import claims_match_tickets, double_sales, reserve, sell
-from conftest import HALL, Chain, Figures
 from fabric import Done, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
+CLUSTERS = Path("/etc/postgresql")
+"""Debian's clusters: one folder per PostgreSQL version."""
 ROUNDS_PER_HOST = 4
 """Reservations each host tries, one after the other, while the server restarts."""
 
 
 def pg_ctl(action: str) -> subprocess.CompletedProcess[str]:
-    version = sorted(os.listdir("/etc/postgresql"))[0]
+    version = sorted(path.name for path in CLUSTERS.iterdir())[0]
     command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
     if action in ("stop", "restart"):
         command += ["-m", "fast"]
@@ -47,7 +49,7 @@ def wait_for_server() -> None:
 @pytest.fixture
 def server() -> Iterator[None]:
     """Whatever the test does to the server, it is up again when the test ends."""
-    if not os.path.isdir("/etc/postgresql") or not server_answers():
+    if not CLUSTERS.is_dir() or not server_answers():
         pytest.skip("needs the machine's own PostgreSQL cluster (pg_ctlcluster)")
     try:
         yield

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chain_kit import HALL, Chain, Figures
 from chain_steps import sell
-from conftest import HALL, Chain, Figures
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
