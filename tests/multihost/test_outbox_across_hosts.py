@@ -66,12 +66,7 @@ def test_outbox_send_on_every_host_at_once_sends_each_message_exactly_once(
     bookings = {booking_id for (booking_id,) in chain.db.rows("SELECT id FROM bookings")}
 
     senders = [
-        host.start(
-            "outbox",
-            "send",
-            "--json",
-            env={"CINEMA_SMTP_URL": f"smtp://{host.root_address}:{SMTP_PORT}"},
-        )  # fmt: skip
+        host.start("outbox", "send", "--json", env={"CINEMA_SMTP_URL": smtp_url(host)})
         for _ in range(SENDERS_PER_HOST)
         for host in chain.hosts
     ]
