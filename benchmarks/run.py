@@ -331,6 +331,9 @@ def bench_import(b: Bench) -> None:
         if scratch.exists():
             shutil.rmtree(scratch)
         shutil.copytree(b.work.parent / "data", scratch)
+        if b.args.backend == "postgresql":
+            generate.pg_copy_schema(generate.pg_schema(b.work.parent / "data"),
+                                    generate.pg_schema(scratch))
         return {**b.env, **b.store_env(scratch)}
 
     def peer_run(i: int) -> None:

@@ -101,3 +101,19 @@ def test_a_postgresql_command_loads_psycopg_but_not_sqlalchemy(
 
 def test_the_test_server_address_is_the_documented_one() -> None:
     assert (PG_HOST, PG_PORT, PG_DATABASE) == ("127.0.0.1", 5432, "test")
+
+
+@pytest.mark.postgres
+def test_a_search_path_naming_no_schema_is_exit_7_with_a_hint(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres_server.url("cinema_no_such_schema")
+
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path), "--storage", url, "search", "--json"]
+    )
+
+    assert result.exit_code == 7, result.output
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "search_path" in error["details"]["hint"]

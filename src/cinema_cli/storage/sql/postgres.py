@@ -119,6 +119,16 @@ class PostgresDatabase(Database):
                 "(CINEMA_LOCK_TIMEOUT)",
                 hint="try again, or raise CINEMA_LOCK_TIMEOUT",
             )
+        if state == "3F000" or state.startswith(("28", "42501")):
+            # A search_path naming no schema, or a user without the rights it needs.
+            return StorageUnavailable(
+                f"cannot use PostgreSQL at {self.host} ({self.where}): {self._reason(error)}",
+                hint="does the schema in the URL's search_path exist, and may this user use it?",
+            )
+        if state.startswith("53"):
+            return StorageUnavailable(
+                f"PostgreSQL at {self.host} is out of resources: {self._reason(error)}"
+            )
         if isinstance(error, self._psycopg.OperationalError) or state.startswith(("08", "57P")):
             return StorageUnavailable(
                 f"lost the connection to PostgreSQL at {self.host} ({self.where}): "
