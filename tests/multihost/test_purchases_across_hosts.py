@@ -6,8 +6,8 @@ import time
 
 import pytest
 from chain_kit import HALL, Chain, Figures
-from chain_steps import buy, buy_args, claims_match_tickets, double_sales, reserve
-from fabric import CARD
+from chain_steps import buy, buy_args, claims_match_tickets, double_sales, reserve, sell
+from fabric import CARD, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
@@ -81,3 +81,45 @@ def test_a_host_killed_mid_buy_leaves_nothing_half_written_and_the_retry_complet
     )
     assert orphans == [], f"charges without booking or refund after reconcile: {settled}"
     figures.add(kills_mid_buy=len(KILL_AFTER), charges_without_booking=len(orphans))
+
+
+def test_a_booking_sold_on_a_is_cancelled_and_refunded_once_when_b_and_c_both_try(
+    chain: Chain, figures: Figures
+) -> None:
+    booking = sell(chain.a, HALL, count=2)
+    open_cancellation = {"CINEMA_CANCEL_MINUTES": "0"}  # the showing starts within the hour
+
+    both = run_all(
+        [
+            host.start("cancel", booking["booking_id"], "--json", env=open_cancellation)
+            for host in (chain.b, chain.c)
+        ]
+    )
+
+    for done in both:
+        assert done.returncode == 0, f"host {done.host}: {done.stderr}"
+    cancelled = [done.json()["cancelled"] for done in both]
+    assert sorted(len(seats) for seats in cancelled) == [0, 2], cancelled
+    assert chain.db.rows(
+        "SELECT status, refunded_amount = total_amount FROM bookings WHERE id = %s",
+        booking["booking_id"],
+    ) == [("cancelled", True)]
+    assert (
+        chain.db.value(
+            "SELECT count(*) FROM tickets WHERE booking_id = %s AND status = 'cancelled'",
+            booking["booking_id"],
+        )
+        == 2
+    )
+    assert chain.db.rows(
+        "SELECT status FROM charges WHERE booking_id = %s", booking["booking_id"]
+    ) == [("refunded",)]
+    assert (
+        chain.db.value(
+            "SELECT count(*) FROM seat_claims WHERE showing_id = %s AND seat_id = ANY(%s)",
+            HALL,
+            booking["seats"],
+        )
+        == 0
+    )
+    figures.add(cancellations_across_hosts=len(both))
