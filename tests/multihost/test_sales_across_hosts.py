@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from chain_kit import HALL, STUDIO, Chain, Figures
 from chain_steps import buy_args, claims_match_tickets, double_sales
-from fabric import CARD, Done, Running, run_all
+from fabric import CARD, SAFETY_TIMEOUT, Done, Running, run_all
 
 pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
+WEB_PORT = 8000
 PER_HOST = 8
 """Processes per host in each wave (>= 8): 24 buyers for 38 seats, two seats each."""
 
@@ -22,8 +26,51 @@ def test_hosts_clocks_disagree_as_simulated(chain: Chain) -> None:
     assert clocks[2] - clocks[0] > 150, f"host clocks {clocks}: libfaketime skew not applied"
 
 
+@pytest.fixture
+def web_shop(chain: Chain) -> Iterator[str]:
+    """`cinema serve` on host C, reached from the root namespace over C's veth address."""
+    import httpx
+
+    server = chain.c.start("serve", "--host", chain.c.address, "--port", str(WEB_PORT))
+    base = f"http://{chain.c.address}:{WEB_PORT}"
+    try:
+        for _ in range(300):  # the server imports FastAPI first: a few seconds on a busy box
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"cinema serve on host C never answered: {server.kill().stderr}")
+        yield base
+    finally:
+        server.kill()
+
+
+def web_purchase(base: str, n: int, seats: list[str] | None) -> dict[str, Any] | str:
+    """Hold and buy over HTTP as a browser would; the booking, or the refusal's code."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=SAFETY_TIMEOUT) as web:
+        ask: dict[str, Any] = {"session_id": f"s-web-{n}", "showing_id": STUDIO}
+        ask.update({"seats": seats} if seats else {"count": 2})
+        held = web.post("/v1/reservations", json=ask)
+        if held.status_code == 409:
+            return str(held.json()["error"]["code"])
+        assert held.status_code == 201, held.text
+        bought = web.post(
+            f"/v1/reservations/{held.json()['reservation_id']}/purchase",
+            headers={"Idempotency-Key": f"web-order-{n}"},
+            json={"session_id": f"s-web-{n}", "name": "Web Shopper",
+                  "email": "web@example.com", "card": "4242424242424242"},
+        )  # fmt: skip
+        assert bought.status_code == 201, bought.text
+        booking: dict[str, Any] = bought.json()
+        return booking
+
+
 def test_three_hosts_selling_one_showing_at_once_sell_no_seat_twice(
-    chain: Chain, figures: Figures
+    chain: Chain, web_shop: str, figures: Figures
 ) -> None:
     rng = random.Random(11)
     seat_map = chain.b.run("seats", STUDIO, "--json").ok().json()
@@ -36,7 +83,18 @@ def test_three_hosts_selling_one_showing_at_once_sell_no_seat_twice(
             else:
                 seats = sorted(rng.sample(free, 2))
                 wave.append(host.start("reserve", STUDIO, *seats, "--json"))
-    held = run_all(wave)
+    with ThreadPoolExecutor(PER_HOST) as browsers:  # the web shop's customers, at once
+        shop = [
+            browsers.submit(web_purchase, web_shop, n, None if n % 2 else rng.sample(free, 2))
+            for n in range(PER_HOST)
+        ]
+        held = run_all(wave)
+        web_results = [future.result() for future in shop]
+    web_sales = [result for result in web_results if isinstance(result, dict)]
+    assert {r for r in web_results if isinstance(r, str)} <= {
+        "seat_unavailable",
+        "not_enough_seats",
+    }
     _only_expected_failures(held, {"seat_unavailable", "not_enough_seats"})
     holds = [done for done in held if done.returncode == 0]
     assert holds, "nobody got a hold"
@@ -50,7 +108,7 @@ def test_three_hosts_selling_one_showing_at_once_sell_no_seat_twice(
         buyers.append(other.start(*buy_args(done.json()), stdin=CARD))
     bought = run_all(buyers)
     _only_expected_failures(bought, set())
-    acknowledged = [done.json() for done in bought]
+    acknowledged = [done.json() for done in bought] + web_sales
 
     assert double_sales(chain.db) == []
     claims_match_tickets(chain.db)
@@ -67,6 +125,8 @@ def test_three_hosts_selling_one_showing_at_once_sell_no_seat_twice(
     figures.add(
         hosts=len(chain.hosts),
         processes=len(held) + len(bought),
+        web_requests=len(web_results),
+        web_sales=len(web_sales),
         sales=len(acknowledged),
         double_sales=len(double_sales(chain.db)),
         acknowledged_sales_lost=0,
