@@ -76,18 +76,18 @@ def test_three_hosts_selling_one_showing_at_once_sell_no_seat_twice(
     seat_map = chain.b.run("seats", STUDIO, "--json").ok().json()
     free = [seat["id"] for seat in seat_map["seats"] if seat["status"] == "available"]
     wave: list[Running] = []
-    for i in range(PER_HOST):
-        for host in chain.hosts:
-            if i % 2:  # half ask for any two seats, half fight over two named ones
-                wave.append(host.start("reserve", STUDIO, "--count", "2", "--json"))
-            else:
-                seats = sorted(rng.sample(free, 2))
-                wave.append(host.start("reserve", STUDIO, *seats, "--json"))
     with ThreadPoolExecutor(PER_HOST) as browsers:  # the web shop's customers, at once
         shop = [
             browsers.submit(web_purchase, web_shop, n, None if n % 2 else rng.sample(free, 2))
             for n in range(PER_HOST)
         ]
+        for i in range(PER_HOST):
+            for host in chain.hosts:
+                if i % 2:  # half ask for any two seats, half fight over two named ones
+                    wave.append(host.start("reserve", STUDIO, "--count", "2", "--json"))
+                else:
+                    seats = sorted(rng.sample(free, 2))
+                    wave.append(host.start("reserve", STUDIO, *seats, "--json"))
         held = run_all(wave)
         web_results = [future.result() for future in shop]
     web_sales = [result for result in web_results if isinstance(result, dict)]
