@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.multihost, pytest.mark.postgres]
 
 ROWS = 1500
 """Showings in the killed feed: enough that the import is still running when killed."""
-KILL_AFTER = (0.5, 1.5, 2.5)
+KILL_AFTER = (0.4, 0.7, 1.0, 1.3, 1.6, 2.0, 2.5)
+"""Seconds after which host A dies, one try each, until an import has committed."""
 
 
 def big_feed(path: Path, chain: Chain) -> Path:
