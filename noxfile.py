@@ -51,7 +51,9 @@ def bench(session: nox.Session) -> None:
 
     Builds (or reuses) the dataset, times whole `cinema` processes and the peers, prints a
     markdown table and writes benchmarks/out/results-<scale>-<backend>.json.
-    sqlite-utils is the import peer: a bench-only dependency, installed here only.
+    sqlite-utils is the import peer and matplotlib draws the `--curve` plot: bench-only
+    dependencies, installed here only. `-- --http --scale M --backend sqlite` loads
+    `cinema serve` instead (needs the `wrk` load generator: `apt-get install wrk`).
     """
-    session.install("-e", ".", "sqlite-utils>=3.36")
+    session.install("-e", ".[serve]", "httpx>=0.27", "sqlite-utils>=3.36", "matplotlib>=3.8")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -88,6 +88,14 @@ SCALES = {
                tickets=100_000, import_rows=100_000, tinydb_peer=True),
     "L": Scale("L", cities=20, theaters=200, rooms_per_theater=10, days=30, movies=300,
                tickets=1_000_000, import_rows=100_000, tinydb_peer=False),
+    # The scaling curve (``run.py --curve``): 1k, 10k and 100k showings, then L (300k), with
+    # L's density of about 3.3 tickets sold per showing.
+    "1k": Scale("1k", cities=1, theaters=1, rooms_per_theater=10, days=20, movies=12,
+                tickets=3_300, import_rows=1_000, tinydb_peer=False),
+    "10k": Scale("10k", cities=5, theaters=10, rooms_per_theater=10, days=20, movies=60,
+                 tickets=33_000, import_rows=1_000, tinydb_peer=False),
+    "100k": Scale("100k", cities=10, theaters=100, rooms_per_theater=10, days=20, movies=200,
+                  tickets=330_000, import_rows=1_000, tinydb_peer=False),
 }
 
 # id, name, country, time zone, currency. Accented names exercise accent-insensitive search.

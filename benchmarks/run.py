@@ -42,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (the sibling script, not a package)
+import memory  # noqa: E402
 
 PYTHON = sys.executable
 PEER = HERE / "peers" / "tinydb_peer.py"
@@ -93,7 +94,7 @@ class Figure:
                      runs_ms=list(row["runs_ms"]), note=row["note"],
                      floor_runs_ms=list(row.get("paired_floor_ms", [])),
                      extra={k: v for k, v in row.items() if k not in known})
-        if row["name"] == "contention":
+        if row["name"] == "contention" or row["name"].startswith("rss_"):
             figure.ratio_shown = False
             figure.target, figure.value, figure.passed = row["target"], row["value"], row["passed"]
         return figure
@@ -439,6 +440,29 @@ def bench_contention(b: Bench) -> None:
     b.figures.append(figure)
 
 
+def bench_memory(b: Bench) -> None:
+    """Peak RSS of one more run of search, seats and reserve (target: under 100 MB)."""
+    m = b.manifest
+    s = m["search"]
+    commands = {
+        "search": ["search", s["keyword"], "--city", s["city_id"], "--date", s["date"]],
+        "seats": ["seats", m["seats"]["showing_id"]],
+        "reserve": ["reserve", b.fresh_showing(), "--count", "2", "--session", "bench-rss"],
+    }
+    for name, argv in commands.items():
+        label = f"peak RSS: cinema {name}"
+        if not b.needs(f"rss_{name}", label, name):
+            continue
+        megabytes, why = memory.peak_rss_mb([*b.cinema, *argv], b.env)
+        if megabytes is None:
+            b.missing(f"rss_{name}", label, why)
+            continue
+        figure = Figure(f"rss_{name}", label, ratio_shown=False, value=round(megabytes, 1),
+                        target=f"< {memory.LIMIT_MB:.0f} MB", passed=megabytes < memory.LIMIT_MB,
+                        extra={"unit": "MB"})
+        b.figures.append(figure)
+
+
 def bench_peers(b: Bench) -> None:
     peer_file = b.work / "peer" / "tinydb.json"
     if not peer_file.exists():
@@ -474,7 +498,7 @@ def bench_peers(b: Bench) -> None:
 
 # --- judging --------------------------------------------------------------------------------------
 FLOOR_TARGETS = {"version": 1.3, "search": 3.0, "showtimes": 3.0, "seats": 3.0, "reserve": 3.5,
-                 "buy": 6.0}
+                 "buy": 4.5}
 PEER_TARGETS = {"seats": ("tinydb_seats", 0.75), "reserve": ("tinydb_hold", 0.35),
                 "import": ("sqlite_utils_insert", 1.0)}
 
@@ -517,9 +541,11 @@ def markdown(figures: list[Figure], floor: float | None) -> str:
             lines.append(f"| {f.label} | – | – | – | {f.target or '–'} | {result} |")
             continue
         if median is None:  # a comparison row
+            unit = f.extra.get("unit", "x")
             ratio_cell = f"{f.value}" if f.value is not None else "–"
             verdict = "pass" if f.passed else "FAIL"
-            lines.append(f"| {f.label} | – | – | – | {f.target} | {verdict} ({ratio_cell}x) |")
+            lines.append(f"| {f.label} | – | – | – | {f.target} | {verdict} ({ratio_cell}"
+                         f"{' ' if unit != 'x' else ''}{unit}) |")
             continue
         spread = f"{min(f.runs_ms):.0f}–{max(f.runs_ms):.0f}" if len(f.runs_ms) > 1 else "–"
         ratio_value = f.ratio(floor)
@@ -607,11 +633,17 @@ STEPS: dict[str, Callable[[Bench], Any]] = {
     "buy": bench_buy,
     "import": bench_import,
     "contention": bench_contention,
+    "memory": bench_memory,
     "peers": bench_peers,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if "--http" in arguments:  # cinema serve under load: benchmarks/http_load.py
+        import http_load
+
+        return http_load.main([a for a in arguments if a != "--http"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="M")
     parser.add_argument("--backend", choices=["json", "sqlite", "postgresql"], default="json")
@@ -631,10 +663,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
     parser.add_argument("--report", type=Path,
                         help="print the table of an earlier results JSON (no measuring)")
+    parser.add_argument("--curve", action="store_true",
+                        help="seats and reserve at 1k, 10k, 100k and 300k showings on JSON and "
+                        "SQLite: docs/scaling.png and docs/scaling.md")
+    parser.add_argument("--curve-sizes", help="some sizes of the curve only, e.g. 1k,10k")
+    parser.add_argument("--http", action="store_true",
+                        help="cinema serve under 16 clients instead (benchmarks/http_load.py; "
+                        "needs wrk)")
     args = parser.parse_args(argv)
     generate.use_pg_url(args.pg_url)
     if args.report:
         return report(args.report)
+    if args.curve:
+        import curve
+
+        return curve.main(args)
     if args.runs + 1 > 38:
         parser.error("--runs at most 37 (the dataset keeps 80 fresh showings for reserve and buy)")
 

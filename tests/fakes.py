@@ -51,7 +51,7 @@ from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.services.ports.mail import CancellationNotice
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
-from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles
+from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, WalletPasses
 from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
 
 
@@ -519,9 +519,13 @@ class FakeOutbox:
         self.folder = folder
         self.confirmations: list[tuple[ETicketDocument, Path]] = []
         self.cancellations: list[CancellationNotice] = []
+        self.wallets: list[WalletPasses | None] = []
 
-    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
+    def write_confirmation(
+        self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
+    ) -> Path:
         self.confirmations.append((document, pdf))
+        self.wallets.append(wallet)
         return self.folder / f"{document.booking_id}.eml"
 
     def find_confirmation(self, booking_id: str) -> Path | None:

@@ -36,13 +36,22 @@ def clock_at(instant: datetime) -> Callable[[], datetime]:
     return lambda: instant
 
 
-def zoned_theater(theater_id: str, city_id: str, zone: str, currency: str = "USD") -> Theater:
+def zoned_theater(
+    theater_id: str,
+    city_id: str,
+    zone: str,
+    currency: str = "USD",
+    cutoff: time = time(0, 0),
+) -> Theater:
+    """A one-room theater in ``zone``; its business day ends at ``cutoff`` (by default at
+    midnight, so that a date is the calendar day)."""
     return Theater(
         id=theater_id,
         name=theater_id.replace("-", " ").title(),
         city_id=city_id,
         timezone=zone,
         currency=currency,
+        business_day_cutoff=cutoff,
         rooms=[Room(id="r1", name="Room 1", layout=["A ss.ss", "B sxsss"])],
     )
 
@@ -225,12 +234,14 @@ def local(
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone), fold=fold)
 
 
-def two_zone_storage(showings: list[Showing]) -> FakeStorage:
+def two_zone_storage(showings: list[Showing], cutoff: time = time(0, 0)) -> FakeStorage:
+    """Theaters in Tokyo and New York; their business days end at ``cutoff`` (midnight:
+    a date is the calendar day)."""
     return stocked(
         showings,
         theaters=[
-            zoned_theater("shibuya", "tokyo", TOKYO, "JPY"),
-            zoned_theater("bleecker", "nyc", NEW_YORK),
+            zoned_theater("shibuya", "tokyo", TOKYO, "JPY", cutoff),
+            zoned_theater("bleecker", "nyc", NEW_YORK, cutoff=cutoff),
         ],
         cities=[City(id="tokyo", name="Tokyo"), City(id="nyc", name="New York")],
     )

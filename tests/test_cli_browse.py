@@ -28,6 +28,7 @@ SHOWING_KEYS = {
     "starts_at",
     "ends_at",
     "timezone",
+    "business_day",
     "theater",
     "room",
     "format",
@@ -162,6 +163,8 @@ def test_seats_json_shape(data_dir: Path) -> None:
     check_showing(document["showing"])
     seats = document["seats"]
     for seat in seats:
+        # Companion seats also name the wheelchair space they belong to.
+        extra = {"companion_of"} if seat["category"] == "companion" else set()
         assert seat.keys() == {
             "id",
             "row",
@@ -172,6 +175,7 @@ def test_seats_json_shape(data_dir: Path) -> None:
             "mine",
             "row_index",
             "column",
+            *extra,
         }
         assert seat["id"] == f"{seat['row']}{seat['number']}"
         assert seat["status"] in {"available", "held", "sold", "blocked"}
@@ -179,6 +183,8 @@ def test_seats_json_shape(data_dir: Path) -> None:
     assert by_id["F7"]["category"] == "premium"
     assert by_id["F7"]["price"] == "14.50"
     assert by_id["K1"]["category"] == "wheelchair"
+    assert by_id["K2"]["companion_of"] == "K1"
+    assert by_id["K19"]["companion_of"] == "K20"
     assert by_id["J10"]["status"] == "blocked"
     assert document["available"] == sum(s["status"] == "available" for s in seats)
     assert document["available"] == document["showing"]["seats_available"]

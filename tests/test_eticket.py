@@ -205,3 +205,33 @@ def test_qr_codes_are_made_by_qrcode_without_segno(
     finally:
         pdf.close()
     assert "segno" not in (Path(__file__).parents[1] / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Lichtspielhaus Lichtspielhaus", "Amélie, the return; part 2", "Metropolis " * 12],
+)
+def test_the_subject_is_never_folded_right_after_its_name(tmp_path: Path, title: str) -> None:
+    from dataclasses import replace
+
+    from cinema_cli.adapters.mail import confirmation_message
+
+    message = confirmation_message(replace(document(), movie_title=title), b"%PDF", pdf_name="x")
+    raw = message.as_bytes()
+    first = raw.split(b"\n", 1)[0]
+    assert first.startswith(b"Subject: Your tickets: ")
+    parsed = email.message_from_bytes(raw)  # the old (compat32) parser keeps folding spaces
+    subject = str(parsed["Subject"])
+    assert not subject[0].isspace()
+    modern = email.message_from_bytes(raw, policy=email.policy.default)
+    assert str(modern["Subject"]).startswith(f"Your tickets: {title.strip()}"[:40])
+
+
+def test_the_pdf_is_dated_by_the_booking(tmp_path: Path) -> None:
+    files = FileTicketPrinter(tmp_path).print_tickets(document())
+    pdf = pypdfium2.PdfDocument(files.pdf)
+    try:
+        metadata = pdf.get_metadata_dict()
+    finally:
+        pdf.close()
+    assert metadata["CreationDate"].startswith("D:20261129120000")

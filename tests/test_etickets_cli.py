@@ -82,7 +82,7 @@ def test_a_purchase_whose_files_cannot_be_written_succeeds_with_a_warning(
     host = tmp_path / "host"
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the tickets folder should be")
-    held = on_host(host, "reserve", "s1", "C2")
+    held = on_host(host, "reserve", "s1", "C3")
 
     result = runner.invoke(
         app,

@@ -95,7 +95,7 @@ def test_optional_columns_set_prices_currency_format_language_and_end() -> None:
     run(
         storage,
         feed(
-            "s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.50,15,9.5,CHF,IMAX,de,2026-03-10 21:45",
+            "s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.50,15,9.5,EUR,IMAX,de,2026-03-10 21:45",
             header=header,
         ),
     )
@@ -105,7 +105,7 @@ def test_optional_columns_set_prices_currency_format_language_and_end() -> None:
         SeatCategory.PREMIUM: Decimal("15.00"),
         SeatCategory.WHEELCHAIR: Decimal("9.50"),
     }
-    assert (stored.currency, stored.format, stored.language) == ("CHF", "IMAX", "de")
+    assert (stored.currency, stored.format, stored.language) == ("EUR", "IMAX", "de")
     assert stored.ends_at == datetime(2026, 3, 10, 20, 45, tzinfo=UTC)
 
 
@@ -739,10 +739,27 @@ def test_a_showing_with_live_holds_is_not_moved_but_one_with_dead_holds_is() -> 
 
 def test_the_currency_of_a_showing_with_tickets_sold_cannot_change() -> None:
     storage = catalog_storage()
-    put(storage, showing("sold", "2026-03-10T18:00:00+00:00"))
+    # Sold in USD before the theater moved to EUR: the feed's EUR would change the money.
+    put(storage, showing("sold", "2026-03-10T18:00:00+00:00", currency="USD"))
     sell(storage, "sold", ["A1"])
     header = HEADER.strip() + ",currency\n"
     with pytest.raises(SeatsInUse) as caught:
-        run(storage, feed("sold,berlin-1,r1,m-dune,2026-03-10 19:00,11.00,USD", header=header))
+        run(storage, feed("sold,berlin-1,r1,m-dune,2026-03-10 19:00,11.00,EUR", header=header))
     assert "currency" in details(caught.value)["refused"][0]["reason"]
-    assert programme(storage)["sold"].currency == "EUR"
+    assert programme(storage)["sold"].currency == "USD"
+
+
+def test_a_row_priced_in_another_currency_than_its_theater_is_refused_naming_the_line() -> None:
+    storage = catalog_storage()
+    header = HEADER.strip() + ",currency\n"
+    rows = (
+        "s1,berlin-1,r1,m-dune,2026-03-10 19:00,11.00,EUR",
+        "s2,berlin-1,r1,m-dune,2026-03-11 19:00,12.00,USD",
+    )
+    with pytest.raises(InvalidFeed) as caught:
+        run(storage, feed(*rows, header=header))
+    [problem] = details(caught.value)["invalid"]
+    assert problem["line"] == 3
+    assert problem["field"] == "currency"
+    assert "USD is not the currency of theater berlin-1 (EUR)" in problem["message"]
+    assert programme(storage) == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import orjson
@@ -129,6 +130,11 @@ def test_a_layout_that_drops_a_sold_seat_is_refused_and_names_the_seat() -> None
         {"theater_id": "berlin-1", "room_id": "r1", "showing_id": "s1", "seats": ["B5"]}
     ]
     assert "B5" in caught.value.message
+    from test_hints_run import check_command
+
+    hint = details(caught.value)["hint"]
+    [command] = re.findall(r"`(cinema [^`]*)`", hint)
+    assert check_command(command) == []  # import theaters has no --skip-invalid
     theater = storage.theater("berlin-1")
     assert theater is not None
     assert theater.rooms[0].layout == THEATER["rooms"][0]["layout"]
@@ -190,3 +196,29 @@ def test_bad_records_are_explained_in_words_and_the_hint_offers_no_missing_optio
     assert messages["currency"] == "'eur': is not an ISO 4217 currency code such as EUR"
     assert "letters, digits" in messages["rooms[0].id"]
     assert "--skip-invalid" not in details(caught.value)["hint"]
+
+
+def test_a_theater_sets_its_business_day_cut_off_in_the_feed() -> None:
+    from datetime import time
+
+    storage = CountingStorage()
+    run(storage, DOCUMENT)
+    default = storage.theater("berlin-1")
+    assert default is not None
+    assert default.business_day_cutoff == time(3, 0)
+
+    later = {**DOCUMENT, "theaters": [{**THEATER, "business_day_cutoff": "04:30"}]}
+    report = run(storage, later)
+    assert report.by_kind["theaters"] == {"created": 0, "updated": 1, "unchanged": 0}
+    changed = storage.theater("berlin-1")
+    assert changed is not None
+    assert changed.business_day_cutoff == time(4, 30)
+
+
+@pytest.mark.parametrize("cutoff", ["13:00", "25:00", "late"])
+def test_a_business_day_cut_off_out_of_range_is_named(cutoff: str) -> None:
+    document = {**DOCUMENT, "theaters": [{**THEATER, "business_day_cutoff": cutoff}]}
+    with pytest.raises(InvalidFeed) as caught:
+        run(CountingStorage(), document)
+    [problem] = details(caught.value)["invalid"]
+    assert (problem["record"], problem["field"]) == ("theaters[0]", "business_day_cutoff")

@@ -303,3 +303,61 @@ def test_a_killed_import_leaves_the_old_or_the_new_programme(
         assert settle.returncode == 0, settle.stderr
         assert _prices(data_dir) == ({"10.00"}, {"9.00"})[attempt % 2]
     assert -signal.SIGKILL in seen  # at least one import really died mid-way
+
+
+def test_a_feed_whose_every_row_is_invalid_exits_6_even_with_skip_invalid(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "cron.csv"
+    feed.write_text(
+        "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
+        "x1,nowhere,saal1,metropolis,2027-11-25 19:00,9.50\n"
+        "x2,nowhere,saal1,metropolis,2027-11-26 19:00,9.50\n"
+    )
+    result = cinema(data_dir, "import", "showtimes", str(feed), "--skip-invalid", "--json")
+    assert result.returncode == 6, result.stderr
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "invalid_feed"
+    assert "all 2 rows are invalid" in error["message"]
+    assert error["details"]["storage"] == f"json://{data_dir.resolve()}"
+    human = cinema(data_dir, "import", "showtimes", str(feed), "--skip-invalid")
+    assert human.returncode == 6
+    assert "cinema import showtimes" in human.stderr
+
+
+def test_every_import_report_names_its_storage(data_dir: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "ok.csv"
+    feed.write_text(
+        "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
+        "ok1,berlin-mitte,saal1,metropolis,2027-11-25 19:00,9.50\n"
+    )
+    report = json.loads(cinema(data_dir, "import", "showtimes", str(feed), "--json").stdout)
+    assert report["storage"] == f"json://{data_dir.resolve()}"
+    human = cinema(data_dir, "import", "showtimes", str(feed), "--dry-run")
+    assert f"Storage: json://{data_dir.resolve()}" in human.stdout
+
+
+def test_a_dry_run_with_invalid_rows_also_shows_what_would_change(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "mixed.csv"
+    feed.write_text(
+        "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
+        "new1,berlin-mitte,saal1,metropolis,2027-11-25 19:00,9.50\n"
+        "bad1,berlin-mitte,saal1,metropolis,2026-02-30 19:00,9.50\n"
+    )
+    result = cinema(data_dir, "import", "showtimes", str(feed), "--dry-run")
+    assert result.returncode == 6
+    assert "Would import showtimes" in result.stdout
+    assert "1 created" in result.stdout
+    assert "created: new1 (line 2)" in result.stdout
+    assert "line 3: starts_at" in result.stderr
+
+
+def test_a_layout_refusal_hints_a_command_that_import_theaters_has(data_dir: Path) -> None:
+    from cinema_cli.services.imports.report import ImportReport, seats_in_use
+
+    error = seats_in_use(ImportReport(), "feed.json", ["x"], theaters=True)
+    hint = error.details["hint"]
+    assert "--skip-invalid" not in hint
+    assert "`cinema import theaters feed.json`" in hint

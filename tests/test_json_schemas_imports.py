@@ -117,7 +117,10 @@ def test_an_invalid_feed_error_carries_the_report_in_its_details(
     feed.write_text(HEADER + "g2,berlin-mitte,saal2,metropolis,2026-02-30 19:00,9.50\n")
     error = error_json(cinema(data_dir, "import", "showtimes", str(feed), "--json"), 6)
     details = dict(error["details"])
-    assert details.pop("hint") == "fix the rows, or import the valid ones with --skip-invalid"
+    assert details.pop("hint") == (
+        "fix the rows, or import the valid ones with "
+        f"`cinema import showtimes {feed} --skip-invalid`"
+    )
     assert [problem["line"] for problem in details["invalid"]] == [2]
     assert_shape("import_showtimes", details)
 

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from builders import NOW, city, movie, showing, theater
-from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
+from cinema_cli.domain.errors import CorruptData, FileSystemError, LockTimeout, UnknownSchema
 from cinema_cli.domain.models import ClaimKind, Money, Reservation, SeatClaim
 from cinema_cli.durable_files import write_private
 from cinema_cli.storage.json import JsonStorage
@@ -96,9 +96,11 @@ def test_the_private_write_is_owner_only_whatever_the_umask_and_leaves_no_tempor
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "replace", failing_replace)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(FileSystemError, match="no space left") as refused:
         write_private(target, b"second")
     monkeypatch.undo()
+    assert refused.value.code == "disk_full"
+    assert refused.value.details["path"] == str(target)
     assert target.read_bytes() == b"first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
 
@@ -228,3 +230,15 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     names = {c.id for c in JsonStorage(data).cities()}
     assert {f"city-{w}-{n}" for w in range(8) for n in range(10)} <= names
     assert len(names) == 81
+
+
+def test_a_theater_stored_without_a_business_day_cut_off_ends_its_day_at_0300() -> None:
+    from datetime import time
+
+    from cinema_cli.domain.models import Theater
+    from cinema_cli.storage.records import from_record, to_record
+
+    record = to_record(Theater(id="rex", name="Rex", city_id="bonn", timezone="Europe/Berlin"))
+    del record["business_day_cutoff"]
+
+    assert from_record(Theater, record).business_day_cutoff == time(3, 0)

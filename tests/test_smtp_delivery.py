@@ -191,7 +191,8 @@ def test_login_with_credentials_from_the_url_and_never_print_the_password(
     controller.start()
     try:
         monkeypatch.setenv(
-            "CINEMA_SMTP_URL", f"smtp://box%40office:s3cr%25t@127.0.0.1:{port}?from=door@ex.org"
+            "CINEMA_SMTP_URL",
+            f"smtp://box%40office:s3cr%25t@127.0.0.1:{port}?from=door@ex.org&insecure=1",
         )
         booking = buy()
         outputs = json.dumps(booking) + run("outbox", "list", "--json").stdout

@@ -302,7 +302,7 @@ def test_log_limits_and_names_bad_arguments(data: Path) -> None:
         "subject",
         "details",
     }
-    assert "--limit" in cli("log", "--limit", "0", code=6).stderr
+    assert "--limit" in cli("log", "--limit", "0", code=2).stderr
     assert cli("log", "--booking", "b-unknown", "--json", code=3)["code"] == "booking_not_found"
     human = cli("log", "--booking", booking["booking_id"]).stdout
     assert "purchase" in human

@@ -6,9 +6,10 @@ created on first use so that a command pays only for what it touches.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from cinema_cli.config import Settings
 from cinema_cli.services.ports.clock import Clock
@@ -22,7 +23,12 @@ if TYPE_CHECKING:
     from cinema_cli.services.ports.payments import PaymentProvider
     from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
-    from cinema_cli.services.ports.tickets import TicketCodes, TicketPrinter, TicketVerifier
+    from cinema_cli.services.ports.tickets import (
+        TicketCodes,
+        TicketPrinter,
+        TicketVerifier,
+        WalletPassMaker,
+    )
 
 
 class Runtime:
@@ -94,16 +100,21 @@ class Runtime:
 
     def offline_verifier(self, public_key: Path) -> TicketVerifier:
         """Checks codes with the public keys in a PEM file only (a door without the data)."""
+        from cinema_cli.adapters.bounded import read_at_most
         from cinema_cli.adapters.signing import PublicKeyVerifier
-        from cinema_cli.domain.errors import InvalidInput
+        from cinema_cli.domain.limits import PUBLIC_KEY_BYTES
 
-        try:
-            pem = public_key.read_bytes()
-        except OSError as error:
-            raise InvalidInput(
-                f"--public-key: cannot read {public_key} ({error.strerror})", field="public_key"
-            ) from None
+        pem = read_at_most(public_key, PUBLIC_KEY_BYTES, option="--public-key")
         return PublicKeyVerifier(pem)
+
+    def output_file(
+        self, path: Path, *, mode: int, option: str
+    ) -> AbstractContextManager[IO[bytes]]:
+        """A stream replacing the regular file ``path`` (``export --output``) when it closes;
+        anything else at ``path`` is refused and left as it is."""
+        from cinema_cli.adapters.user_files import user_output
+
+        return user_output(path, mode=mode, option=option)
 
     def qr_codes_in(self, image: Path) -> list[str]:
         """The texts of the QR codes in a picture (needs the ``scan`` extra)."""
@@ -145,6 +156,7 @@ class Runtime:
             codes=self.ticket_codes,
             printer=self.ticket_printer,
             outbox=self.outbox,
+            wallets=self.wallets,
         )
         crash_at = self.settings.crash_at
         if crash_at is None:
@@ -158,6 +170,37 @@ class Runtime:
                 os.kill(os.getpid(), signal.SIGKILL)
 
         return dataclasses.replace(office, checkpoint=checkpoint)
+
+    @cached_property
+    def wallets(self) -> tuple[WalletPassMaker, ...]:
+        """Apple Wallet passes and Google Wallet links, each only when configured. Their keys
+        load here, before any payment, so a bad configuration stops ``buy`` early (exit 6)."""
+        wallet = self.settings.wallet
+        makers: list[WalletPassMaker] = []
+        if wallet.apple:
+            from cinema_cli.adapters.wallet_apple import AppleWalletPasses
+
+            assert wallet.apple_cert and wallet.apple_key and wallet.apple_wwdr
+            makers.append(
+                AppleWalletPasses(
+                    certificate=wallet.apple_cert,
+                    private_key=wallet.apple_key,
+                    wwdr=wallet.apple_wwdr,
+                    team_id=wallet.apple_team_id or "",
+                    pass_type_id=wallet.apple_pass_type_id or "",
+                    key_password=wallet.apple_key_password,
+                )
+            )
+        if wallet.google:
+            from cinema_cli.adapters.wallet_google import GoogleWalletLinks
+
+            assert wallet.google_key
+            makers.append(
+                GoogleWalletLinks(
+                    service_account=wallet.google_key, issuer_id=wallet.google_issuer_id or ""
+                )
+            )
+        return tuple(makers)
 
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property

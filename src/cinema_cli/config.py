@@ -6,9 +6,11 @@ Environment variables (flags win over them); the README has the full table:
 (an ISO 8601 instant used as "now", for tests and drills), ``CINEMA_CANCEL_MINUTES``
 (60), ``CINEMA_SMTP_URL`` (unset: outbox only), ``CINEMA_API_SECRET`` (``cinema serve``'s
 booking access tokens; unset: a random secret in the data folder), ``CINEMA_PAYMENT_PROVIDER``
-(``test``), ``CINEMA_DEBUG``, ``NO_COLOR``, and the
+(``test``), ``CINEMA_DEBUG``, ``NO_COLOR``,
+and the
 PostgreSQL connection settings ``CINEMA_DB_CONNECT_TIMEOUT`` (5 s), ``CINEMA_DB_POOL_SIZE`` (5),
-``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s).
+``CINEMA_DB_MAX_OVERFLOW`` (5), ``CINEMA_DB_POOL_TIMEOUT`` (30 s), and the wallet passes
+(:class:`WalletSettings`: ``CINEMA_WALLET_*``, ``CINEMA_GOOGLE_WALLET_*``).
 
 This module is the one reader of ``CINEMA_*`` variables; everything else gets them from
 :class:`Settings`. Two exceptions belong to the front door: its error reporting peeks at
@@ -109,6 +111,84 @@ class DatabaseSettings:
         )
 
 
+def _env_path(name: str) -> Path | None:
+    raw = os.environ.get(name, "")
+    return Path(raw).expanduser() if raw else None
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    """Wallet passes made by ``buy`` (none unless configured).
+
+    Apple Wallet needs all five of ``CINEMA_WALLET_CERT`` (the Pass Type ID certificate,
+    PEM), ``CINEMA_WALLET_KEY`` (its private key, PEM; ``CINEMA_WALLET_KEY_PASSWORD`` when
+    encrypted), ``CINEMA_WALLET_WWDR`` (Apple's WWDR intermediate certificate),
+    ``CINEMA_WALLET_TEAM_ID`` and ``CINEMA_WALLET_PASS_TYPE_ID``. Google Wallet needs
+    ``CINEMA_GOOGLE_WALLET_KEY`` (a service-account key, JSON) and
+    ``CINEMA_GOOGLE_WALLET_ISSUER_ID``.
+    """
+
+    apple_cert: Path | None = None
+    apple_key: Path | None = None
+    apple_key_password: str | None = None
+    apple_wwdr: Path | None = None
+    apple_team_id: str | None = None
+    apple_pass_type_id: str | None = None
+    google_key: Path | None = None
+    google_issuer_id: str | None = None
+
+    @classmethod
+    def from_env(cls) -> WalletSettings:
+        env = os.environ
+        return cls(
+            apple_cert=_env_path("CINEMA_WALLET_CERT"),
+            apple_key=_env_path("CINEMA_WALLET_KEY"),
+            apple_key_password=env.get("CINEMA_WALLET_KEY_PASSWORD") or None,
+            apple_wwdr=_env_path("CINEMA_WALLET_WWDR"),
+            apple_team_id=env.get("CINEMA_WALLET_TEAM_ID") or None,
+            apple_pass_type_id=env.get("CINEMA_WALLET_PASS_TYPE_ID") or None,
+            google_key=_env_path("CINEMA_GOOGLE_WALLET_KEY"),
+            google_issuer_id=env.get("CINEMA_GOOGLE_WALLET_ISSUER_ID") or None,
+        )
+
+    def _require(self, values: dict[str, object]) -> bool:
+        """Whether a wallet is configured; :class:`InvalidInput` names what a half-done
+        configuration lacks."""
+        missing = [name for name, value in values.items() if not value]
+        if len(missing) == len(values):
+            return False
+        if missing:
+            given = next(name for name in values if name not in missing)
+            raise InvalidInput(
+                f"{', '.join(missing)}: needed too once {given} is set (or unset them all)",
+                field=missing[0],
+            )
+        return True
+
+    @property
+    def apple(self) -> bool:
+        """Whether Apple Wallet passes are configured (all five settings)."""
+        return self._require(
+            {
+                "CINEMA_WALLET_CERT": self.apple_cert,
+                "CINEMA_WALLET_KEY": self.apple_key,
+                "CINEMA_WALLET_WWDR": self.apple_wwdr,
+                "CINEMA_WALLET_TEAM_ID": self.apple_team_id,
+                "CINEMA_WALLET_PASS_TYPE_ID": self.apple_pass_type_id,
+            }
+        )
+
+    @property
+    def google(self) -> bool:
+        """Whether Google Wallet links are configured (both settings)."""
+        return self._require(
+            {
+                "CINEMA_GOOGLE_WALLET_KEY": self.google_key,
+                "CINEMA_GOOGLE_WALLET_ISSUER_ID": self.google_issuer_id,
+            }
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a command needs to know about where and how to run."""
@@ -118,6 +198,8 @@ class Settings:
     hold_seconds: int = 600
     lock_timeout: float = 10.0
     cancel_minutes: int = 60
+    companion_release_minutes: int = 60
+    """Companion seats are sold only with a wheelchair space until this long before the start."""
     smtp_url: str | None = None
     api_secret: str | None = None
     payment_provider: str = "test"
@@ -127,6 +209,7 @@ class Settings:
     debug: bool = False
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     extra: dict[str, str] = field(default_factory=dict)
+    wallet: WalletSettings = field(default_factory=WalletSettings)
 
     @classmethod
     def from_env(
@@ -150,6 +233,9 @@ class Settings:
             cancel_minutes=int(
                 _env_number("CINEMA_CANCEL_MINUTES", 60, minimum=0, maximum=525_600)
             ),
+            companion_release_minutes=int(
+                _env_number("CINEMA_COMPANION_RELEASE_MINUTES", 60, minimum=0, maximum=525_600)
+            ),
             smtp_url=env.get("CINEMA_SMTP_URL") or None,
             api_secret=env.get("CINEMA_API_SECRET") or None,
             payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
@@ -157,6 +243,7 @@ class Settings:
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),
+            wallet=WalletSettings.from_env(),
         )
 
     def clock(self) -> Clock:

@@ -4,7 +4,9 @@ Data files, the payment ledger, signing keys, tickets and e-mails all hold somet
 for the owner's eyes only and must never be seen half-written. Each is written to a
 fresh temporary file beside its final name (mode 0600), flushed to disk, renamed over
 the final name, and the rename itself is flushed by syncing the folder. Standard
-library only: both the storage backends and the adapters use it.
+library only: both the storage backends and the adapters use it. The operating system's
+refusals (full disk, read-only mount, missing folder...) come out as
+:class:`~cinema_cli.domain.errors.FileSystemError` naming the path (exit 7).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+
+from cinema_cli.file_faults import file_faults
 
 FILE_MODE = 0o600
 """Files: read and written by the owner only."""
@@ -36,17 +40,21 @@ def make_private_dirs(folder: Path) -> None:
     if folder.is_dir():
         return
     missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=DIR_MODE)
+    top = folder
+    while not top.exists() and top != top.parent:
+        missing.append(top)
+        top = top.parent
+    with file_faults(folder, action="create the folder"):
+        for path in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                path.mkdir(mode=DIR_MODE)
+            # The umask may have taken bits away; a folder we create gets exactly DIR_MODE.
+            path.chmod(DIR_MODE)
 
 
 def create_private(path: Path) -> None:
     """Create ``path`` empty and owner-only unless it exists (for files others fill in)."""
-    with contextlib.suppress(FileExistsError):
+    with file_faults(path, action="create"), contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
 
 
@@ -59,6 +67,11 @@ def write_temp(path: Path, data: bytes) -> Path:
     """
     # os.urandom, not secrets: importing secrets loads hmac and OpenSSL (~20 ms at start-up).
     temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    with file_faults(path):
+        return _write_temp(temporary, data)
+
+
+def _write_temp(temporary: Path, data: bytes) -> Path:
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         # The umask may have taken bits away from FILE_MODE; the file gets exactly it.
@@ -84,12 +97,13 @@ def write_private(path: Path, data: bytes) -> Path:
     holds one of them. The folder must exist. Returns ``path``.
     """
     temporary = write_temp(path, data)
-    try:
-        temporary.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-    # The rename itself must reach the disk too: the payment ledger is a record of money.
-    fsync_dir(path.parent)
+    with file_faults(path):
+        try:
+            temporary.replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+        # The rename itself must reach the disk too: the payment ledger is a record of money.
+        fsync_dir(path.parent)
     return path

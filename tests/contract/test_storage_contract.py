@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import time
 from typing import Any
 
 import contract_builders as b
@@ -78,6 +80,16 @@ def test_putting_a_theater_again_replaces_it_with_its_rooms(storage: Any) -> Non
         tx.put_theater(b.theater(name="Rex Deluxe", rooms=1))
 
     assert storage.theaters() == [b.theater(name="Rex Deluxe", rooms=1)]
+
+
+def test_a_theaters_business_day_cut_off_is_stored(storage: Any) -> None:
+    late = replace(b.theater(), business_day_cutoff=time(4, 30))
+    with storage.transaction() as tx:
+        tx.put_city(b.city())
+        tx.put_theater(late)
+
+    assert storage.theater(late.id) == late
+    assert storage.theater(late.id).business_day_cutoff == time(4, 30)
 
 
 def test_putting_showings_again_replaces_them_by_id(storage: Any) -> None:

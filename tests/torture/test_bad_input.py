@@ -46,12 +46,20 @@ HOSTILE = [
     "2026-13-45",
     "0000-00-00",
     "9999-12-31",
+    "0001-01-01",
+    "9998-12-31",
     "1969-12-31",
     "25:99",
     "24:00",
     "today",
     "../../../etc/passwd",
     "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/tmp/missing-folder/x.csv",
+    "-rwx",
+    "777",
+    '=HYPERLINK("x")',
     "C7",
     "A0",
     "ZZZ999",
@@ -75,6 +83,12 @@ HOSTILE = [
     "--help-me",
     "'; DROP TABLE showings; --",
 ]
+STDIN = st.one_of(
+    st.just(b""),
+    st.sampled_from([b"4242424242424242\n", b"\x00" * 10_000, b"9" * 100_000, b"\xff\xfe\n"]),
+    st.binary(max_size=300),
+)
+"""What a pipe may hand ``--card -`` or ``checkin -``: nothing, NULs, a flood, junk."""
 VALUES = st.one_of(
     st.sampled_from(HOSTILE),
     st.text(max_size=40),
@@ -160,13 +174,13 @@ def test_hostile_arguments_get_a_documented_exit_code_and_change_nothing_when_re
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(arguments=_arguments(COMMANDS[path]), as_json=st.booleans())
-    def attempt(arguments: list[str], as_json: bool) -> None:
+    @given(arguments=_arguments(COMMANDS[path]), as_json=st.booleans(), stdin=STDIN)
+    def attempt(arguments: list[str], as_json: bool, stdin: bytes) -> None:
         nonlocal tried
         tried += 1
         argv = [*path, *arguments, *(["--json"] if as_json and path else [])]
         before = _snapshot(stocked)
-        result = runner.invoke(app, argv, env=env, input="")
+        result = runner.invoke(app, argv, env=env, input=stdin)
         shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
         assert result.exit_code in DOCUMENTED_EXIT_CODES, (argv, result.exit_code, shown[-800:])
         assert "Traceback" not in shown, (argv, shown[-800:])

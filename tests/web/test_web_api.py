@@ -177,6 +177,21 @@ def test_a_malformed_reservation_is_a_422_naming_the_field(
     assert response.json()["error"]["details"]["field"] == field
 
 
+def test_a_wheelchair_space_is_held_with_its_companion_seat(client: Any) -> None:
+    showing = first_showing(client)
+    response = client.post(
+        "/v1/reservations", json={"showing_id": showing["id"], "count": 2, "wheelchair": 1}
+    )
+    assert response.status_code == 201, response.text
+    held = response.json()["seats"]
+    seats = client.get(f"/v1/showings/{showing['id']}/seats").json()["seats"]
+    category = {seat["id"]: seat for seat in seats}
+    assert sorted(category[seat]["category"] for seat in held) == ["companion", "wheelchair"]
+    companion = next(seat for seat in held if category[seat]["category"] == "companion")
+    space = next(seat for seat in held if category[seat]["category"] == "wheelchair")
+    assert category[companion]["companion_of"] == space
+
+
 def test_a_reservation_for_an_unknown_showing_is_404(client: Any) -> None:
     response = client.post("/v1/reservations", json={"showing_id": "nope", "count": 1})
     error_of(response, 404, "showing_not_found")

@@ -4,6 +4,11 @@ It reuses the sender of the confirmation (``adapters.mail.SENDER``) and replies 
 ``Message-ID`` so mail clients show both in one conversation. The file is
 ``outbox/<booking_id>.cancel-<refund id or n>.eml``; the same cancellation written twice
 gets the same name, so nothing is sent twice.
+
+When nothing of the booking remains, the message carries an ``.ics`` with
+``METHOD:CANCEL`` and the UID of the confirmation's event, so calendars remove it; after a
+partial cancellation it carries the event again (``METHOD:PUBLISH``, a higher ``SEQUENCE``)
+with the seats that remain.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 from cinema_cli.adapters.delivery import Outbox
 from cinema_cli.adapters.files import safe_name
-from cinema_cli.adapters.mail import SENDER
+from cinema_cli.adapters.mail import MAIL_POLICY, SENDER, booking_event_uid, vcalendar
 from cinema_cli.domain.models import TicketStatus
 from cinema_cli.domain.times import person_time
 from cinema_cli.services.ports.mail import CancellationNotice
@@ -51,7 +56,7 @@ def cancellation_message(notice: CancellationNotice) -> EmailMessage:
         f"Still booked: {', '.join(remaining)}" if remaining else "Nothing remains booked."
     )
     lines += ["", "We hope to see you another time."]
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Cancelled: {title}, seats {seats}"
     message["From"] = formataddr(SENDER)
     message["To"] = formataddr((booking.name, booking.email))
@@ -62,7 +67,43 @@ def cancellation_message(notice: CancellationNotice) -> EmailMessage:
     message["In-Reply-To"] = f"<booking.{booking.id}@cinema-cli.invalid>"
     message["References"] = f"<booking.{booking.id}@cinema-cli.invalid>"
     message.set_content("\n".join(lines) + "\n")
+    method = "PUBLISH" if remaining else "CANCEL"
+    message.add_attachment(
+        calendar_update(notice, remaining).encode(),
+        maintype="text",
+        subtype="calendar",
+        filename=f"{booking.id}.ics",
+        params={"method": method},
+    )
     return message
+
+
+def calendar_update(notice: CancellationNotice, remaining: list[str]) -> str:
+    """The confirmation's event again: cancelled (``METHOD:CANCEL``) when no seat remains,
+    else published anew with the seats left. ``SEQUENCE`` counts the cancelled tickets, so
+    each cancellation outranks the one before."""
+    booking = notice.booking
+    cancelled = [t for t in booking.tickets if t.status is TicketStatus.CANCELLED]
+    stamps = [t.cancelled_at for t in cancelled if t.cancelled_at is not None]
+    title = notice.movie.title if notice.movie else notice.showing.movie_id
+    location = (
+        ", ".join(part for part in (notice.theater.name, notice.theater.address) if part)
+        if notice.theater
+        else ""
+    )
+    seats = ", ".join(remaining) if remaining else "none (cancelled)"
+    return vcalendar(
+        method="PUBLISH" if remaining else "CANCEL",
+        uid=booking_event_uid(booking.id),
+        stamp=max(stamps) if stamps else booking.created_at,
+        starts_at=notice.showing.starts_at,
+        ends_at=notice.showing.ends_at,
+        summary=title,
+        location=location,
+        description=f"Seats: {seats}\nBooking: {booking.id}",
+        status="CONFIRMED" if remaining else "CANCELLED",
+        sequence=max(1, len(cancelled)),
+    )
 
 
 class CancellationMail:

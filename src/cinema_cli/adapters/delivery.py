@@ -16,7 +16,8 @@ processes could both rewrite. ``cinema outbox send`` sends every message that is
 - ``smtp://host[:port]`` — plain SMTP (port 25);
 - ``smtp://host[:port]?starttls=1`` — upgrade with STARTTLS (port 587);
 - ``smtps://[user:password@]host[:port]`` — TLS from the first byte (port 465);
-- user and password (percent-encoded) log in with ``AUTH``; ``?from=addr`` sets the envelope
+- user and password (percent-encoded) log in with ``AUTH``, only over TLS (``smtps://`` or
+  ``starttls=1``) unless ``?insecure=1`` says plain text is meant; ``?from=addr`` sets the envelope
   sender and the From header; ``?timeout=S`` the network timeout (default 30 s).
 
 The password is never printed: errors name the host and port only.
@@ -36,8 +37,9 @@ from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import utc_text
 from cinema_cli.durable_files import write_private
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.mail import ConfirmationOutbox, OutboxMessage
-from cinema_cli.services.ports.tickets import ETicketDocument
+from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 if TYPE_CHECKING:
     import smtplib
@@ -90,13 +92,19 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     if not parts.hostname:
         raise bad("no host")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(query) - {"starttls", "from", "timeout"}
+    unknown = set(query) - {"starttls", "from", "timeout", "insecure"}
     if unknown:
         raise bad(f"unknown option {sorted(unknown)[0]!r}")
     starttls = query.get("starttls", "0").lower() in ("1", "true", "yes")
+    insecure = query.get("insecure", "0").lower() in ("1", "true", "yes")
     implicit_tls = parts.scheme == "smtps"
     if implicit_tls and starttls:
         raise bad("smtps already uses TLS; starttls=1 goes with smtp://")
+    if (parts.username or parts.password) and not (implicit_tls or starttls or insecure):
+        raise bad(
+            "a user and password would cross the network unencrypted; use smtps://, add "
+            "?starttls=1, or add ?insecure=1 to send them in the clear on purpose"
+        )
     try:
         timeout = float(query.get("timeout", "30"))
     except ValueError:
@@ -286,10 +294,9 @@ class Outbox:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the outbox's send lock (two senders never send one message twice)."""
-        from filelock import FileLock
-
-        private_dir(self.state_dir)
-        with FileLock(self.state_dir / ".lock", timeout=60, mode=0o600):
+        lock_path = self.state_dir / ".lock"
+        busy = f"another `cinema outbox send` held {lock_path} for more than 60 s; try again"
+        with held_lock(lock_path, timeout=60, busy=busy):
             yield
 
 
@@ -383,8 +390,10 @@ class DeliveringOutbox:
                     "the outbox: retry with `cinema outbox send`"
                 )
 
-    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
-        path = self.inner.write_confirmation(document, pdf)
+    def write_confirmation(
+        self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
+    ) -> Path:
+        path = self.inner.write_confirmation(document, pdf, wallet)
         self.send_new(path)
         return path
 

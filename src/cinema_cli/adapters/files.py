@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cinema_cli.durable_files import make_private_dirs
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -22,10 +24,9 @@ def safe_name(identifier: str) -> str:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) owner-only (0700); an existing folder is kept as is."""
-    if not path.is_dir():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)
+    """Create ``path`` and its missing parents owner-only (0700); an existing folder is kept
+    as is. A refusal (read-only, full, not a folder) is a ``FileSystemError`` naming it."""
+    make_private_dirs(path)
     return path
 
 

@@ -24,17 +24,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cinema_cli.adapters.files import private_dir
 from cinema_cli.domain.errors import (
     CorruptData,
     IdempotencyKeyReused,
     InvalidCard,
-    LockTimeout,
     PaymentDeclined,
 )
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.durable_files import write_private
+from cinema_cli.file_faults import file_faults
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.payments import Charge, PastCharge, ProviderContext
 
 DECLINED_TEST_CARDS = {
@@ -186,10 +186,12 @@ class TestPaymentProvider:
         )
 
     def _load(self) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = json.loads(self.ledger_path.read_bytes())
-        except FileNotFoundError:
+        if not self.ledger_path.exists():
             return {"version": LEDGER_VERSION, "charges": {}, "closed": []}
+        with file_faults(self.ledger_path, action="read"):
+            raw = self.ledger_path.read_bytes()
+        try:
+            data: dict[str, Any] = json.loads(raw)
         except ValueError:
             raise CorruptData(f"payment ledger {self.ledger_path} is not valid JSON") from None
         if data.get("version") != LEDGER_VERSION:
@@ -207,25 +209,23 @@ class _LedgerLock:
     """Holds the ledger's cross-process lock and hands out its current content."""
 
     def __init__(self, provider: TestPaymentProvider) -> None:
-        from filelock import FileLock
-
-        private_dir(provider.folder)
         self._provider = provider
-        self._lock = FileLock(str(provider.folder / "test-ledger.lock"), mode=0o600)
+        self._held = held_lock(
+            provider.folder / "test-ledger.lock",
+            timeout=provider.lock_timeout,
+            busy=f"the payment ledger stayed locked for {provider.lock_timeout:g} s",
+        )
 
     def __enter__(self) -> dict[str, Any]:
-        from filelock import Timeout
-
+        self._held.__enter__()
         try:
-            self._lock.acquire(timeout=self._provider.lock_timeout)
-        except Timeout:
-            raise LockTimeout(
-                f"the payment ledger stayed locked for {self._provider.lock_timeout:g} s"
-            ) from None
-        return self._provider._load()
+            return self._provider._load()
+        except BaseException:
+            self._held.__exit__(None, None, None)
+            raise
 
     def __exit__(self, *exc: object) -> None:
-        self._lock.release()
+        self._held.__exit__(None, None, None)
 
 
 def test_provider(context: ProviderContext) -> TestPaymentProvider:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cinema_cli.domain.errors import InvalidInput, MissingExtra
+from cinema_cli.domain.limits import IMAGE_BYTES, IMAGE_PIXELS
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -27,6 +28,7 @@ def read_qr_codes(image: Path) -> list[str]:
             hint=INSTALL_HINT,
         ) from None
 
+    _check_size(image)
     picture = _svg(image) if _is_svg(image) else _picture(image)
     found = zxingcpp.read_barcodes(picture)
     return [
@@ -34,6 +36,37 @@ def read_qr_codes(image: Path) -> list[str]:
         for result in found
         if result.valid and result.text and result.format == zxingcpp.BarcodeFormat.QRCode
     ]
+
+
+def _check_size(image: Path) -> None:
+    """A regular file of at most :data:`IMAGE_BYTES` (checked before anything is read)."""
+    import stat
+
+    try:
+        status = image.stat()
+    except FileNotFoundError:
+        raise InvalidInput(f"--image: {image} does not exist", field="image") from None
+    except OSError as error:
+        raise InvalidInput(
+            f"--image: cannot read {image} ({error.strerror})", field="image"
+        ) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise InvalidInput(f"--image: {image} is not a regular file", field="image")
+    if status.st_size > IMAGE_BYTES:
+        raise InvalidInput(
+            f"--image: {image} is larger than {IMAGE_BYTES:,} bytes, the limit for a picture",
+            field="image",
+            limit=IMAGE_BYTES,
+        )
+
+
+def _too_many_pixels(image: Path, size: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"--image: {image} has more pixels{size} than the limit of {IMAGE_PIXELS:,}; "
+        "give a smaller picture of the QR code",
+        field="image",
+        limit=IMAGE_PIXELS,
+    )
 
 
 def _is_svg(image: Path) -> bool:
@@ -48,11 +81,22 @@ def _is_svg(image: Path) -> bool:
 
 
 def _picture(image: Path) -> Image.Image:
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(image) as opened:
-            return opened.convert("L")
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, past its own limit; ours is lower and checked first,
+            # from the header alone, before a pixel is decoded.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(image) as opened:
+                width, height = opened.size
+                if width * height > IMAGE_PIXELS:
+                    raise _too_many_pixels(image, f" ({width}x{height})")
+                return opened.convert("L")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(image) from None
     except FileNotFoundError:
         raise InvalidInput(f"--image: {image} does not exist", field="image") from None
     except (UnidentifiedImageError, OSError) as error:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +46,9 @@ from cinema_cli.domain.ticket_codes import (
     key_id_of,
     split_code,
 )
-from cinema_cli.durable_files import write_private
+from cinema_cli.durable_files import make_private_dirs, write_private
+from cinema_cli.file_faults import file_faults
+from cinema_cli.lock_files import held_lock
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -71,12 +74,13 @@ class KeyInfo:
 def ensure_private_dir(folder: Path) -> Path:
     """Create ``folder`` for the owner only (tightening it if it exists).
 
-    A missing parent (the data folder) is created owner-only too; one that exists is left as is.
+    Missing parents (the data folder) are created owner-only too; ones that exist are left
+    as they are. A folder that is already owner-only is not touched (a read-only mount).
     """
-    if not folder.parent.exists():
-        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.mkdir(mode=0o700, exist_ok=True)
-    folder.chmod(0o700)
+    make_private_dirs(folder)
+    with file_faults(folder, action="make owner-only"):
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
     return folder
 
 
@@ -113,11 +117,13 @@ class KeyRing:
     def _write_index(self, data: dict[str, Any]) -> None:
         write_private(self._index_path, json.dumps(data, indent=2).encode("utf-8") + b"\n")
 
-    def _lock(self) -> Any:
-        from filelock import FileLock
-
+    def _lock(self) -> AbstractContextManager[None]:
         ensure_private_dir(self.folder)
-        return FileLock(self.folder / ".lock", timeout=30, mode=0o600)
+        return held_lock(
+            self.folder / ".lock",
+            timeout=30,
+            busy=f"another cinema process held the key lock {self.folder / '.lock'} for 30 s",
+        )
 
     def _new_key(self, known: set[str]) -> str:
         """Create a private key file; returns its id (unique in this folder)."""

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from cinema_cli.adapters.files import private_dir
-from cinema_cli.domain.errors import CorruptData, LockTimeout, UnknownSchema
+from cinema_cli.domain.errors import CorruptData, UnknownSchema
 from cinema_cli.durable_files import write_private
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.staff_tokens import StaffToken
 
 FILE_VERSION = 1
@@ -71,14 +72,12 @@ class StaffTokenFile:
         self._change(lambda tokens: [token if t.id == token.id else t for t in tokens])
 
     def _change(self, edit: Any) -> None:
-        from filelock import FileLock, Timeout
-
         private_dir(self.path.parent)
-        lock = FileLock(str(self.path.with_name(self.path.name + ".lock")))
-        try:
-            with lock.acquire(timeout=self.lock_timeout):
-                tokens = edit(self.tokens())
-                document = {"version": FILE_VERSION, "tokens": [_record(t) for t in tokens]}
-                write_private(self.path, json.dumps(document, indent=2).encode() + b"\n")
-        except Timeout:
-            raise LockTimeout(f"{self.path} is locked by another process") from None
+        with held_lock(
+            self.path.with_name(self.path.name + ".lock"),
+            timeout=self.lock_timeout,
+            busy=f"{self.path} is locked by another process",
+        ):
+            tokens = edit(self.tokens())
+            document = {"version": FILE_VERSION, "tokens": [_record(t) for t in tokens]}
+            write_private(self.path, json.dumps(document, indent=2).encode() + b"\n")

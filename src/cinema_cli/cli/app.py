@@ -76,7 +76,9 @@ class CinemaGroup(TyperGroup):
         self.commands = _LazyCommands()
 
     def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        from cinema_cli.cli.global_options import reorder
+
+        argv = reorder(sys.argv[1:] if args is None else args)
         as_json = "--json" in argv
         debug = "--debug" in argv or os.environ.get("CINEMA_DEBUG", "") not in ("", "0")
         # Not standalone: usage errors come back to us, so that --json can report them as JSON.

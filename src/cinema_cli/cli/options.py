@@ -17,12 +17,19 @@ def parse_date(value: str | None, option: str | None = None) -> date | None:
     """``YYYY-MM-DD`` for ``--date`` (as a Typer callback) or for ``option`` when named."""
     if value is None:
         return None
+    from cinema_cli.domain.times import FIRST_DAY, LAST_DAY
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise typer.BadParameter(
+            f"{value!r} is out of range ({FIRST_DAY} to {LAST_DAY})", param_hint=option
+        )
+    return day
 
 
 def parse_clock_time(value: str | None) -> time | None:

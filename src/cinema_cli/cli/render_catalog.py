@@ -20,7 +20,13 @@ from cinema_cli.domain.times import person_time
 if TYPE_CHECKING:
     from cinema_cli.domain.models import Movie
     from cinema_cli.services.bookings import BookingDetails
-    from cinema_cli.services.catalog import SearchResult, ShowingInfo, Showtimes, TheaterList
+    from cinema_cli.services.catalog import (
+        SearchResult,
+        ShowingInfo,
+        Showtimes,
+        TheaterInfo,
+        TheaterList,
+    )
     from cinema_cli.services.demo import DemoResult
     from cinema_cli.services.purchase import Purchase
     from cinema_cli.services.seats import SeatInfo, SeatMap
@@ -39,7 +45,14 @@ GLYPHS = {"held": "▒", "sold": "█", "blocked": "×", "mine": "◆"}
 
 
 def _when(info: ShowingInfo) -> str:
-    return person_time(info.showing.starts_at, info.theater.timezone, year=False)
+    """``Sat 05 Dec 00:30 CET, late show of Fri`` when it starts after midnight."""
+    from cinema_cli.domain.business_day import late_show_note
+    from cinema_cli.domain.times import local_time
+
+    text = person_time(info.showing.starts_at, info.theater.timezone, year=False)
+    local = local_time(info.showing.starts_at, info.theater.timezone)
+    note = late_show_note(local, info.theater.business_day_cutoff)
+    return f"{text}, {note}" if note else text
 
 
 def _standard_price(info: ShowingInfo) -> str:
@@ -126,9 +139,36 @@ def _showings_table(showings: Sequence[ShowingInfo], width: int) -> Text:
     return table
 
 
+def _rooms_text(info: TheaterInfo) -> str:
+    return ", ".join(f"{room.name} ({room.seats_total})" for room in info.theater.rooms) or "-"
+
+
 def render_theaters(console: Console, result: TheaterList) -> None:
     if not result.theaters:
         console.print("No theaters yet. Run `cinema demo` to load the demo catalog.")
+        return
+    rows = [
+        (
+            info.theater.id,
+            info.theater.name,
+            info.city.name if info.city else info.theater.city_id,
+            info.theater.timezone,
+            _rooms_text(info),
+        )
+        for info in result.theaters
+    ]
+    # A table cell narrower than its text cuts it ("Lichtspiel… Mitte"); ids and names are
+    # copied and read whole, so a terminal too narrow for the table gets one block per theater.
+    needed = sum(max(len(row[index]) for row in rows) for index in range(5)) + 3 * 5 + 1
+    if needed > console.width:
+        console.print(Text("Theaters", style="bold"))
+        for theater_id, name, city, zone, rooms in rows:
+            console.print()
+            line = Text(theater_id, style="cyan")
+            line.append(f"  {name}")
+            console.print(line)
+            console.print(f"  {city} · {zone}", markup=False)
+            console.print(f"  Rooms (seats): {rooms}", markup=False)
         return
     table = Table(title="Theaters", header_style="bold", title_justify="left")
     table.add_column("Id", style="cyan", no_wrap=True)
@@ -136,15 +176,8 @@ def render_theaters(console: Console, result: TheaterList) -> None:
     table.add_column("City")
     table.add_column("Time zone", no_wrap=True)
     table.add_column("Rooms (seats)")
-    for info in result.theaters:
-        rooms = ", ".join(f"{room.name} ({room.seats_total})" for room in info.theater.rooms)
-        table.add_row(
-            info.theater.id,
-            info.theater.name,
-            info.city.name if info.city else info.theater.city_id,
-            info.theater.timezone,
-            rooms or "-",
-        )
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
@@ -273,6 +306,18 @@ def _seat_ranges(infos: list[SeatInfo]) -> str:
     return " ".join(parts)
 
 
+def _not_on_sale(seat_map: SeatMap) -> str | None:
+    """Why the showing's seats are no longer sold (cancelled, started, ended), or ``None``."""
+    showing, zone = seat_map.showing.showing, seat_map.showing.theater.timezone
+    if showing.status == "cancelled":
+        return "No longer on sale: this showing is cancelled."
+    if showing.ends_at <= seat_map.at:
+        return f"No longer on sale: this showing ended {person_time(showing.ends_at, zone)}."
+    if showing.starts_at <= seat_map.at:
+        return f"No longer on sale: this showing started {person_time(showing.starts_at, zone)}."
+    return None
+
+
 def render_seat_map(console: Console, seat_map: SeatMap) -> None:
     info = seat_map.showing
     title = Text(info.movie.title if info.movie else info.showing.movie_id, style="bold")
@@ -284,8 +329,19 @@ def render_seat_map(console: Console, seat_map: SeatMap) -> None:
         + ("" if info.showing.status == "scheduled" else f" · {info.showing.status.upper()}")
     )
     console.print()
-    for line in seat_grid(seat_map):
-        console.print(line, no_wrap=True, overflow="ignore", crop=False)
+    grid = seat_grid(seat_map)
+    needed = max(line.cell_len for line in grid)
+    if console.is_terminal and needed > console.width:
+        # A wrapped seat map puts seats in the wrong rows: say what it takes instead.
+        console.print(
+            f"The seat map needs a terminal {needed} columns wide (this one has "
+            f"{console.width}); widen it, or read the seats with "
+            f"`cinema seats {info.showing.id} --json`.",
+            markup=False,
+        )
+    else:
+        for line in grid:
+            console.print(line, no_wrap=True, overflow="ignore", crop=False)
     console.print()
     console.print(legend(seat_map, color=console.color_system is not None))
     console.print()
@@ -307,8 +363,15 @@ def render_seat_map(console: Console, seat_map: SeatMap) -> None:
         seats = "" if category == "standard" else _seat_ranges(infos)
         table.add_row(Text(category, style=STYLES[category]), str(infos[0].price), str(free), seats)
     console.print(table)
+    pairs = seat_map.companion_of
+    if pairs:
+        console.print(
+            "Companion seats: "
+            + " · ".join(f"{seat} with wheelchair space {space}" for seat, space in pairs.items())
+        )
     console.print()
-    summary = f"{seat_map.available} of {info.seats_total} seats available"
+    closed = _not_on_sale(seat_map)
+    summary = closed or f"{seat_map.available} of {info.seats_total} seats available"
     if seat_map.session_id is not None:
         held = seat_map.held_by_me
         summary += f" · your hold: {', '.join(held) if held else 'none'}"

@@ -175,6 +175,12 @@ class CancellationClosed(Conflict):
     code = "cancellation_closed"
 
 
+class CompanionSeatRestricted(Conflict):
+    """Companion seats are sold only with their wheelchair space until shortly before the start."""
+
+    code = "companion_seat_restricted"
+
+
 class SeatsInUse(Conflict):
     """A change would remove, renumber or move seats or showings with tickets sold."""
 
@@ -285,3 +291,12 @@ class StorageUnavailable(StorageError):
     """The database cannot be reached or the storage URL is wrong."""
 
     code = "storage_unavailable"
+
+
+class FileSystemError(StorageError):
+    """A file or folder cannot be read or written: a full disk, a read-only mount, a missing
+    folder, no permission, a refused symbolic link. ``details["path"]`` names it; ``code`` says
+    which (``disk_full``, ``read_only``, ``permission_denied``, ``folder_missing``,
+    ``symlink_refused``, ``file_system_error``)."""
+
+    code = "file_system_error"

@@ -14,7 +14,7 @@ ISO 4217 currency, never float.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -123,6 +123,8 @@ class Theater:
     rooms: list[Room] = field(default_factory=list)
     cleaning_minutes: int = 15
     """Gap kept free between two showings in one room."""
+    business_day_cutoff: time = time(3, 0)
+    """Local time the business day ends: a 00:30 showing belongs to the evening before."""
 
     def room(self, room_id: str) -> Room | None:
         return next((room for room in self.rooms if room.id == room_id), None)

@@ -9,7 +9,7 @@ off the start-up path of read-only commands.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +53,18 @@ def _valid_timezone(name: str) -> str:
 
 
 Timezone = Annotated[str, AfterValidator(_valid_timezone)]
+
+
+def _valid_cutoff(value: time) -> time:
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise ValueError("give a local time of day in whole minutes (like 03:00)")
+    if value > time(12, 0):
+        raise ValueError("the business day ends between 00:00 and 12:00 (like 03:00)")
+    return value
+
+
+BusinessDayCutoff = Annotated[time, AfterValidator(_valid_cutoff)]
+"""When a theater's business day ends, local time; ``00:00`` means at midnight."""
 
 
 class Schema(BaseModel):
@@ -102,6 +114,8 @@ class TheaterIn(Schema):
     timezone: Timezone
     currency: Currency = "USD"
     cleaning_minutes: int = Field(default=15, ge=0, le=240)
+    business_day_cutoff: BusinessDayCutoff = time(3, 0)
+    """Local time the business day ends (``HH:MM``, 00:00-12:00)."""
     rooms: list[RoomIn] = Field(default_factory=list)
 
     @field_validator("rooms")
@@ -123,6 +137,7 @@ class TheaterIn(Schema):
             timezone=self.timezone,
             currency=self.currency,
             cleaning_minutes=self.cleaning_minutes,
+            business_day_cutoff=self.business_day_cutoff,
             rooms=[room.to_entity() for room in self.rooms],
         )
 

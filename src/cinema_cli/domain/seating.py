@@ -9,6 +9,10 @@ Two ways in:
 Both are pure functions over :class:`~cinema_cli.domain.layout.Seat` and the set
 of seat ids that are already taken (sold or held live by someone else).
 
+``reserve --count`` goes through :mod:`cinema_cli.domain.allocation`, which uses
+:func:`best_block` first and splits a group over rows (:mod:`.groups`) or adds wheelchair
+spaces with their companion seats (:mod:`.companions`) as asked.
+
 How the best block is chosen, most important rule first:
 
 1. Only seats of the category asked for (default ``standard``); wheelchair spaces

@@ -7,8 +7,14 @@ shows its offset as ``UTC-3``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+FIRST_DAY = date(1900, 1, 1)
+"""The earliest day a command takes (``--date``, ``--from``): days are turned into instants
+in every zone and a day or two either side, which the year 1 cannot give."""
+LAST_DAY = date(9998, 12, 31)
+"""The latest day a command takes, for the same reason at the other end of the calendar."""
 
 
 def local_time(instant: datetime, timezone: str) -> datetime:

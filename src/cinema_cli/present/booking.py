@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads these on 3.11
 
@@ -58,6 +58,8 @@ class TicketShape(TypedDict):
     """What the QR code holds; ``cinema checkin 'CODE'`` reads it."""
     qr_png: str | None
     qr_svg: str | None
+    wallet_pkpass: NotRequired[str]
+    """The signed Apple Wallet pass, when the cinema set up Apple Wallet (``buy`` only)."""
 
 
 class BookingShape(TypedDict):
@@ -74,6 +76,8 @@ class BookingShape(TypedDict):
     eticket_pdf: str | None
     confirmation_eml: str | None
     created_at: str
+    google_wallet_url: NotRequired[str]
+    """"Save to Google Wallet" link, when the cinema set up Google Wallet (``buy`` only)."""
 
 
 class PurchaseShape(BookingShape):
@@ -106,6 +110,24 @@ def _path(value: Path | None) -> str | None:
 
 
 def _booking(
+    value: Booking,
+    context: ShowingContext,
+    files: ETicketFiles | None,
+    confirmation: Path | None,
+    seats_taken: int,
+) -> BookingShape:
+    shape = _booking_core(value, context, files, confirmation, seats_taken)
+    if files is not None:
+        passes = files.wallet
+        for ticket in shape["tickets"]:
+            if ticket["ticket_id"] in passes.apple:
+                ticket["wallet_pkpass"] = str(passes.apple[ticket["ticket_id"]])
+        if passes.google_save_url:
+            shape["google_wallet_url"] = passes.google_save_url
+    return shape
+
+
+def _booking_core(
     value: Booking,
     context: ShowingContext,
     files: ETicketFiles | None,

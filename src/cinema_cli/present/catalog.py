@@ -89,10 +89,18 @@ def showtimes(result: Showtimes) -> ShowtimesShape:
 
 
 def seats(result: SeatMap) -> SeatsShape:
+    pairs = result.companion_of
     document: SeatsShape = {
         "showing": showing_info(result.showing),
         "seats": [
-            seat(info.seat, info.status, info.price, mine=info.mine) for info in result.seats
+            seat(
+                info.seat,
+                info.status,
+                info.price,
+                mine=info.mine,
+                companion_of=pairs.get(info.seat.id),
+            )
+            for info in result.seats
         ],
         "available": result.available,
         "layout": list(result.room.layout),

@@ -6,6 +6,7 @@ from typing import NotRequired  # pydantic reads these on 3.11
 
 from typing_extensions import TypedDict
 
+from cinema_cli.domain.business_day import business_day
 from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.models import City, Money, Movie, Showing, Theater, format_amount
 from cinema_cli.domain.times import local_time
@@ -44,6 +45,8 @@ class ShowingShape(TypedDict):
     starts_at: str
     ends_at: str
     timezone: str
+    business_day: str
+    """The theater's business day (``YYYY-MM-DD``): a 00:30 late show belongs to the day before."""
     theater: TheaterRef
     room: RoomRef
     format: str
@@ -85,6 +88,8 @@ class SeatShape(TypedDict):
     """0 nearest the screen."""
     column: int
     """Position in the drawn row, gaps counted."""
+    companion_of: NotRequired[str]
+    """A companion seat's wheelchair space (the seat it is sold with)."""
 
 
 def money(value: Money) -> MoneyShape:
@@ -108,12 +113,14 @@ def showing(
     """The SHOWING shape; times are ISO 8601 with the theater's local UTC offset."""
     room = theater.room(value.room_id)
     seats_total = room.seats_total if room else 0
+    starts = local_time(value.starts_at, theater.timezone)
     shape: ShowingShape = {
         "id": value.id,
         "movie_id": value.movie_id,
-        "starts_at": local_time(value.starts_at, theater.timezone).isoformat(),
+        "starts_at": starts.isoformat(),
         "ends_at": local_time(value.ends_at, theater.timezone).isoformat(),
         "timezone": theater.timezone,
+        "business_day": business_day(starts, theater.business_day_cutoff).isoformat(),
         "theater": {"id": theater.id, "name": theater.name, "city": theater.city_id},
         "room": {"id": value.room_id, "name": room.name if room else value.room_id},
         "format": value.format,
@@ -149,8 +156,10 @@ def theater(value: Theater, city: City | None = None) -> TheaterShape:
     }
 
 
-def seat(value: Seat, status: str, price: Money, *, mine: bool = False) -> SeatShape:
-    return {
+def seat(
+    value: Seat, status: str, price: Money, *, mine: bool = False, companion_of: str | None = None
+) -> SeatShape:
+    shape: SeatShape = {
         "id": value.id,
         "row": value.row,
         "number": value.number,
@@ -161,3 +170,6 @@ def seat(value: Seat, status: str, price: Money, *, mine: bool = False) -> SeatS
         "row_index": value.row_index,
         "column": value.column,
     }
+    if companion_of is not None:
+        shape["companion_of"] = companion_of
+    return shape

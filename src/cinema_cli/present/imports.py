@@ -78,6 +78,8 @@ class ImportReportShape(TypedDict):
     """Records read from the feed."""
     dry_run: bool
     written: bool
+    storage: str
+    """The storage the import read and wrote (``json:///path``...; never a password)."""
     first: dict[str, list[ChangeShape | CatalogChangeShape]]
     """The first 10 of each outcome: ``created``, ``updated``, ``unchanged``, ``cancelled``."""
     by_kind: NotRequired[dict[str, dict[str, int]]]
@@ -156,6 +158,7 @@ def import_report(value: ImportReport) -> ImportReportShape:
         "rows": value.rows,
         "dry_run": value.dry_run,
         "written": value.written,
+        "storage": value.storage,
         "first": {
             outcome: [_first(item) for item in items] for outcome, items in value.first.items()
         },

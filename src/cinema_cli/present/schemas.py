@@ -45,6 +45,17 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     "db_info": ("admin", "DbInfoShape", "db info: backend, schema version, record counts"),
     "db_upgrade": ("admin", "DbUpgradeShape", "db upgrade: schema version before and after"),
     "db_copy": ("admin", "DbCopyShape", "db copy: both stores and the records copied"),
+    # pretix seating plans in and out
+    "import_seating_plan": (
+        "seating_plan",
+        "SeatingPlanImportShape",
+        "import seating-plan: the room's layout read from the plan",
+    ),
+    "export_seating_plan": (
+        "seating_plan",
+        "SeatingPlanExportShape",
+        "export seating-plan --output --json: where the plan went",
+    ),
     "payments": ("payments", "PaymentsShape", "payments list: every charge and its booking"),
     "payments_reconcile": (
         "payments",

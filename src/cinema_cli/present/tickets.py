@@ -87,11 +87,11 @@ class CancellationShape(TypedDict):
 
 
 def _showing(
-    value: Showing, theater: Theater | None, movie: Movie | None
+    value: Showing, theater: Theater | None, movie: Movie | None, seats_taken: int
 ) -> ShowingShape | ShowingRef:
     if theater is None:
         return {"id": value.id, "starts_at": utc_text(value.starts_at)}
-    return showing(value, theater, movie=movie)
+    return showing(value, theater, movie=movie, seats_taken=seats_taken)
 
 
 def checkin_view(result: CheckIn) -> CheckinShape:
@@ -102,7 +102,7 @@ def checkin_view(result: CheckIn) -> CheckinShape:
         "status": "admitted",
         "seat": ticket.seat_id,
         "booking_id": ticket.booking_id,
-        "showing": _showing(result.showing, result.theater, result.movie),
+        "showing": _showing(result.showing, result.theater, result.movie, result.seats_taken),
         "checked_in_at": utc_text(ticket.checked_in_at) if ticket.checked_in_at else None,
         "gate": ticket.gate,
     }
@@ -133,7 +133,7 @@ def cancellation_view(result: Cancellation) -> CancellationShape:
     return {
         "booking_id": booking.id,
         "status": str(booking.status),
-        "showing": _showing(result.showing, result.theater, result.movie),
+        "showing": _showing(result.showing, result.theater, result.movie, result.seats_taken),
         "cancelled": [
             {"ticket_id": t.id, "seat": t.seat_id, "price": money(t.price)}
             for t in result.cancelled

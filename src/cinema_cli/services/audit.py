@@ -7,8 +7,9 @@ import time
 from datetime import datetime
 from typing import Any
 
-from cinema_cli.domain.errors import BookingNotFound, InvalidInput
+from cinema_cli.domain.errors import InvalidInput
 from cinema_cli.domain.models import AuditAction, AuditEntry, Money, format_amount
+from cinema_cli.services.explain import booking_not_found
 from cinema_cli.services.ports.storage import Reader, Storage, Transaction
 
 
@@ -68,7 +69,7 @@ def audit_log(
     booking_id = booking_id.strip()
     booking = storage.booking(booking_id)
     if booking is None:
-        raise BookingNotFound(f"--booking: no booking {booking_id!r}", booking_id=booking_id)
+        raise booking_not_found(storage, booking_id, option="--booking")
     entries = storage.audit(subject=booking.id) + storage.audit(subject=booking.reservation_id)
     entries.sort(key=lambda entry: entry.at)  # stable: same-instant entries keep their order
     return entries[-limit:] if limit else entries

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cinema_cli.domain.errors import BookingNotFound
 from cinema_cli.domain.models import Booking
 from cinema_cli.domain.purchase import parse_email
+from cinema_cli.services.explain import booking_not_found
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.ports.tickets import ETicketFiles
@@ -49,7 +49,7 @@ def booking(
     """
     found = storage.booking(booking_id.strip())
     if found is None:
-        raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
+        raise booking_not_found(storage, booking_id)
     files, eml = _existing_files(found, office)
     taken = storage.seats_taken([found.showing_id], clock()).get(found.showing_id, 0)
     context = load_showing_context(storage, found.showing_id)

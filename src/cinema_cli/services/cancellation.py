@@ -19,7 +19,6 @@ from pathlib import Path
 
 from cinema_cli.domain.errors import (
     AlreadyCheckedIn,
-    BookingNotFound,
     CancellationClosed,
     InvalidInput,
     ShowingNotFound,
@@ -40,6 +39,7 @@ from cinema_cli.domain.models import (
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.busy import retry_when_busy
+from cinema_cli.services.explain import booking_not_found
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
@@ -59,6 +59,8 @@ class Cancellation:
     already_cancelled: tuple[Ticket, ...]
     refund: Refund | None
     notice: Path | None
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the call (for the SHOWING view)."""
 
 
 def deadline(showing: Showing, cancel_minutes: int) -> datetime:
@@ -110,7 +112,7 @@ def _load(
 ) -> tuple[Booking, Showing, Theater | None, Movie | None]:
     booking = tx.booking(booking_id)
     if booking is None:
-        raise BookingNotFound(f"no booking {booking_id!r}", booking_id=booking_id)
+        raise booking_not_found(tx, booking_id)
     showing = tx.showing(booking.showing_id)
     if showing is None:
         raise ShowingNotFound(f"booking {booking.id} names an unknown showing")
@@ -262,13 +264,19 @@ def cancel(
             already = tuple(t for t in chosen if t.status is TicketStatus.CANCELLED)
             to_cancel = _check_cancellable(booking, chosen, showing, theater, now, cancel_minutes)
             if not to_cancel:
-                return Cancellation(booking, showing, theater, movie, (), already, None, None)
+                taken = tx.seats_taken([showing.id], now).get(showing.id, 0)
+                return Cancellation(
+                    booking, showing, theater, movie, (), already, None, None, taken
+                )
             refund = _refund(payments, booking, to_cancel, now)
             booking, cancelled = _cancelled_booking(booking, to_cancel, refund, now)
             tx.release_tickets(showing.id, [t.id for t in cancelled])
             tx.put_booking(booking)
             _record(tx, now, actor, booking, cancelled, refund)
-        return Cancellation(booking, showing, theater, movie, cancelled, already, refund, None)
+            taken = tx.seats_taken([showing.id], now).get(showing.id, 0)
+        return Cancellation(
+            booking, showing, theater, movie, cancelled, already, refund, None, taken
+        )
 
     done = retry_when_busy(cancel_in_storage)
     if outbox is None or not done.cancelled:

@@ -1,7 +1,9 @@
 """Browsing use cases: theaters, movie search and showtimes (seat maps: ``services.seats``).
 
 Times: showings are stored in UTC; every date and time a user gives here is
-the *theater's* local one. A local window (a day, ``--after``, ``--before``) is
+the *theater's* local one. A day is a business day (:mod:`cinema_cli.domain.business_day`):
+it runs to the theater's cut-off, 03:00 by default, so a 00:30 late show is listed
+under the evening before. A local window (a day, ``--after``, ``--before``) is
 turned into a UTC range per theater, the store is asked once for the coarse
 union of those ranges, and each showing is then checked exactly in its own
 theater's zone, so that DST days (23 or 25 hours long) come out right.
@@ -19,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from cinema_cli.domain.business_day import business_day
 from cinema_cli.domain.errors import (
     AmbiguousMovie,
     CityNotFound,
@@ -27,6 +30,7 @@ from cinema_cli.domain.errors import (
     TheaterNotFound,
 )
 from cinema_cli.domain.models import City, Movie, Showing, Theater
+from cinema_cli.services.explain import did_you_mean
 from cinema_cli.services.ports.storage import Reader, ShowingQuery
 
 if TYPE_CHECKING:
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
 
 RelativeDay = Literal["today", "tomorrow"]
 DaySpec = dt.date | str | None
-"""A local calendar day: a date, ``"today"`` or ``"tomorrow"`` (in each theater's zone), or any."""
+"""A business day: a date, ``"today"`` or ``"tomorrow"`` (in each theater's zone), or any."""
 
 
 # --- text folding -----------------------------------------------------------------------------
@@ -160,7 +164,8 @@ def resolve_movie(storage: Reader, movie: str) -> Movie:
         raise MovieNotFound(
             f"no movie {movie!r}",
             movie=movie,
-            hint="`cinema search` lists the movies that are showing",
+            hint=did_you_mean(movie, [m.id for m in movies])
+            or "`cinema search` lists the movies that are showing",
         )
     listed = [{"id": m.id, "title": m.title, "year": m.year} for m in candidates]
     raise AmbiguousMovie(
@@ -180,7 +185,8 @@ def _theaters_for(storage: Reader, city: str | None, theater_id: str | None) -> 
                 f"no theater {theater_id!r}",
                 theater=theater_id,
                 known=known,
-                hint=("known theaters: " + ", ".join(known)) if known else "run `cinema demo`",
+                hint=did_you_mean(theater_id, known)
+                or (("known theaters: " + ", ".join(known)) if known else "run `cinema demo`"),
             )
         if city is not None and resolve_city(storage, city).id != theater.city_id:
             return []
@@ -198,7 +204,7 @@ def _zone(name: str) -> ZoneInfo:
 def _local_day(day: DaySpec, theater: Theater, now: dt.datetime) -> dt.date | None:
     if day is None or isinstance(day, dt.date):
         return day
-    today = now.astimezone(_zone(theater.timezone)).date()
+    today = business_day(now.astimezone(_zone(theater.timezone)), theater.business_day_cutoff)
     if day == "today":
         return today
     if day == "tomorrow":
@@ -215,6 +221,7 @@ class _Window(NamedTuple):
 
     zone: ZoneInfo
     day: dt.date | None
+    cutoff: dt.time
     utc_from: dt.datetime
     utc_before: dt.datetime | None
 
@@ -224,13 +231,15 @@ def _windows(theaters: list[Theater], day: DaySpec, now: dt.datetime) -> dict[st
     for theater in theaters:
         zone = _zone(theater.timezone)
         local_day = _local_day(day, theater, now)
+        cutoff = theater.business_day_cutoff
         if local_day is None:
-            windows[theater.id] = _Window(zone, None, now, None)
+            windows[theater.id] = _Window(zone, None, cutoff, now, None)
             continue
-        # The day's bounds in UTC: 23, 24 or 25 hours apart, as the zone says.
+        # Coarse UTC bounds around the business day (its calendar day and the night after);
+        # each showing is then placed exactly by its wall-clock time.
         start = _local_midnight(local_day, zone)
-        end = _local_midnight(local_day + dt.timedelta(days=1), zone)
-        windows[theater.id] = _Window(zone, local_day, max(start, now), end)
+        end = _local_midnight(local_day + dt.timedelta(days=2), zone)
+        windows[theater.id] = _Window(zone, local_day, cutoff, max(start, now), end)
     return windows
 
 
@@ -283,7 +292,7 @@ def _find_showings(
         if window.utc_before is not None and showing.starts_at >= window.utc_before:
             continue
         local = showing.starts_at.astimezone(window.zone)
-        if window.day is not None and local.date() != window.day:
+        if window.day is not None and business_day(local, window.cutoff) != window.day:
             continue
         if not _clock_time_ok(local, after, before):
             continue

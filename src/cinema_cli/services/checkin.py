@@ -43,6 +43,8 @@ class CheckIn:
     showing: Showing
     theater: Theater | None
     movie: Movie | None
+    seats_taken: int = 0
+    """Seats of the showing sold or held right after the check-in (for the SHOWING view)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +199,8 @@ def check_in(
             )
             theater = tx.theater(showing.theater_id)
             movie = tx.movie(showing.movie_id)
-        return CheckIn(ticket=used, booking=booking, showing=showing, theater=theater, movie=movie)
+            taken = tx.seats_taken([showing.id], now).get(showing.id, 0)
+        return CheckIn(used, booking, showing, theater, movie, taken)
 
     return retry_when_busy(admit)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from cinema_cli.domain.models import Booking
@@ -12,6 +14,8 @@ from cinema_cli.services.ports.tickets import (
     ETicketFiles,
     ETicketLine,
     TicketPrinter,
+    WalletPasses,
+    WalletPassMaker,
 )
 from cinema_cli.services.showing_context import ShowingContext
 
@@ -43,6 +47,7 @@ def eticket_document(booking: Booking, context: ShowingContext) -> ETicketDocume
             for ticket in booking.tickets
         ),
         booked_at=booking.created_at,
+        showing_id=booking.showing_id,
     )
 
 
@@ -52,11 +57,18 @@ def deliver(
     booking: Booking,
     context: ShowingContext,
     tickets_dir: Path | None,
+    wallets: Sequence[WalletPassMaker] = (),
 ) -> tuple[ETicketFiles, Path]:
-    """Write the e-ticket files, then the confirmation e-mail that attaches the PDF.
+    """Write the e-ticket files and any wallet passes, then the confirmation e-mail that
+    attaches the PDF (and the passes).
 
     Writing again (a replayed purchase) gives the same file names.
     """
     document = eticket_document(booking, context)
     files = printer.print_tickets(document, tickets_dir)
-    return files, outbox.write_confirmation(document, files.pdf)
+    if wallets:
+        passes = WalletPasses()
+        for wallet in wallets:
+            passes = passes.merged(wallet.make_passes(document, files.folder))
+        files = replace(files, wallet=passes)
+    return files, outbox.write_confirmation(document, files.pdf, files.wallet)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from cinema_cli.domain.errors import (
     CinemaError,
+    FileSystemError,
     HoldExpired,
     IdempotencyKeyReused,
     ReservationNotFound,
-    StorageError,
 )
 from cinema_cli.domain.ledger import ChargeRecord
 from cinema_cli.domain.models import (
@@ -55,6 +55,7 @@ from cinema_cli.services.ports.tickets import (
     TicketClaims,
     TicketCodes,
     TicketPrinter,
+    WalletPassMaker,
 )
 from cinema_cli.services.reservations import new_id, reserve
 from cinema_cli.services.showing_context import (
@@ -76,6 +77,8 @@ class BoxOffice:
     codes: TicketCodes
     printer: TicketPrinter
     outbox: ConfirmationOutbox
+    wallets: tuple[WalletPassMaker, ...] = ()
+    """Wallet passes made with the e-tickets (none unless the cinema configured a wallet)."""
     checkpoint: Callable[[str], None] = _no_checkpoint
     """Called with ``"charged"`` (the charge's outcome stored) and ``"sold"`` (the booking's
     unit of work about to commit); the torture suite kills the process there."""
@@ -93,13 +96,13 @@ class Purchase:
     booking: Booking
     context: ShowingContext
     files: ETicketFiles | None
-    """``None`` when the files could not be written (see ``warning``): the sale stands."""
+    """``None`` when the e-tickets could not be written (see :attr:`files_problem`)."""
     confirmation: Path | None
     replayed: bool
     seats_taken: int = 0
     """Seats of the showing sold or held right after the purchase (for the SHOWING view)."""
-    warning: str | None = None
-    """Why the e-ticket files or the confirmation are missing, and how to re-create them."""
+    files_problem: FileSystemError | None = None
+    """Why the e-tickets or the confirmation could not be written; the sale stands."""
 
 
 def _earlier_booking(
@@ -299,7 +302,9 @@ def _live_reservation(
             f"reservation {reservation_id} expired at {when}",
             reservation_id=reservation_id,
             expired_at=reservation.expires_at.isoformat(),
-            hint="reserve the seats again",
+            hint="hold them again with "
+            f"`cinema reserve {reservation.showing_id} {' '.join(reservation.seats)} "
+            f"--session {reservation.session_id}`",
         )
     return reservation
 
@@ -329,7 +334,7 @@ def _record_purchase(
             raise HoldExpired(
                 f"seat {seat_id} no longer exists in {context.room.name}; the showing changed",
                 reservation_id=reservation.id,
-                hint="reserve again",
+                hint=f"see the new seat map with `cinema seats {showing.id}` and reserve again",
             )
         category = SeatCategory(seat.category)
         ticket_id = new_id("t")
@@ -441,23 +446,20 @@ def _deliver(
 ) -> Purchase:
     """Write the e-ticket files and the confirmation (again, on a replay: same names).
 
-    The booking is committed by now: a full disk or an unwritable folder costs the files,
-    not the sale, and the warning says how to write them again.
+    The booking is committed and paid by now: a file that cannot be written (a full disk, a
+    folder that cannot be made) does not undo the sale; the purchase says what went wrong.
     """
     files: ETicketFiles | None = None
     confirmation: Path | None = None
-    warning = None
+    problem: FileSystemError | None = None
     try:
-        files, confirmation = deliver(office.printer, office.outbox, booking, context, tickets_dir)
-    except (OSError, StorageError) as error:
-        reason = getattr(error, "strerror", None) or getattr(error, "message", None) or error
-        where = f" --output {tickets_dir}" if tickets_dir is not None else ""
-        warning = (
-            f"booking {booking.id} is confirmed, but its e-ticket files could not be written "
-            f"({reason}); run `cinema tickets {booking.id}{where}` to re-create them"
+        files, confirmation = deliver(
+            office.printer, office.outbox, booking, context, tickets_dir, office.wallets
         )
+    except FileSystemError as error:
+        problem = error
     taken = storage.seats_taken([booking.showing_id], clock()).get(booking.showing_id, 0)
-    return Purchase(booking, context, files, confirmation, replayed, taken, warning)
+    return Purchase(booking, context, files, confirmation, replayed, taken, problem)
 
 
 DEMO_BUYER = ("Demo Viewer", "demo@example.com")

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from cinema_cli.domain.errors import InvalidInput, TooManySeats
+from cinema_cli.domain.allocation import allocate
+from cinema_cli.domain.companions import check_companions
+from cinema_cli.domain.errors import InvalidInput, SeatNotFound, SeatUnavailable, TooManySeats
+from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.models import ClaimKind, Reservation, SeatCategory, SeatClaim
 from cinema_cli.domain.purchase import total_price
 from cinema_cli.domain.seating import (
     DEFAULT_CATEGORY,
     MAX_SEATS_PER_RESERVATION,
-    best_block,
     requested_seats,
     taken_seats,
 )
 from cinema_cli.services import audit
+from cinema_cli.services.explain import seats_taken
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Storage
 from cinema_cli.services.showing_context import (
@@ -67,6 +70,21 @@ def parse_category(text: str | None) -> SeatCategory:
         ) from None
 
 
+def _check_accessible(count: int | None, wheelchair: int, together: bool) -> None:
+    """``--wheelchair`` and ``--together`` choose seats for ``--count``; they must fit it."""
+    if count is None and (wheelchair or together):
+        flag = "--wheelchair" if wheelchair else "--together"
+        raise InvalidInput(f"{flag} chooses seats for --count; give --count N", field="count")
+    if wheelchair < 0:
+        raise InvalidInput(f"--wheelchair: must be 0 or more, got {wheelchair}", field="wheelchair")
+    if count is not None and wheelchair > count:
+        raise InvalidInput(
+            f"--wheelchair {wheelchair} is more than --count {count} "
+            "(the count includes the wheelchair spaces)",
+            field="wheelchair",
+        )
+
+
 def _check_request(seats: Sequence[str], count: int | None, category: str | None) -> int:
     """How many seats are wanted, once the request makes sense."""
     if seats and count is not None:
@@ -89,6 +107,22 @@ def _check_request(seats: Sequence[str], count: int | None, category: str | None
     return wanted
 
 
+def _named_seats(
+    context: ShowingContext, labels: Sequence[str], claimed: Mapping[str, SeatClaim]
+) -> list[Seat]:
+    """The seats a person named, or an error that says why each is taken and what runs next."""
+    showing_id = context.showing.id
+    try:
+        return requested_seats(context.room.seats, labels, claimed.keys())
+    except SeatNotFound as error:
+        error.details["hint"] = f"see the seat map with `cinema seats {showing_id}`"
+        raise
+    except SeatUnavailable as error:
+        raise seats_taken(
+            error, claimed, showing_id=showing_id, timezone=context.theater.timezone
+        ) from None
+
+
 def reserve(
     storage: Storage,
     clock: Clock,
@@ -99,14 +133,21 @@ def reserve(
     category: str | None = None,
     session_id: str | None = None,
     hold_seconds: int = 600,
+    wheelchair: int = 0,
+    together: bool = False,
+    companion_release_minutes: int = 60,
 ) -> ReserveResult:
     """Hold seats of a showing for a session.
 
     Either ``seats`` (labels like ``C7``) or ``count`` (the best block of that many
-    ``category`` seats, see :mod:`cinema_cli.domain.seating`). The hold lasts
+    ``category`` seats, or the best split over rows unless ``together``; with
+    ``wheelchair=K``, K of them are wheelchair spaces with their companion seats; see
+    :mod:`cinema_cli.domain.allocation`). Companion seats go only with their wheelchair
+    space until ``companion_release_minutes`` before the start. The hold lasts
     ``hold_seconds``; a hold of the same session for the same showing is replaced.
     """
     wanted = _check_request(seats, count, category)
+    _check_accessible(count, wheelchair, together)
     seat_category = parse_category(category)
     new_session = session_id is None
     if session_id is None:
@@ -129,11 +170,27 @@ def reserve(
             and claim.session_id == session_id
             and claim.reservation_id is not None
         }
-        taken = taken_seats(claims, now, ignoring=mine).keys()
+        claimed = taken_seats(claims, now, ignoring=mine)
+        taken = claimed.keys()
         if seats:
-            chosen = requested_seats(context.room.seats, seats, taken)
+            chosen = _named_seats(context, seats, claimed)
         else:
-            chosen = best_block(context.room.seats, taken, wanted, seat_category.value)
+            chosen = allocate(
+                context.room.seats,
+                taken,
+                wanted,
+                seat_category.value,
+                wheelchair=wheelchair,
+                together=together,
+            )
+        check_companions(
+            context.room.seats,
+            chosen,
+            starts_at=showing.starts_at,
+            now=now,
+            release=timedelta(minutes=companion_release_minutes),
+            showing_id=showing.id,
+        )
         prices = [showing.price_of(SeatCategory(seat.category)) for seat in chosen]
         reservation = Reservation(
             id=new_id("r"),

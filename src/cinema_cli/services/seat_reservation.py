@@ -25,8 +25,12 @@ def seat_reservation(
     count: int | None = None,
     category: str | None = None,
     hold_seconds: int = 600,
+    wheelchair: int = 0,
+    together: bool = False,
+    companion_release_minutes: int = 60,
 ) -> ReserveResult:
-    """Hold ``seats`` (or the best ``count`` of ``category``) of a showing for a session."""
+    """Hold ``seats`` (or the best ``count`` of ``category``, ``wheelchair`` of them wheelchair
+    spaces with their companions, split over rows unless ``together``) for a session."""
     if movie_id is not None:
         showing = storage.showing(showing_id)
         if showing is not None and showing.movie_id != movie_id:
@@ -44,4 +48,7 @@ def seat_reservation(
         category=category,
         session_id=session_id,
         hold_seconds=hold_seconds,
+        wheelchair=wheelchair,
+        together=together,
+        companion_release_minutes=companion_release_minutes,
     )

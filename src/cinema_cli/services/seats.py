@@ -5,6 +5,7 @@
 import datetime as dt
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from cinema_cli.domain.companions import companion_pairs
 from cinema_cli.domain.layout import Seat
 from cinema_cli.domain.models import ClaimKind, Money, Room, SeatCategory, SeatClaim
 from cinema_cli.domain.seating import taken_seats
@@ -41,6 +42,11 @@ class SeatMap(NamedTuple):
     @property
     def available(self) -> int:
         return sum(1 for info in self.seats if info.status == "available")
+
+    @property
+    def companion_of(self) -> dict[str, str]:
+        """Each companion seat -> the wheelchair space it belongs to (from the layout)."""
+        return companion_pairs(self.room.seats)
 
     @property
     def held_by_me(self) -> list[str]:

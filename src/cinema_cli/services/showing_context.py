@@ -15,10 +15,10 @@ from cinema_cli.domain.errors import (
     MovieNotFound,
     RoomNotFound,
     ShowingNotBookable,
-    ShowingNotFound,
     TheaterNotFound,
 )
 from cinema_cli.domain.models import Movie, Room, Showing, ShowingStatus, Theater
+from cinema_cli.services.explain import showing_not_found
 from cinema_cli.services.ports.storage import Reader
 
 
@@ -42,11 +42,7 @@ def load_showing_context(reader: Reader, showing_id: str) -> ShowingContext:
     """
     showing = reader.showing(showing_id)
     if showing is None:
-        raise ShowingNotFound(
-            f"no showing {showing_id!r}",
-            showing_id=showing_id,
-            hint="find showings with `cinema search` or `cinema showtimes MOVIE`",
-        )
+        raise showing_not_found(reader, showing_id)
     theater = reader.theater(showing.theater_id)
     if theater is None:
         raise TheaterNotFound(f"showing {showing.id} names unknown theater {showing.theater_id}")

@@ -54,6 +54,9 @@ def reserve(request: Request, body: ReservationRequest) -> shapes.ReservationSha
         count=body.count,
         category=body.category,
         hold_seconds=rt.settings.hold_seconds,
+        wheelchair=body.wheelchair,
+        together=body.together,
+        companion_release_minutes=rt.settings.companion_release_minutes,
     )
     return shapes.reservation(result)
 

@@ -51,6 +51,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "body_too_large": 413,
     "request_in_progress": 409,
     "lock_timeout": 503,
+    "storage_busy": 503,
     "storage_unavailable": 503,
     "corrupt_data": 500,
     "unknown_schema": 500,
@@ -69,7 +70,9 @@ STATUS_BY_FAMILY: tuple[tuple[type[CinemaError], int], ...] = (
     (MissingExtra, 500),
 )
 
-RETRY_CODES = frozenset({"lock_timeout", "storage_unavailable", "request_in_progress"})
+RETRY_CODES = frozenset(
+    {"lock_timeout", "storage_busy", "storage_unavailable", "request_in_progress"}
+)
 """Codes that are worth retrying shortly: their responses carry ``Retry-After``."""
 
 

@@ -25,6 +25,17 @@ class ReservationRequest(BaseModel):
     seats: list[str] | None = Field(default=None, max_length=50, examples=[["C7", "C8"]])
     count: int | None = Field(default=None, ge=-1000, le=1000)
     category: str | None = Field(default=None, max_length=40)
+    wheelchair: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="With count: how many of the seats are wheelchair spaces, each held with "
+        "its companion seat.",
+    )
+    together: bool = Field(
+        default=False,
+        description="With count: refuse a split over rows (409, naming the largest block).",
+    )
 
 
 class PurchaseRequest(BaseModel):

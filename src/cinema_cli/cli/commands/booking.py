@@ -31,7 +31,7 @@ def reserve(
     ] = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", "-n", help="Hold the best N seats side by side (1-10)."),
+        typer.Option("--count", "-n", min=1, help="Hold the best N seats side by side (1-10)."),
     ] = None,
     category: Annotated[
         str | None,
@@ -40,6 +40,21 @@ def reserve(
             help="With --count: standard (default), premium, wheelchair or companion.",
         ),
     ] = None,
+    wheelchair: Annotated[
+        int,
+        typer.Option(
+            "--wheelchair",
+            help="With --count: K of the N are wheelchair spaces, each with its companion seat.",
+            show_default=False,
+        ),
+    ] = 0,
+    together: Annotated[
+        bool,
+        typer.Option(
+            "--together",
+            help="With --count: all in one row; refuse rather than split over rows.",
+        ),
+    ] = False,
     session: Annotated[
         str | None,
         typer.Option(
@@ -52,7 +67,9 @@ def reserve(
 ) -> None:
     """Hold seats of a showing for your session (CINEMA_HOLD_SECONDS, default 600 s).
 
-    Example: `cinema reserve SHOWING_ID C7 C8` or `cinema reserve SHOWING_ID --count 2`.
+    With --count, a group no row can seat together is split over rows behind each other
+    (unless --together). Example: `cinema reserve SHOWING_ID C7 C8`,
+    `cinema reserve SHOWING_ID --count 2` or `cinema reserve SHOWING_ID --count 2 --wheelchair 1`.
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.reservations import reserve as hold_seats
@@ -67,6 +84,9 @@ def reserve(
         category=category,
         session_id=session,
         hold_seconds=rt.settings.hold_seconds,
+        wheelchair=wheelchair,
+        together=together,
+        companion_release_minutes=rt.settings.companion_release_minutes,
     )
     if as_json:
         from cinema_cli.cli.output import emit_json
@@ -97,12 +117,26 @@ def reserve(
 
 
 def _read_card(card: str) -> str:
+    """``--card``'s number; ``-`` reads it: hidden at a terminal, a line of stdin otherwise."""
     if card != "-":
         return card
-    line = sys.stdin.readline()
-    if not line.strip():
-        from cinema_cli.domain.errors import InvalidCard
+    from cinema_cli.domain.errors import InvalidCard
+    from cinema_cli.domain.limits import CARD_CHARACTERS
 
+    if sys.stdin.isatty():
+        import getpass
+
+        # getpass prompts on the terminal (stderr when there is none) and echoes nothing.
+        line = getpass.getpass("Card number (hidden): ", stream=sys.stderr)[: CARD_CHARACTERS + 1]
+    else:
+        line = sys.stdin.readline(CARD_CHARACTERS + 1)
+    if len(line.rstrip("\r\n")) > CARD_CHARACTERS:
+        raise InvalidCard(
+            f"--card -: more than {CARD_CHARACTERS} characters on standard input; "
+            "that is not a card number",
+            field="card",
+        )
+    if not line.strip():
         raise InvalidCard("--card -: no card number on standard input", field="card")
     return line.strip()
 
@@ -161,10 +195,8 @@ def buy(
         idempotency_key=idempotency_key,
         tickets_dir=tickets_dir,
     )
-    if purchase.warning is not None:
-        import sys
-
-        sys.stderr.write(f"Warning: {purchase.warning}\n")
+    if purchase.files_problem is not None:
+        _warn_files_missing(purchase.booking.id, purchase.files_problem.message, tickets_dir)
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.booking import purchase as purchase_shape
@@ -181,6 +213,18 @@ def buy(
         out.print(f"E-tickets:    {purchase.files.pdf}")
     if purchase.confirmation is not None:
         out.print(f"Confirmation: {purchase.confirmation}")
+
+
+def _warn_files_missing(booking_id: str, why: str, tickets_dir: Path | None) -> None:
+    """The sale is real (exit 0) even when its files could not be written: say how to get them."""
+    where = f" --output {tickets_dir}" if tickets_dir is not None else ""
+    sys.stderr.write(
+        f"Warning: booking {booking_id} is confirmed and paid, but its e-ticket files or "
+        f"confirmation could not be written ({why}). The sale is real: do not buy again. "
+        "Once the problem is fixed, re-create the files with "
+        f"`cinema tickets {booking_id}{where}`.\n"
+    )
+    sys.stderr.flush()
 
 
 def booking(
@@ -203,10 +247,13 @@ def booking(
         emit_json(booking_shape(details))
         return
     _print_booking(details)
-    if details.files is not None:
-        from cinema_cli.cli.output import console
+    from cinema_cli.cli.output import console
 
-        console().print(f"E-tickets:    {details.files.pdf}")
+    out = console()
+    if details.files is not None:
+        out.print(f"E-tickets:    {details.files.pdf}")
+    if details.confirmation is not None:
+        out.print(f"Confirmation: {details.confirmation}")
 
 
 def bookings(
@@ -256,7 +303,7 @@ def _print_booking(details: BookingDetails | Purchase) -> None:
     from rich.table import Table
 
     from cinema_cli.cli.output import console
-    from cinema_cli.domain.models import format_amount
+    from cinema_cli.domain.models import TicketStatus, format_amount
     from cinema_cli.domain.times import person_time
 
     out = console()
@@ -286,7 +333,9 @@ def _print_booking(details: BookingDetails | Purchase) -> None:
     out.file.flush()
     sys.stdout.write("\nTicket codes (for `cinema checkin 'CODE'`):\n")
     for ticket in booked.tickets:
-        sys.stdout.write(f"  {ticket.seat_id}: {ticket.code}\n")
+        # A cancelled ticket's code no longer admits anyone: say so before it can be copied.
+        mark = " (cancelled, does not admit)" if ticket.status == TicketStatus.CANCELLED else ""
+        sys.stdout.write(f"  {ticket.seat_id}{mark}: {ticket.code}\n")
     sys.stdout.flush()
 
 

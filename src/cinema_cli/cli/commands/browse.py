@@ -73,7 +73,7 @@ LimitOption = Annotated[
 def theaters(city: CityOption = None, json: JsonFlag = False) -> None:
     """List theaters with their rooms.
 
-    Example: cinema theaters --city berlin
+    Example: `cinema theaters --city berlin`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.catalog import list_theaters
@@ -128,7 +128,7 @@ def search(
     Dates and times are each theater's local ones. Without --date, every
     upcoming showing counts.
 
-    Example: cinema search metro --city berlin --date 2026-05-12 --after 18:00
+    Example: `cinema search metro --city berlin --date tomorrow --after 18:00`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import catalog
@@ -169,7 +169,7 @@ def showtimes(
 ) -> None:
     """List a movie's upcoming showings.
 
-    Example: cinema showtimes metropolis --city "new york"
+    Example: `cinema showtimes metropolis --city "new york"`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import catalog
@@ -221,7 +221,7 @@ def seats(
 ) -> None:
     """Show the seat map of one showing: each seat available, held, sold or blocked.
 
-    Example: cinema seats berlin-mitte-saal1-20260512-1515
+    Example: `cinema seats berlin-mitte-saal1-20260512-1515`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.seats import seat_map

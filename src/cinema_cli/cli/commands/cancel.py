@@ -26,7 +26,7 @@ def cancel(
     """Cancel a booking (or some of its seats) and refund them to the card.
 
     Allowed until CINEMA_CANCEL_MINUTES (default 60) before the start. Running it again
-    refunds nothing more. Example: cinema cancel b-1a2b3c4d5e6f --tickets C8
+    refunds nothing more. Example: `cinema cancel b-1a2b3c4d5e6f --tickets C8`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json

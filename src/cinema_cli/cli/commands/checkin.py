@@ -31,8 +31,17 @@ def _read_code(code: str | None, image: Path | None) -> str:
         return found[0]
     assert code is not None
     if code == "-":
+        from cinema_cli.domain.limits import CODE_CHARACTERS
+
         # Scanners that type into a pipe end the code with a newline; nothing else is trimmed.
-        return sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.readline(CODE_CHARACTERS + 1)
+        if len(line.rstrip("\r\n")) > CODE_CHARACTERS:
+            raise InvalidInput(
+                f"code -: more than {CODE_CHARACTERS} characters on standard input; "
+                "that is not a ticket code",
+                field="code",
+            )
+        return line.rstrip("\r\n")
     return code
 
 
@@ -73,8 +82,8 @@ def checkin(
 ) -> None:
     """Verify a ticket code and mark the ticket used (a second scan is refused with exit 4).
 
-    Examples: cinema checkin 'NCF...' --gate north;  cinema checkin --image ticket.png;
-    cinema checkin --offline --public-key door.pem 'NCF...'
+    Examples: `cinema checkin 'CODE' --gate north`, `cinema checkin --image ticket.png`,
+    `cinema checkin --offline --public-key door.pem 'CODE'`
     """
     from cinema_cli.domain.errors import InvalidInput
 
@@ -136,9 +145,11 @@ def _check_in(text: str, gate: str | None, *, as_json: bool) -> None:
     starts = person_time(
         result.showing.starts_at, result.theater.timezone if result.theater else None
     )
+    room = result.theater.room(result.showing.room_id) if result.theater else None
+    room_name = room.name if room else result.showing.room_id
     out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
     out.print(
-        f"{starts}  room {result.showing.room_id}  ticket {result.ticket.id}"
+        f"{starts}  {room_name}  ticket {result.ticket.id}"
         + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
         markup=False,
     )

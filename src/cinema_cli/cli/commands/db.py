@@ -23,7 +23,7 @@ def _counts_lines(counts: dict[str, int]) -> str:
 def info(json: JsonFlag = False) -> None:
     """Show the backend, its schema version and how many records it holds.
 
-    Example: cinema --storage sqlite:///cinema.db db info
+    Example: `cinema --storage sqlite:///cinema.db db info`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import admin
@@ -52,7 +52,7 @@ def info(json: JsonFlag = False) -> None:
 def upgrade(json: JsonFlag = False) -> None:
     """Create the schema in an empty database, or bring an older one up to date.
 
-    Example: cinema --storage postgresql+psycopg://cinema@db.example/cinema db upgrade
+    Example: `cinema --storage sqlite:///cinema.db db upgrade` (or a postgresql+psycopg:// URL)
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.ledger_import import upgrade_deployment
@@ -106,7 +106,7 @@ def copy(
 ) -> None:
     """Copy every record from one store into an empty one, checking the counts on both sides.
 
-    Example: cinema db copy --from json --to sqlite:///cinema.db
+    Example: `cinema db copy --from json --to sqlite:///cinema.db`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import admin

@@ -13,7 +13,7 @@ def demo(json: JsonFlag = False) -> None:
     Also books two seats for demo@example.com and says where the e-tickets are.
     Running it again changes nothing (later days are added as time goes on).
 
-    Example: cinema demo
+    Example: `cinema demo`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.demo import load_demo

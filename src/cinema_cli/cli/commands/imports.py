@@ -1,8 +1,9 @@
-"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron."""
+"""``cinema import theaters|showtimes`` and ``cinema export showtimes``: batch feeds for cron.
+
+``import|export seating-plan`` live in :mod:`cinema_cli.cli.commands.seating_plan`."""
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from cinema_cli.domain.feeds import Change, Refusal
-    from cinema_cli.services.imports import CatalogChange, FeedFormat, ImportReport, LostSeats
+    from cinema_cli.services.imports import (
+        CatalogChange,
+        ExportFormat,
+        FeedFormat,
+        ImportReport,
+        LostSeats,
+    )
 
 import_app = typer.Typer(
     name="import",
@@ -46,6 +53,17 @@ def _format(name: str, explicit: str | None, allowed: tuple[str, ...]) -> FeedFo
 
     try:
         return feed_format(name, explicit, allowed=allowed)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
+
+
+def _export_format(output: Path | None, explicit: str | None) -> ExportFormat:
+    """The export's format, or a usage error (exit 2) naming --format."""
+    from cinema_cli.domain.errors import InvalidInput
+    from cinema_cli.services.imports import export_format
+
+    try:
+        return export_format(str(output) if output else None, explicit)
     except InvalidInput as error:
         raise typer.BadParameter(error.message.split(": ", 1)[-1], param_hint="--format") from None
 
@@ -91,7 +109,9 @@ def _progress(name: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _render(report: ImportReport, *, name: str, what: str) -> None:
+def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool = False) -> None:
+    """The report for people; ``refused_whole``: the import was refused, and the error that
+    follows lists the invalid and refused rows."""
     from cinema_cli.cli.output import console
 
     out = console()
@@ -101,6 +121,7 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
         f"{report.unchanged} unchanged, {report.cancelled} cancelled, "
         f"{len(report.invalid)} invalid, {len(report.refused)} refused."
     )
+    out.print(f"Storage: {report.storage}", markup=False)
     if report.dry_run:
         out.print("Dry run: nothing was written.")
     elif not report.written:
@@ -115,6 +136,8 @@ def _render(report: ImportReport, *, name: str, what: str) -> None:
             shown = ", ".join(_sample(row) for row in rows)
             more = total - len(rows)
             out.print(f"  {outcome}: {shown}{f' and {more} more' if more > 0 else ''}")
+    if refused_whole:
+        return
     if report.invalid:
         out.print(f"Invalid rows, skipped ({len(report.invalid)} problems):")
         for problem in report.invalid[:20]:
@@ -163,8 +186,9 @@ def _finish(report: ImportReport, *, as_json: bool, quiet: bool, name: str, what
 
 
 @contextmanager
-def _rejections_with_report() -> Iterator[None]:
-    """An import refused as a whole shows its report in the error's details (``--json``)."""
+def _rejections_with_report(*, name: str, what: str, as_json: bool, quiet: bool) -> Iterator[None]:
+    """An import refused as a whole shows its report in the error's details (``--json``);
+    a refused dry run also tells people what the rest of the feed would do."""
     from cinema_cli.services.imports import ImportRejected
 
     try:
@@ -173,6 +197,8 @@ def _rejections_with_report() -> Iterator[None]:
         from cinema_cli.present.imports import rejection_details
 
         error.details = rejection_details(error.report, error.details)
+        if error.report.dry_run and error.report.rows and not (as_json or quiet):
+            _render(error.report, name=name, what=what, refused_whole=True)
         raise
 
 
@@ -210,7 +236,7 @@ def import_showtimes(
 ) -> None:
     """Import showtimes from CSV, JSON or JSON Lines; re-running a feed changes nothing.
 
-    Example: cinema import showtimes fixtures/showtimes-example.csv --prune kino-mitte
+    Example: `cinema import showtimes fixtures/showtimes-example.csv --prune berlin-mitte`
 
     Nothing is written when any row is invalid (exit 6) or would move a showing
     with tickets sold (exit 4), unless --skip-invalid.
@@ -220,7 +246,8 @@ def import_showtimes(
 
     fmt = _format(file, format, ("csv", "json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source, _progress(file, quiet) as progress, _rejections_with_report():
+    rejections = _rejections_with_report(name=file, what="showtimes", as_json=as_json, quiet=quiet)
+    with _opened(file) as source, _progress(file, quiet) as progress, rejections:
         report = imports.import_showtimes(
             rt.storage,
             rt.clock,
@@ -249,7 +276,7 @@ def import_theaters(
 ) -> None:
     """Import cities, theaters (rooms and seat layouts) and movies from JSON or JSON Lines.
 
-    Example: cinema import theaters fixtures/demo-theaters.json
+    Example: `cinema import theaters fixtures/demo-theaters.json`
 
     A room's new layout may not drop seats sold for showings still to come (exit 4).
     """
@@ -258,7 +285,8 @@ def import_theaters(
 
     fmt = _format(file, format, ("json", "jsonl"))
     rt = runtime()
-    with _opened(file) as source, _rejections_with_report():
+    rejections = _rejections_with_report(name=file, what="theaters", as_json=as_json, quiet=quiet)
+    with _opened(file) as source, rejections:
         report = imports.import_theaters(
             rt.storage, rt.clock, source, fmt, dry_run=dry_run, feed_name=file
         )
@@ -280,53 +308,78 @@ def export_showtimes(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="csv, json or jsonl. [default: from --output, else csv]"),
+        typer.Option(
+            "--format",
+            help="csv, json, jsonl, jsonld (schema.org) or ics (iCalendar). "
+            "[default: from --output, else csv]",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here (atomically) instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here (atomically; a regular file only) instead of stdout; - is stdout.",
+        ),
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode", metavar="OCTAL", help="Permissions of the file written. [default: 600]"
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: write cells as they are; by default a cell starting with = + - @ "
+            "(a spreadsheet formula) gets a leading '.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Write scheduled showtimes as a feed that `cinema import showtimes` takes back unchanged.
 
-    Example: cinema export showtimes --theater kino-mitte --from 2026-11-01 -o programme.csv
+    Example: `cinema export showtimes --theater berlin-mitte --from 2026-11-01 -o programme.csv`
     """
     first, last = parse_date(from_day, "--from"), parse_date(to_day, "--to")
     if first and last and last < first:
         raise typer.BadParameter(f"{to_day} is before --from {from_day}", param_hint="--to")
+    if output is not None and str(output) == "-":
+        output = None
     if as_json and output is None:
         raise typer.BadParameter("needs --output (stdout carries the feed)", param_hint="--json")
-    if output is not None and (not output.name or output.is_dir()):
+    if output is not None and not output.name:
         raise typer.BadParameter(f"{str(output)!r} is not a file name", param_hint="--output")
+    file_mode = _file_mode(mode)
     from cinema_cli.cli.context import runtime
     from cinema_cli.services import imports
 
-    if (
-        format is None
-        and output is not None
-        and output.suffix.lower() in (".json", ".jsonl", ".ndjson")
-    ):
-        fmt = _format(str(output), None, ("csv", "json", "jsonl"))
-    else:
-        fmt = _format("-", format or "csv", ("csv", "json", "jsonl"))
+    fmt = _export_format(output, format)
     rt = runtime()
     if output is None:
         count = imports.export_showtimes(
-            rt.storage, sys.stdout.buffer, fmt, theater_id=theater, from_day=first, to_day=last
+            rt.storage,
+            sys.stdout.buffer,
+            fmt,
+            theater_id=theater,
+            from_day=first,
+            to_day=last,
+            now=rt.clock(),
+            raw=raw,
         )
         return
-    partial = output.with_name(f".{output.name}.partial")
-    try:
-        with partial.open("wb") as out:
-            count = imports.export_showtimes(
-                rt.storage, out, fmt, theater_id=theater, from_day=first, to_day=last
-            )
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    with rt.output_file(output, mode=file_mode, option="--output") as out:
+        count = imports.export_showtimes(
+            rt.storage,
+            out,
+            fmt,
+            theater_id=theater,
+            from_day=first,
+            to_day=last,
+            now=rt.clock(),
+            raw=raw,
+        )
     if as_json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.imports import export_result
@@ -336,7 +389,25 @@ def export_showtimes(
         sys.stderr.write(f"Exported {count} showings to {output}.\n")
 
 
+def _file_mode(text: str | None) -> int:
+    """``--mode 640`` (octal, like chmod) as a number; owner-only (0600) by default."""
+    if text is None:
+        return 0o600
+    try:
+        value = int(text.strip().removeprefix("0o"), 8)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0o777:
+        raise typer.BadParameter(
+            f"{text!r} is not a file mode (octal, like 600 or 644)", param_hint="--mode"
+        )
+    return value
+
+
 def register(app: typer.Typer) -> None:
-    """Attach ``import`` and ``export``."""
+    """Attach ``import`` and ``export`` (with ``seating-plan`` from its own module)."""
+    from cinema_cli.cli.commands.seating_plan import add_seating_plan_commands
+
+    add_seating_plan_commands(import_app, export_app)
     app.add_typer(import_app)
     app.add_typer(export_app)

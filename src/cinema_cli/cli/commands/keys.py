@@ -41,8 +41,8 @@ def public(
     """Print the public keys (PEM) a door needs: the active key and every retired key whose
     tickets are still valid. --json lists every key. Creates the first key if needed.
 
-    Example: cinema keys public > door.pem, then at the door:
-    cinema checkin --offline --public-key door.pem CODE
+    Example: `cinema keys public > door.pem`, then at the door:
+    `cinema checkin --offline --public-key door.pem CODE`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import emit_json
@@ -71,7 +71,7 @@ def public(
 def rotate(as_json: JsonFlag = False) -> None:
     """Make a new signing key active; tickets signed with older keys stay valid.
 
-    Example: cinema keys rotate, then hand the new `cinema keys public` to the doors.
+    Example: `cinema keys rotate`, then give the doors `cinema keys public > door.pem`.
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json

@@ -15,13 +15,14 @@ def log(
         typer.Option("--booking", help="Only this booking (and the hold it was bought from)."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Only the last N entries.", show_default=False)
+        int | None,
+        typer.Option("--limit", min=1, help="Only the last N entries.", show_default=False),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show who changed what and when: hold, release, purchase, cancel, refund, check-in, import.
 
-    Example: cinema log --booking b-1a2b3c4d5e6f
+    Example: `cinema log --booking b-1a2b3c4d5e6f`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json
@@ -62,7 +63,19 @@ def log(
 
 
 def _plain(value: Any) -> str:
-    """``["C3","C4"]`` -> ``C3,C4``; a money dict -> ``16.00 EUR``."""
+    """``["C3","C4"]`` -> ``C3,C4``; a money dict -> ``16.00 EUR``; an instant -> UTC, named."""
+    if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
+        from datetime import datetime
+
+        from cinema_cli.domain.times import person_time
+
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return person_time(instant, None)
+        return value
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:

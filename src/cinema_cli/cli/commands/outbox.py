@@ -17,7 +17,7 @@ outbox_app = typer.Typer(
 def list_messages(as_json: JsonFlag = False) -> None:
     """List the e-mails in the outbox and whether each was sent.
 
-    Example: cinema outbox list --json
+    Example: `cinema outbox list --json`
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.cli.output import console, emit_json

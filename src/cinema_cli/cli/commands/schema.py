@@ -37,7 +37,7 @@ def schema(
 
     Scripts may validate what they read against these; keys are only ever added.
 
-    Example: cinema schema booking > booking.schema.json
+    Example: `cinema schema booking > booking.schema.json`
     """
     from cinema_cli.cli.output import emit_json
     from cinema_cli.present import schemas

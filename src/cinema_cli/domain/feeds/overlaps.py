@@ -13,6 +13,7 @@ from cinema_cli.domain.feeds.changes import Accepted, ShowtimePlan
 from cinema_cli.domain.feeds.columns import FeedProblem
 from cinema_cli.domain.feeds.resolve import Catalog
 from cinema_cli.domain.models import Showing, ShowingStatus
+from cinema_cli.domain.times import zone_label
 
 
 class _Slot(NamedTuple):
@@ -132,8 +133,10 @@ def _reject(
         what = f"showing {other.showing_id} ({where})"
     else:
         what = f"showing {other.showing_id}"
-    start = other.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    busy = other.busy_until.astimezone(zone).strftime("%H:%M")
+    # The feed's own notation (theater-local), named so that nobody reads it as UTC.
+    starts, frees = other.start.astimezone(zone), other.busy_until.astimezone(zone)
+    start = f"{starts:%Y-%m-%d %H:%M} {zone_label(starts)}"
+    busy = f"{frees:%H:%M} {zone_label(frees)}"
     plan.invalid.append(
         FeedProblem(
             item.line,

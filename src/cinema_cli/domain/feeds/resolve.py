@@ -82,6 +82,15 @@ def resolve_row(row: ShowtimeRow, catalog: Catalog) -> Showing:
                 f"theater {row.theater_id} has no room {quoted(row.room_id)} (rooms: {rooms})",
             )
         )
+    if row.currency is not None and row.currency != theater.currency:
+        # Prices are never converted: a USD price in a EUR theater would sell at the wrong sum.
+        problems.append(
+            row.problem(
+                "currency",
+                f"{row.currency} is not the currency of theater {row.theater_id} "
+                f"({theater.currency}); give prices in {theater.currency}",
+            )
+        )
     movie = catalog.movie(row.movie_id)
     if movie is None:
         missing = [

@@ -22,7 +22,15 @@ Modules: :mod:`.formats`, :mod:`.reading` (records of any feed), :mod:`.showtime
 """
 
 from cinema_cli.services.imports.export import export_showtimes
-from cinema_cli.services.imports.formats import FORMATS, FeedFormat, Progress, feed_format
+from cinema_cli.services.imports.formats import (
+    EXPORT_FORMATS,
+    FORMATS,
+    ExportFormat,
+    FeedFormat,
+    Progress,
+    export_format,
+    feed_format,
+)
 from cinema_cli.services.imports.report import (
     SAMPLE,
     CatalogChange,
@@ -36,16 +44,19 @@ from cinema_cli.services.imports.showtimes import import_showtimes
 from cinema_cli.services.imports.theaters import import_theaters
 
 __all__ = [
+    "EXPORT_FORMATS",
     "FORMATS",
     "SAMPLE",
     "CatalogChange",
     "ChangesRefused",
+    "ExportFormat",
     "FeedFormat",
     "FeedRejected",
     "ImportRejected",
     "ImportReport",
     "LostSeats",
     "Progress",
+    "export_format",
     "export_showtimes",
     "feed_format",
     "import_showtimes",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from cinema_cli.domain.feeds import FeedProblem
+from cinema_cli.domain.limits import THEATER_FEED_BYTES
 from cinema_cli.domain.models import City, Movie, Theater
 from cinema_cli.services.imports.formats import FeedFormat
 from cinema_cli.services.imports.reading import FeedBroken, Record, jsonl_records
@@ -45,8 +46,19 @@ def _catalog_records(source: IO[bytes], fmt: FeedFormat) -> Iterator[tuple[str |
             kind = item.values.get("type") if item.values is not None else None
             yield (kind if isinstance(kind, str) else None), item
         return
-    # Theater feeds are small (a chain's theaters, rooms and movies): read whole.
-    raw = source.read()
+    # Theater feeds are small (a chain's theaters, rooms and movies): read whole, up to a bound.
+    raw = source.read(THEATER_FEED_BYTES + 1)
+    if len(raw) > THEATER_FEED_BYTES:
+        raise FeedBroken(
+            [
+                FeedProblem(
+                    None,
+                    "",
+                    f"is larger than {THEATER_FEED_BYTES:,} bytes, the limit of a JSON theater "
+                    "feed (JSON Lines has no overall limit)",
+                )
+            ]
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

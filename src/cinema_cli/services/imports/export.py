@@ -1,17 +1,28 @@
-"""``export showtimes``: scheduled showings as a feed that ``import showtimes`` takes back."""
+"""``export showtimes``: scheduled showings as a feed that ``import showtimes`` takes back,
+or for the world outside: schema.org JSON-LD (:mod:`.showtimes_jsonld`) and an iCalendar
+feed (:mod:`.showtimes_ics`)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from cinema_cli.domain.errors import TheaterNotFound
 from cinema_cli.domain.feeds import COLUMNS, PRICE_COLUMNS, zone_of
-from cinema_cli.domain.models import Movie, SeatCategory, Showing, Theater
-from cinema_cli.services.imports.formats import FeedFormat
+from cinema_cli.domain.models import City, Movie, SeatCategory, Showing, Theater
+from cinema_cli.services.imports.formats import ExportFormat, FeedFormat
 from cinema_cli.services.ports.storage import ShowingQuery, Storage
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Cells starting with these are formulas to a spreadsheet (OWASP "CSV injection")."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would run it as a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _export_row(showing: Showing, theater: Theater, movie: Movie | None) -> dict[str, Any]:
@@ -46,25 +57,31 @@ def as_datetime(value: object) -> datetime:
     return value
 
 
-def export_showtimes(
+@dataclass(frozen=True, slots=True)
+class ListedShowing:
+    """A showing with what an export says about it."""
+
+    showing: Showing
+    theater: Theater
+    movie: Movie | None
+    city: City | None
+
+
+def listed_showings(
     storage: Storage,
-    out: IO[bytes],
-    format: FeedFormat,
     *,
     theater_id: str | None = None,
     from_day: date | None = None,
     to_day: date | None = None,
-) -> int:
-    """Write scheduled showings as a feed that ``import showtimes`` takes back unchanged.
-
-    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone.
-    Times are written in the theater's local time with their UTC offset, so the
-    file is both readable and unambiguous. Returns the number of rows written.
-    """
+    include_cancelled: bool = False,
+) -> list[ListedShowing]:
+    """The showings in range, in start order; ``from_day`` / ``to_day`` are inclusive days
+    in each theater's own time zone."""
     theaters = {theater.id: theater for theater in storage.theaters()}
     if theater_id is not None and theater_id not in theaters:
         raise TheaterNotFound(f"--theater: no theater has id {theater_id!r}", theater_id=theater_id)
     movies = {movie.id: movie for movie in storage.movies()}
+    cities = {city.id: city for city in storage.cities()}
     # Query a day wider than asked on each side (zones are at most 14 hours from UTC),
     # then keep the showings whose local day is in range.
     query = ShowingQuery(
@@ -75,9 +92,9 @@ def export_showtimes(
         starts_before=datetime.combine(to_day, datetime.min.time(), UTC) + timedelta(days=2)
         if to_day
         else None,
+        include_cancelled=include_cancelled,
     )
-    writer = _FeedWriter(out, format)
-    count = 0
+    listed: list[ListedShowing] = []
     for showing in storage.showings(query):
         theater = theaters.get(showing.theater_id)
         if theater is None:
@@ -85,7 +102,56 @@ def export_showtimes(
         day = as_datetime(showing.starts_at).astimezone(zone_of(theater.timezone)).date()
         if (from_day and day < from_day) or (to_day and day > to_day):
             continue
-        writer.write(_export_row(showing, theater, movies.get(showing.movie_id)))
+        listed.append(
+            ListedShowing(
+                showing, theater, movies.get(showing.movie_id), cities.get(theater.city_id)
+            )
+        )
+    return listed
+
+
+def export_showtimes(
+    storage: Storage,
+    out: IO[bytes],
+    format: ExportFormat,
+    *,
+    theater_id: str | None = None,
+    from_day: date | None = None,
+    to_day: date | None = None,
+    now: datetime | None = None,
+    raw: bool = False,
+) -> int:
+    """Write scheduled showings as a feed that ``import showtimes`` takes back unchanged,
+    or as schema.org JSON-LD (``jsonld``) or an iCalendar feed (``ics``); those two list
+    cancelled showings too, marked cancelled. ``now`` (default: the system clock) is when
+    seat availability is counted (JSON-LD) and the calendar's DTSTAMP.
+
+    ``from_day`` / ``to_day`` are inclusive days in each theater's own time zone. In CSV, a
+    text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return first) gets a leading ``'``, unless ``raw``.
+    Times are written in the theater's local time with their UTC offset, so the
+    file is both readable and unambiguous. Returns the number of showings written.
+    """
+    listed = listed_showings(
+        storage,
+        theater_id=theater_id,
+        from_day=from_day,
+        to_day=to_day,
+        include_cancelled=format in ("jsonld", "ics"),
+    )
+    moment = now or datetime.now(UTC)
+    if format == "jsonld":
+        from cinema_cli.services.imports.showtimes_jsonld import write_jsonld
+
+        return write_jsonld(storage, listed, out, now=moment)
+    if format == "ics":
+        from cinema_cli.services.imports.showtimes_ics import write_ics
+
+        return write_ics(listed, out, now=moment)
+    writer = _FeedWriter(out, format, escape_formulas=not raw)
+    count = 0
+    for item in listed:
+        writer.write(_export_row(item.showing, item.theater, item.movie))
         count += 1
     writer.close()
     return count
@@ -94,12 +160,13 @@ def export_showtimes(
 class _FeedWriter:
     """Writes rows as CSV, a ``{"showtimes": [...]}`` JSON document, or JSON Lines."""
 
-    def __init__(self, out: IO[bytes], fmt: FeedFormat) -> None:
+    def __init__(self, out: IO[bytes], fmt: FeedFormat, *, escape_formulas: bool = True) -> None:
         import orjson
 
         self._dumps = orjson.dumps
         self.out = out
         self.fmt = fmt
+        self.escape_formulas = escape_formulas
         self.first = True
         self.text: io.TextIOWrapper | None = None
         if fmt == "csv":
@@ -113,7 +180,7 @@ class _FeedWriter:
         if self.fmt == "csv":
             cells = dict(row)
             cells["genres"] = ";".join(row["genres"]) if row["genres"] else None
-            self.csv.writerow(["" if cells[name] is None else cells[name] for name in COLUMNS])
+            self.csv.writerow([self._cell(cells[name]) for name in COLUMNS])
             return
         document = {name: value for name, value in row.items() if value is not None}
         if self.fmt == "json":
@@ -122,6 +189,13 @@ class _FeedWriter:
         else:
             self.out.write(self._dumps(document) + b"\n")
         self.first = False
+
+    def _cell(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if self.escape_formulas and isinstance(value, str):
+            return spreadsheet_safe(value)
+        return value
 
     def close(self) -> None:
         if self.fmt == "json":

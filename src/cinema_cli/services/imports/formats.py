@@ -1,4 +1,8 @@
-"""Feed formats: CSV, JSON and JSON Lines, told by ``--format`` or the file's extension."""
+"""Feed formats: CSV, JSON and JSON Lines, told by ``--format`` or the file's extension.
+
+``export showtimes`` also writes two formats that are not feeds (nothing imports them):
+schema.org JSON-LD (``jsonld``) and an iCalendar feed (``ics``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from cinema_cli.domain.errors import InvalidInput
 
 FeedFormat = Literal["csv", "json", "jsonl"]
 FORMATS: tuple[FeedFormat, ...] = ("csv", "json", "jsonl")
+ExportFormat = Literal["csv", "json", "jsonl", "jsonld", "ics"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json", "jsonl", "jsonld", "ics")
 _EXTENSIONS: dict[str, FeedFormat] = {
     ".csv": "csv",
     ".json": "json",
@@ -44,4 +50,24 @@ def feed_format(
         f"FILE: cannot tell the format of {name!r} from its extension; "
         f"give --format {'|'.join(allowed)}",
         field="--format",
+    )
+
+
+_EXPORT_EXTENSIONS: dict[str, ExportFormat] = {**_EXTENSIONS, ".jsonld": "jsonld", ".ics": "ics"}
+
+
+def export_format(output: str | None, explicit: str | None) -> ExportFormat:
+    """The export's format: ``explicit`` when given, else from the output file's extension,
+    else CSV (standard output, or an extension that names no format)."""
+    if explicit is not None:
+        if explicit not in EXPORT_FORMATS:
+            raise InvalidInput(
+                f"--format: {explicit!r} is not one of {', '.join(EXPORT_FORMATS)}",
+                field="--format",
+            )
+        return explicit
+    lowered = (output or "").lower()
+    return next(
+        (fmt for extension, fmt in _EXPORT_EXTENSIONS.items() if lowered.endswith(extension)),
+        "csv",
     )

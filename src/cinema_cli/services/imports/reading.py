@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, NamedTuple
 
 from cinema_cli.domain.feeds import KNOWN_COLUMNS, FeedProblem
+from cinema_cli.domain.limits import FEED_FIELD_CHARACTERS, FEED_LINE_BYTES
 from cinema_cli.services.imports.formats import FeedFormat
 
 
@@ -34,6 +35,8 @@ def _csv_records(source: IO[bytes], warnings: list[str]) -> Iterator[Record]:
     # utf-8-sig drops a BOM when there is one; newline="" lets csv handle CRLF, LF and
     # line breaks inside quoted cells.
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    # A documented bound on one cell: csv then stops with "field larger than field limit".
+    csv.field_size_limit(FEED_FIELD_CHARACTERS)
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader, None)
@@ -84,7 +87,13 @@ def jsonl_records(source: IO[bytes]) -> Iterator[Record]:
     """One record per line of JSON Lines; blank lines are skipped."""
     import orjson
 
-    for number, raw in enumerate(source, start=1):
+    number = 0
+    while raw := source.readline(FEED_LINE_BYTES + 1):
+        number += 1
+        if len(raw.rstrip(b"\r\n")) > FEED_LINE_BYTES:
+            raise FeedBroken(
+                [FeedProblem(number, "", f"is longer than {FEED_LINE_BYTES:,} bytes, the limit")]
+            )
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if not raw.strip():

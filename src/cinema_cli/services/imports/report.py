@@ -5,7 +5,9 @@ The documented ``--json`` shape of a report is built by :mod:`cinema_cli.present
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shlex
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -55,6 +57,26 @@ class ImportReport:
     rows: int = 0
     dry_run: bool = False
     written: bool = False
+    storage: str = ""
+    """The storage the import read and wrote (its URL without a password)."""
+
+
+def naming_storage(report: ImportReport, url: str) -> ImportReport:
+    """``report`` with the storage it was made against named (a password never shows)."""
+    from cinema_cli.services.admin import display_url
+
+    report.storage = display_url(url)
+    return report
+
+
+@contextmanager
+def naming_storage_of_rejections(url: str) -> Iterator[None]:
+    """An import refused as a whole names the storage it was checked against, too."""
+    try:
+        yield
+    except ImportRejected as error:
+        naming_storage(error.report, url)
+        raise
 
 
 class ImportRejected(CinemaError):
@@ -101,17 +123,42 @@ def invalid_feed(report: ImportReport, name: str, *, theaters: bool = False) -> 
         + _listed([str(p) for p in report.invalid]),
         report,
         # Theater feeds are all or nothing: a half-known room is worse than none.
-        hint="fix them and import the feed again"
+        hint=f"fix them, then run `cinema import theaters {shlex.quote(name)}` again"
         if theaters
-        else "fix the rows, or import the valid ones with --skip-invalid",
+        else "fix the rows, or import the valid ones with "
+        f"`cinema import showtimes {shlex.quote(name)} --skip-invalid`",
     )
 
 
-def seats_in_use(report: ImportReport, name: str, refusals: list[str]) -> ChangesRefused:
+def nothing_valid(report: ImportReport, name: str) -> FeedRejected:
+    """The error for a feed whose every row is invalid, even with ``--skip-invalid`` (exit 6):
+    importing nothing is not a success."""
+    return FeedRejected(
+        f"{name}: all {report.rows} rows are invalid; nothing was written\n"
+        + _listed([str(p) for p in report.invalid]),
+        report,
+        hint=f"fix the rows, then run `cinema import showtimes {shlex.quote(name)}` again",
+    )
+
+
+def every_row_invalid(report: ImportReport) -> bool:
+    """Whether every row the feed had is invalid (and there was at least one)."""
+    bad_rows = {(p.line, p.record) for p in report.invalid}
+    return report.rows > 0 and len(bad_rows) >= report.rows
+
+
+def seats_in_use(
+    report: ImportReport, name: str, refusals: list[str], *, theaters: bool = False
+) -> ChangesRefused:
     """The error for changes refused because tickets are sold (exit 4)."""
     return ChangesRefused(
         f"{name}: {len(refusals)} {'change' if len(refusals) == 1 else 'changes'} refused because "
         "tickets are sold; nothing was written\n" + _listed(refusals),
         report,
-        hint="change the feed, or import the rest with --skip-invalid",
+        # A theater feed is all or nothing (no --skip-invalid): only the feed can change.
+        hint="keep the sold seats in the room's layout, then run "
+        f"`cinema import theaters {shlex.quote(name)}` again"
+        if theaters
+        else "change the feed, or import the rest with "
+        f"`cinema import showtimes {shlex.quote(name)} --skip-invalid`",
     )

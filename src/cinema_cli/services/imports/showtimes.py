@@ -30,7 +30,16 @@ from cinema_cli.domain.feeds import (
 from cinema_cli.domain.models import Showing
 from cinema_cli.services import audit
 from cinema_cli.services.imports.formats import FeedFormat, Progress
-from cinema_cli.services.imports.report import SAMPLE, ImportReport, invalid_feed, seats_in_use
+from cinema_cli.services.imports.report import (
+    SAMPLE,
+    ImportReport,
+    every_row_invalid,
+    invalid_feed,
+    naming_storage,
+    naming_storage_of_rejections,
+    nothing_valid,
+    seats_in_use,
+)
 from cinema_cli.services.imports.showtime_feed import FeedStopped, ShowtimeFeed, read_feed
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.storage import Reader, ShowingQuery, Storage
@@ -223,8 +232,8 @@ def import_showtimes(
     showing with tickets sold; then nothing is written. With ``skip_invalid`` the other rows are
     written and both kinds are listed in the report. ``dry_run`` writes nothing.
     """
-    with _bulk_work():
-        return _import_showtimes(
+    with _bulk_work(), naming_storage_of_rejections(storage.url):
+        report = _import_showtimes(
             storage,
             clock,
             source,
@@ -236,6 +245,7 @@ def import_showtimes(
             feed_name=feed_name,
             progress=progress,
         )
+    return naming_storage(report, storage.url)
 
 
 @contextmanager
@@ -328,6 +338,10 @@ def _check_outcome(
     name: str,
 ) -> None:
     if skip_invalid:
+        if plan.invalid:
+            report = _report_of(plan, feed, catalog, dry_run=dry_run)
+            if every_row_invalid(report):
+                raise nothing_valid(report, name)
         return
     if plan.invalid:
         raise invalid_feed(_report_of(plan, feed, catalog, dry_run=dry_run), name)

@@ -22,6 +22,8 @@ from cinema_cli.services.imports.report import (
     ImportReport,
     LostSeats,
     invalid_feed,
+    naming_storage,
+    naming_storage_of_rejections,
     seats_in_use,
 )
 from cinema_cli.services.ports.clock import Clock
@@ -173,6 +175,22 @@ def import_theaters(
     invalid and :class:`ChangesRefused` (a ``SeatsInUse``, exit 4) when a room's new
     layout would drop seats sold for showings still to come; then nothing is written.
     """
+    with naming_storage_of_rejections(storage.url):
+        report = _import_theaters(
+            storage, clock, source, format, dry_run=dry_run, feed_name=feed_name
+        )
+    return naming_storage(report, storage.url)
+
+
+def _import_theaters(
+    storage: Storage,
+    clock: Clock,
+    source: IO[bytes],
+    format: FeedFormat,
+    *,
+    dry_run: bool,
+    feed_name: str,
+) -> ImportReport:
     feed = read_catalog(source, format)
     now = clock()
     plan = _plan_catalog(storage, feed, now)
@@ -217,4 +235,4 @@ def _check_catalog(plan: _CatalogPlan, feed: CatalogFeed, *, dry_run: bool, name
             f"for {', '.join(item.seats)}, which the new layout removes"
             for item in plan.lost
         ]
-        raise seats_in_use(report, name, texts)
+        raise seats_in_use(report, name, texts, theaters=True)

@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Protocol
 
 from cinema_cli.domain.models import Booking, Movie, Refund, Showing, Theater, Ticket
-from cinema_cli.services.ports.tickets import ETicketDocument
+from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 
 class ConfirmationOutbox(Protocol):
     """Builds the confirmation e-mail and leaves it in the outbox (sending is separate)."""
 
-    def write_confirmation(self, document: ETicketDocument, pdf: Path) -> Path:
-        """Write the ``.eml`` (with the PDF and an ``.ics`` event attached); returns its path."""
+    def write_confirmation(
+        self, document: ETicketDocument, pdf: Path, wallet: WalletPasses | None = None
+    ) -> Path:
+        """Write the ``.eml`` (with the PDF, an ``.ics`` event and any ``.pkpass`` attached,
+        and a Google Wallet link when there is one); returns its path."""
         ...
 
     def find_confirmation(self, booking_id: str) -> Path | None:

@@ -1,9 +1,10 @@
-"""Ticket ports: signing codes, verifying them at the door, the signing keys, e-tickets."""
+"""Ticket ports: signing codes, verifying them at the door, the signing keys, e-tickets,
+wallet passes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -99,6 +100,7 @@ class ETicketDocument:
     """``visa •••• 4242``: brand and last four digits only."""
     tickets: tuple[ETicketLine, ...]
     booked_at: datetime
+    showing_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class ETicketFiles:
     """Ticket id -> QR image (PNG)."""
     qr_svg: dict[str, Path]
     """Ticket id -> QR image (SVG)."""
+    wallet: WalletPasses = field(default_factory=lambda: WalletPasses())
+    """The wallet passes made with them (none unless the cinema configured a wallet)."""
 
 
 class TicketPrinter(Protocol):
@@ -122,4 +126,28 @@ class TicketPrinter(Protocol):
 
     def find_tickets(self, booking_id: str, ticket_ids: list[str]) -> ETicketFiles | None:
         """The files written to the default folder for this booking, if they are there."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WalletPasses:
+    """A booking's wallet passes: Apple ``.pkpass`` files and a Google Wallet link."""
+
+    apple: dict[str, Path] = field(default_factory=dict)
+    """Ticket id -> signed ``.pkpass`` file."""
+    google_save_url: str | None = None
+    """A "Save to Google Wallet" link holding every ticket of the booking."""
+
+    def merged(self, other: WalletPasses) -> WalletPasses:
+        return WalletPasses(
+            apple={**self.apple, **other.apple},
+            google_save_url=other.google_save_url or self.google_save_url,
+        )
+
+
+class WalletPassMaker(Protocol):
+    """Makes wallet passes for a booking's tickets (Apple Wallet, Google Wallet)."""
+
+    def make_passes(self, document: ETicketDocument, folder: Path) -> WalletPasses:
+        """Write any pass files into ``folder`` (the e-tickets' folder); returns what was made."""
         ...

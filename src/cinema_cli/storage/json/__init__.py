@@ -1,21 +1,31 @@
 """The default backend: JSON files in a data folder, managed through TinyDB.
 
-Layout of the data folder (schema version :data:`SCHEMA_VERSION`)::
+Layout of the data folder (layout :data:`.layout.LAYOUT_VERSION`)::
 
-    catalog.json                      cities, theaters (rooms, seat layouts), movies
-    showings/<theater>.json           the theater's programme
-    seats/<theater>/<showing>.json    one showing's claims, reservations, bookings and tickets
-    seats/<theater>/summary.json      per showing: seats sold and live holds (for search)
-    index/<name>/<NN>.json            sharded look-ups: showing -> theater, reservation ->
-                                      showing, booking -> showing, ticket -> booking, users by
-                                      e-mail, idempotency keys
-    audit/<NN>.json                   audit entries, sharded by subject
-    .lock                             the cross-process write lock
-    journal.json                      present only while a multi-file commit is applied
+    catalog.json                        cities, theaters (rooms, seat layouts), movies
+    showings/<theater>/<week>.json      the theater's showings of one UTC week (its Monday)
+    showings/<theater>.json             the theater's table of contents: per week, how many
+                                        showings of each movie it holds
+    seats/<theater>/<showing>.json      one showing's claims, reservations, bookings, tickets
+    seats/<theater>/summary-<week>.json per showing of the week: seats sold and live holds
+    index/<name>/<NN>.json              sharded look-ups: showing -> [theater, week],
+                                        reservation -> showing, booking -> showing, ticket ->
+                                        booking, users by e-mail, idempotency keys
+    audit/<NN>.json                     audit entries, sharded by subject
+    layout.json                         written by the upgrade to layout 2 (or the first write)
+    .lock                               the cross-process write lock (``flock``)
+    journal.json                        present only while a multi-file commit is applied
 
-Why this shape: a seat hold rewrites one showing's small file (plus a summary and
-an index shard), never the catalog; a seat map parses one theater's programme and
-one showing's seats, never every showing of every theater.
+Why this shape: every read costs what it returns, not the size of the programme. A search
+or ``showtimes`` parses the tables of contents of the theaters asked about and only the
+weeks that overlap the dates and hold the movie (past weeks are never parsed by a search
+about the future); a seat map parses one index shard, one week and one showing's seats; a
+seat hold rewrites one showing's small file (plus a summary and an index shard), never the
+catalog or a programme.
+
+Layout 1 kept a theater's whole programme in ``showings/<theater>.json`` and one
+``summary.json`` per theater; such a folder is read as it is, and upgraded in place by the
+next write or ``cinema db upgrade`` (:mod:`.upgrade`: one journaled commit).
 
 Every file is ``{"cinema_schema": N, "tables": {...}}`` where ``tables`` is
 TinyDB's own format; :mod:`.session` gives TinyDB a ``Storage`` that reads it with

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from cinema_cli.domain.errors import LockTimeout, StorageError
 from cinema_cli.domain.models import Showing
-from cinema_cli.durable_files import FILE_MODE, make_private_dirs
+from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
+from cinema_cli.storage.json.upgrade import layout_version, upgrade_layout
 from cinema_cli.storage.records import to_record
+
+SUMMARY_NAME = re.compile(r"summary(-\d{4}-\d{2}-\d{2})?\.json")
+"""The seat counts of a theater (layout 1) or of one of its weeks, beside the seat files."""
 
 
 def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
@@ -36,6 +41,7 @@ class JsonStorage(JsonReader, JsonLedgerReader):
         self.root = Path(data_dir)
         self.url = f"json://{self.root.resolve()}"
         self._shard_paths = {}
+        self._homes = {}
         self.lock_timeout = lock_timeout
         self._files = DataFiles(self.root)
         self._read_session: Session | None = None
@@ -49,40 +55,44 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                 with self._locked():
                     self._files.apply_journal()
             self._read_session = Session(self._files, writable=False)
+            self._homes = {}
         return self._read_session
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        from filelock import FileLock, Timeout
-
-        make_private_dirs(self.root)
+    def _locked(self) -> AbstractContextManager[None]:
         lock_path = self.root / ".lock"
-        lock = FileLock(lock_path, timeout=self.lock_timeout, mode=FILE_MODE)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockTimeout(
-                f"another cinema process held the data lock {lock_path} for more than "
-                f"{self.lock_timeout:g} s; try again (or raise CINEMA_LOCK_TIMEOUT)",
-                path=str(lock_path),
-            ) from None
-        except OSError as error:
-            raise StorageError(
-                f"cannot lock {lock_path}: {error.strerror or error}", path=str(lock_path)
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+        return held_lock(
+            lock_path,
+            timeout=self.lock_timeout,
+            busy=f"another cinema process held the data lock {lock_path} for more than "
+            f"{self.lock_timeout:g} s; try again (or raise CINEMA_LOCK_TIMEOUT)",
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[JsonTransaction]:
         with self._locked():
             self._files.apply_journal()
+            upgrade_layout(self.root, self._files)  # one stat once the folder is upgraded
             session = Session(self._files, writable=True)
             yield JsonTransaction(self.root, session)
             self._files.commit(session.changes())
         self._read_session = None  # later reads in this process see what was just written
+
+    # layout versions (``db info``, ``db upgrade``) ------------------------------------------
+    @property
+    def supported_schema_version(self) -> int:
+        return LAYOUT_VERSION
+
+    def schema_version(self) -> int | None:
+        return layout_version(self.root, self._files)
+
+    def upgrade(self) -> tuple[int, int]:
+        """Bring a data folder of an earlier layout to the current one."""
+        with self._locked():
+            self._files.apply_journal()
+            before = layout_version(self.root, self._files)
+            upgrade_layout(self.root, self._files)
+        self._read_session = None
+        return before, LAYOUT_VERSION
 
     # dump / load -----------------------------------------------------------------------------
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -92,13 +102,13 @@ class JsonStorage(JsonReader, JsonLedgerReader):
             for row in session.raw_table(self._catalog, table).values():
                 yield kind, row
         for theater_id in theater_ids:
-            for row in session.raw_table(self._programme(theater_id), "showings").values():
-                yield "showing", row
+            for home in self._homes_for([theater_id], None, None, None):
+                yield from (("showing", row) for row in self._rows(home).values())
         seat_files = [
             path
             for theater_id in theater_ids
             for path in sorted((self.root / "seats" / theater_id).glob("*.json"))
-            if path.name != "summary.json"
+            if not SUMMARY_NAME.fullmatch(path.name)
         ]
         for kind, table in (("reservation", "reservations"), ("claim", "claims")):
             for path in seat_files:
@@ -121,7 +131,7 @@ class JsonStorage(JsonReader, JsonLedgerReader):
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
         showings: list[Showing] = []
-        touched: dict[str, tuple[str, Path]] = {}
+        touched: dict[str, tuple[Home, Path]] = {}
         with self.transaction() as tx:
             for kind, data in records:
                 item = load_entity(RECORD_TYPES[kind], data)
@@ -142,9 +152,9 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                     case "reservation":
                         tx.put_reservation(item)
                     case "claim":
-                        theater_id, path = tx._require_showing(item.showing_id)
+                        home, path = tx._require_showing(item.showing_id)
                         tx._put(path, "claims", item.seat_id, to_record(item))
-                        touched[item.showing_id] = (theater_id, path)
+                        touched[item.showing_id] = (home, path)
                     case "user":
                         tx.put_user(item)
                     case "booking":
@@ -153,8 +163,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)
-            for showing_id, (theater_id, path) in touched.items():
-                tx._refresh_summary(theater_id, showing_id, path)
+            for showing_id, (home, path) in touched.items():
+                tx._refresh_summary(home, showing_id, path)
         return counts
 
     def close(self) -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from cinema_cli.domain.errors import CorruptData, StorageError, UnknownSchema
-from cinema_cli.domain.models import SCHEMA_VERSION
+from cinema_cli.domain.errors import CorruptData, FileSystemError, UnknownSchema
 from cinema_cli.durable_files import fsync_dir, make_private_dirs, write_temp
+from cinema_cli.file_faults import file_fault
+from cinema_cli.storage.json.layout import LAYOUT_VERSION
+
+READABLE_VERSIONS = frozenset({1, LAYOUT_VERSION})
+"""Files of layout 1 whose shape did not change (seats, indexes, audit) are read as they are;
+every file written is stamped with the current layout, which older releases refuse."""
 
 JOURNAL = "journal.json"
 """Present in the data folder only while a multi-file commit is applied."""
@@ -25,19 +29,7 @@ def _write_temp(path: Path, payload: bytes) -> Path:
 
 def encode(tables: Mapping[str, Any]) -> bytes:
     """A data file's bytes: the schema version and TinyDB's tables."""
-    return orjson.dumps({"cinema_schema": SCHEMA_VERSION, "tables": tables})
-
-
-def _storage_error_from_os(error: OSError, path: Path) -> StorageError:
-    if error.errno == errno.ENOSPC:
-        return StorageError(
-            f"no space left on the device while writing {path}; nothing was changed",
-            code="disk_full",
-            path=str(path),
-        )
-    return StorageError(
-        f"cannot write {path}: {error.strerror or error}; nothing was changed", path=str(path)
-    )
+    return orjson.dumps({"cinema_schema": LAYOUT_VERSION, "tables": tables})
 
 
 class DataFiles:
@@ -55,9 +47,7 @@ class DataFiles:
         except IsADirectoryError:
             raise CorruptData(f"{path} is a folder, not a data file", path=str(path)) from None
         except OSError as error:
-            raise StorageError(
-                f"cannot read {path}: {error.strerror or error}", path=str(path)
-            ) from None
+            raise file_fault(error, path, action="read") from None
         try:
             document = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -73,10 +63,11 @@ class DataFiles:
                 path=str(path),
             )
         version = document.get("cinema_schema")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise UnknownSchema(
                 f"data file {path} has schema version {version!r}; this cinema-cli reads "
-                f"version {SCHEMA_VERSION}. Upgrade cinema-cli (or restore a matching backup).",
+                f"versions up to {LAYOUT_VERSION}. Upgrade cinema-cli (or restore a matching "
+                "backup).",
                 path=str(path),
                 version=version,
             )
@@ -106,11 +97,14 @@ class DataFiles:
             temps.append((journal_temp, journal_path))
             journal_temp.replace(journal_path)
             fsync_dir(self.root)
-        except OSError as error:
+        except (OSError, FileSystemError) as error:
             for temp, _ in temps:
                 with contextlib.suppress(OSError):
                     temp.unlink()
-            raise _storage_error_from_os(error, temps[-1][1] if temps else self.root) from None
+            if isinstance(error, OSError):
+                error = file_fault(error, temps[-1][1] if temps else self.root)
+            error.message += "; nothing was changed"
+            raise error from None
         # Past the commit point the transaction has happened: finishing is idempotent, and if
         # it fails here the next process to open the folder finishes it (like after a crash).
         with contextlib.suppress(OSError):

@@ -25,6 +25,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.services.ports.storage import ShowingQuery
+from cinema_cli.storage.json.layout import Home, home_of, week_overlaps
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.records import RecordError, from_record
 
@@ -71,6 +72,8 @@ class JsonReader:
     _session: Session
     root: Path
     _shard_paths: dict[str, list[Path]]
+    _homes: dict[str, Home]
+    """Homes of the showings this reader has already met (spares index look-ups)."""
 
     # paths ---------------------------------------------------------------------------------
     @property
@@ -78,13 +81,39 @@ class JsonReader:
         return self.root / "catalog.json"
 
     def _programme(self, theater_id: str) -> Path:
+        """The theater's table of contents (layout 1: its whole programme)."""
         return self.root / "showings" / f"{theater_id}.json"
+
+    def _week_file(self, theater_id: str, week: str) -> Path:
+        return self.root / "showings" / theater_id / f"{week}.json"
 
     def _seats_file(self, theater_id: str, showing_id: str) -> Path:
         return self.root / "seats" / theater_id / f"{showing_id}.json"
 
-    def _summary(self, theater_id: str) -> Path:
-        return self.root / "seats" / theater_id / "summary.json"
+    def _summary(self, home: Home) -> Path:
+        theater_id, week = home
+        name = "summary.json" if week is None else f"summary-{week}.json"
+        return self.root / "seats" / theater_id / name
+
+    def _weeks(self, theater_id: str) -> dict[str, dict[str, int]] | None:
+        """The theater's weeks and their movie counts; ``None`` for a layout-1 programme."""
+        tables = self._session.read(self._programme(theater_id)) or {}
+        if "showings" in tables:
+            return None
+        weeks: dict[str, dict[str, int]] = tables.get("periods", {})
+        return weeks
+
+    def _rows(self, home: Home) -> dict[str, Any]:
+        """The stored showings of one theater's week (layout 1: of its whole programme)."""
+        theater_id, week = home
+        path = self._programme(theater_id) if week is None else self._week_file(theater_id, week)
+        return self._session.raw_table(path, "showings")
+
+    def _home(self, showing_id: str) -> Home | None:
+        home = self._homes.get(showing_id)
+        if home is None:
+            home = home_of(self._lookup("showings", showing_id))
+        return home
 
     def _index(self, name: str, key: str) -> Path:
         # Imports look up 100,000 keys: build each shard's Path once, not once per key.
@@ -136,8 +165,8 @@ class JsonReader:
         movies = query.movie_ids
         # Filter the stored dicts first: validating 30,000 showings would cost far more.
         matches: list[dict[str, Any]] = []
-        for theater_id in theater_ids:
-            for row in self._session.raw_table(self._programme(theater_id), "showings").values():
+        for home in self._homes_for(theater_ids, start, stop, movies):
+            for row in self._rows(home).values():
                 if (
                     (movies is None or row["movie_id"] in movies)
                     and (start is None or row["starts_at"] >= start)
@@ -145,17 +174,42 @@ class JsonReader:
                     and (query.include_cancelled or row["status"] == ShowingStatus.SCHEDULED)
                 ):
                     matches.append(row)
+                    self._homes[row["id"]] = home
         matches.sort(key=lambda r: (r["starts_at"], r["id"]))
         return [load_entity(Showing, r) for r in matches]
+
+    def _homes_for(
+        self,
+        theater_ids: Iterable[str],
+        start: str | None,
+        stop: str | None,
+        movies: frozenset[str] | None,
+    ) -> Iterator[Home]:
+        """The weeks that may hold matching showings: past weeks and weeks without the movie
+        are never parsed."""
+        for theater_id in theater_ids:
+            weeks = self._weeks(theater_id)
+            if weeks is None:
+                yield theater_id, None
+                continue
+            for week in sorted(weeks):
+                if week_overlaps(week, start, stop) and (
+                    movies is None or not movies.isdisjoint(weeks[week])
+                ):
+                    yield theater_id, week
 
     def data_version(self) -> int | None:
         return None  # a change marker would cost a write on every commit; callers re-read
 
     def showing(self, showing_id: str) -> Showing | None:
-        theater_id = self._lookup("showings", showing_id)
-        if theater_id is None:
+        home = self._home(showing_id)
+        if home is None:
             return None
-        row = self._session.raw_table(self._programme(theater_id), "showings").get(showing_id)
+        theater_id, week = home
+        # The theater's table of contents is the authority on which weeks exist.
+        if week is not None and week not in (self._weeks(theater_id) or {}):
+            return None
+        row = self._rows(home).get(showing_id)
         return None if row is None else load_entity(Showing, row)
 
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:
@@ -163,20 +217,19 @@ class JsonReader:
         # programme at hand instead of going through _lookup (Path-keyed look-ups per id).
         found: dict[str, Showing] = {}
         shards: dict[int, dict[str, Any]] = {}
-        programmes: dict[str, dict[str, Any]] = {}
+        programmes: dict[Home, dict[str, Any]] = {}
         for showing_id in showing_ids:
             number = shard(showing_id, INDEX_SHARDS)
             index = shards.get(number)
             if index is None:
                 path = self._index("showings", showing_id)
                 index = shards[number] = self._session.raw_table(path, "_default")
-            theater_id = index.get(showing_id)
-            if theater_id is None:
+            home = home_of(index.get(showing_id))
+            if home is None:
                 continue
-            programme = programmes.get(theater_id)
+            programme = programmes.get(home)
             if programme is None:
-                path = self._programme(theater_id)
-                programme = programmes[theater_id] = self._session.raw_table(path, "showings")
+                programme = programmes[home] = self._rows(home)
             row = programme.get(showing_id)
             if row is not None:
                 found[showing_id] = load_entity(Showing, row)
@@ -184,8 +237,8 @@ class JsonReader:
 
     # seats ---------------------------------------------------------------------------------
     def _showing_file(self, showing_id: str) -> Path | None:
-        theater_id = self._lookup("showings", showing_id)
-        return None if theater_id is None else self._seats_file(theater_id, showing_id)
+        home = self._home(showing_id)
+        return None if home is None else self._seats_file(home[0], showing_id)
 
     def claims(self, showing_id: str) -> list[SeatClaim]:
         path = self._showing_file(showing_id)
@@ -195,13 +248,13 @@ class JsonReader:
 
     def _summaries(self, showing_ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
         for showing_id in showing_ids:
-            theater_id = self._lookup("showings", showing_id)
-            if theater_id is None:
+            home = self._home(showing_id)
+            if home is None:
                 yield showing_id, None
             else:
                 yield (
                     showing_id,
-                    self._session.raw_table(self._summary(theater_id), "_default").get(showing_id),
+                    self._session.raw_table(self._summary(home), "_default").get(showing_id),
                 )
 
     def seats_taken(self, showing_ids: Iterable[str], now: datetime) -> dict[str, int]:

@@ -22,8 +22,9 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.storage.json.layout import Home, home_of, week_of
 from cinema_cli.storage.json.ledger import JsonLedgerWriter
-from cinema_cli.storage.json.reader import JsonReader, stored_instant
+from cinema_cli.storage.json.reader import INDEX_SHARDS, JsonReader, shard, stored_instant
 from cinema_cli.storage.json.session import Session, doc_ids, document
 from cinema_cli.storage.records import to_record
 
@@ -35,6 +36,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         self.root = root
         self._session = session
         self._shard_paths = {}
+        self._homes = {}
 
     # helpers -------------------------------------------------------------------------------
     # Big tables (programmes, summaries, index shards, audit) are updated as plain dicts:
@@ -66,16 +68,16 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
     def _drop_index(self, name: str, key: str) -> None:
         self._remove(self._index(name, key), "_default", [key])
 
-    def _require_showing(self, showing_id: str) -> tuple[str, Path]:
-        theater_id = self._lookup("showings", showing_id)
-        if theater_id is None:
+    def _require_showing(self, showing_id: str) -> tuple[Home, Path]:
+        home = self._home(showing_id)
+        if home is None:
             from cinema_cli.domain.errors import ShowingNotFound
 
             raise ShowingNotFound(f"no showing {showing_id!r}", showing_id=showing_id)
-        return theater_id, self._seats_file(theater_id, showing_id)
+        return home, self._seats_file(home[0], showing_id)
 
-    def _refresh_summary(self, theater_id: str, showing_id: str, seats_path: Path) -> None:
-        """Recount one showing's sold seats and holds into its theater's summary."""
+    def _refresh_summary(self, home: Home, showing_id: str, seats_path: Path) -> None:
+        """Recount one showing's sold seats and holds into its week's summary."""
         sold = 0
         holds: dict[str, list[Any]] = {}
         for claim in self._session.raw_table(seats_path, "claims").values():
@@ -85,7 +87,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
                 entry = holds.setdefault(claim["reservation_id"] or "", [claim["expires_at"], 0])
                 entry[1] += 1
         summary = {"sold": sold, "holds": holds}
-        path = self._summary(theater_id)
+        path = self._summary(home)
         if sold or holds:
             self._put(path, "_default", showing_id, summary)
         else:
@@ -103,43 +105,82 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
             self._put(self._catalog, "movies", movie.id, to_record(movie))
 
     def put_showings(self, showings: Iterable[Showing]) -> None:
-        by_theater: dict[str, dict[str, dict[str, Any]]] = {}
+        by_home: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         for showing in showings:
-            by_theater.setdefault(showing.theater_id, {})[showing.id] = to_record(showing)
-        index_changes: dict[Path, dict[str, str]] = {}
-        for theater_id, incoming in by_theater.items():
-            path = self._programme(theater_id)
+            data = to_record(showing)
+            by_home.setdefault((showing.theater_id, week_of(data["starts_at"])), {})[showing.id] = (
+                data
+            )
+        touched: set[Home] = set()
+        index_changes: dict[int, dict[str, list[str]]] = {}
+        for home, incoming in by_home.items():
+            path = self._week_file(*home)
             existing = self._session.raw_table(path, "showings")
             changed = {sid: data for sid, data in incoming.items() if existing.get(sid) != data}
             if changed:
                 tables = self._session.read(path) or {}
                 tables["showings"] = {**existing, **changed}
                 self._session.write(path, tables)
+                touched.add(home)
             for showing_id in incoming:
-                shard = self._index("showings", showing_id)
-                index_changes.setdefault(shard, {})[showing_id] = theater_id
-        for shard, entries in index_changes.items():
-            current = self._session.raw_table(shard, "_default")
+                self._homes.pop(showing_id, None)
+                number = shard(showing_id, INDEX_SHARDS)
+                index_changes.setdefault(number, {})[showing_id] = list(home)
+        for entries in index_changes.values():
+            index_path = self._index("showings", next(iter(entries)))
+            current = self._session.raw_table(index_path, "_default")
             moved = {k: v for k, v in entries.items() if current.get(k) != v}
             if moved:
-                for showing_id, theater_id in moved.items():
-                    if current.get(showing_id) is not None:
-                        self._move_showing(showing_id, current[showing_id], theater_id)
-                tables = dict(self._session.read(shard) or {})
+                for showing_id, home_entry in moved.items():
+                    old = home_of(current.get(showing_id))
+                    if old is not None:
+                        new = (home_entry[0], home_entry[1])
+                        self._move_showing(showing_id, old, new)
+                        touched.add(old)
+                tables = dict(self._session.read(index_path) or {})
                 tables["_default"] = {**current, **moved}
-                self._session.write(shard, tables)
+                self._session.write(index_path, tables)
+        for changed_home in touched:
+            self._recount_week(changed_home)
 
-    def _move_showing(self, showing_id: str, old_theater: str, new_theater: str) -> None:
-        """A showing now at another theater: its programme entry and seat file move with it."""
-        self._remove(self._programme(old_theater), "showings", [showing_id])
-        old_seats = self._seats_file(old_theater, showing_id)
-        tables = self._session.read(old_seats)
-        if tables:
-            new_seats = self._seats_file(new_theater, showing_id)
-            self._session.write(new_seats, tables)
-            self._session.write(old_seats, {})  # left empty: a commit replaces files, never deletes
-            self._remove(self._summary(old_theater), "_default", [showing_id])
-            self._refresh_summary(new_theater, showing_id, new_seats)
+    def _recount_week(self, home: Home) -> None:
+        """Bring the theater's table of contents up to date with one week's showings."""
+        theater_id, week = home
+        if week is None:  # pragma: no cover - layout 1 is upgraded before any write
+            return
+        counts: dict[str, int] = {}
+        for row in self._rows(home).values():
+            counts[row["movie_id"]] = counts.get(row["movie_id"], 0) + 1
+        weeks = dict(self._weeks(theater_id) or {})
+        if weeks.get(week) == (counts or None):
+            return
+        if counts:
+            weeks[week] = counts
+        else:
+            weeks.pop(week, None)
+        self._session.write(self._programme(theater_id), {"periods": weeks})
+
+    def _move_showing(self, showing_id: str, old: Home, new: Home) -> None:
+        """A showing now at another theater or week: its entry, seat file and summary move."""
+        old_theater, old_week = old
+        new_theater = new[0]
+        old_path = (
+            self._programme(old_theater)
+            if old_week is None
+            else self._week_file(old_theater, old_week)
+        )
+        self._remove(old_path, "showings", [showing_id])
+        new_seats = self._seats_file(new_theater, showing_id)
+        if old_theater != new_theater:
+            old_seats = self._seats_file(old_theater, showing_id)
+            tables = self._session.read(old_seats)
+            if tables:
+                self._session.write(new_seats, tables)
+                # left empty: a commit replaces files, never deletes
+                self._session.write(old_seats, {})
+        self._remove(self._summary(old), "_default", [showing_id])
+        if self._session.read(new_seats):
+            self._refresh_summary(new, showing_id, new_seats)
 
     # seats ---------------------------------------------------------------------------------
     def claim_seats(
@@ -150,7 +191,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         now: datetime,
         replacing_reservation: str | None = None,
     ) -> None:
-        theater_id, path = self._require_showing(showing_id)
+        home, path = self._require_showing(showing_id)
         stored = self._session.raw_table(path, "claims")
         wanted = {c.seat_id for c in claims}
         dropped = [
@@ -172,7 +213,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         if dropped:
             claims_table.remove(doc_ids=doc_ids(dropped))
         claims_table.insert_multiple(document(to_record(c), c.seat_id) for c in claims)
-        self._refresh_summary(theater_id, showing_id, path)
+        self._refresh_summary(home, showing_id, path)
 
     def put_reservation(self, reservation: Reservation) -> None:
         _, path = self._require_showing(reservation.showing_id)
@@ -181,7 +222,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         self._set_index("reservations", reservation.id, reservation.showing_id)
 
     def release_reservation(self, reservation: Reservation) -> None:
-        theater_id, path = self._require_showing(reservation.showing_id)
+        home, path = self._require_showing(reservation.showing_id)
         holds = [
             seat_id
             for seat_id, claim in self._session.raw_table(path, "claims").items()
@@ -190,10 +231,10 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         self._remove(path, "claims", holds)
         self._remove(path, "reservations", [reservation.id])
         self._drop_index("reservations", reservation.id)
-        self._refresh_summary(theater_id, reservation.showing_id, path)
+        self._refresh_summary(home, reservation.showing_id, path)
 
     def sell_seats(self, reservation: Reservation, tickets: list[Ticket], *, now: datetime) -> None:
-        theater_id, path = self._require_showing(reservation.showing_id)
+        home, path = self._require_showing(reservation.showing_id)
         stored = self._session.raw_table(path, "claims")
         for ticket in tickets:
             claim = stored.get(ticket.seat_id)
@@ -222,10 +263,10 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
         claims_table.insert_multiple(document(to_record(c), c.seat_id) for c in sold)
         self._remove(path, "reservations", [reservation.id])
         self._drop_index("reservations", reservation.id)
-        self._refresh_summary(theater_id, reservation.showing_id, path)
+        self._refresh_summary(home, reservation.showing_id, path)
 
     def release_tickets(self, showing_id: str, ticket_ids: Iterable[str]) -> None:
-        theater_id, path = self._require_showing(showing_id)
+        home, path = self._require_showing(showing_id)
         ids = set(ticket_ids)
         seats = [
             seat_id
@@ -233,7 +274,7 @@ class JsonTransaction(JsonReader, JsonLedgerWriter):
             if claim["kind"] == ClaimKind.SOLD and claim["ticket_id"] in ids
         ]
         self._remove(path, "claims", seats)
-        self._refresh_summary(theater_id, showing_id, path)
+        self._refresh_summary(home, showing_id, path)
 
     # bookings ------------------------------------------------------------------------------
     def put_user(self, user: User) -> None:

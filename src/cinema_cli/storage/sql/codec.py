@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -78,7 +78,7 @@ class Codec:
     def theater(r: Row, rooms: list[Room]) -> Theater:
         return Theater(
             id=r[0], name=r[1], city_id=r[2], address=r[3], timezone=r[4], currency=r[5],
-            cleaning_minutes=r[6], rooms=rooms,
+            cleaning_minutes=r[6], business_day_cutoff=time.fromisoformat(r[7]), rooms=rooms,
         )  # fmt: skip
 
     @staticmethod
@@ -162,6 +162,7 @@ class Codec:
             "id": t.id, "name": t.name, "city_id": t.city_id, "address": t.address,
             "timezone": t.timezone, "currency": t.currency,
             "cleaning_minutes": t.cleaning_minutes,
+            "business_day_cutoff": t.business_day_cutoff.isoformat(timespec="minutes"),
         }  # fmt: skip
 
     @staticmethod

@@ -220,7 +220,12 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_subject ON audit_log (subject, seq);
 """
 
-MIGRATIONS: list[str] = [_V1, CHARGES_TABLE]
+_V2 = """
+ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00'
+"""
+"""Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
+
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (

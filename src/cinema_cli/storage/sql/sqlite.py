@@ -51,9 +51,17 @@ class SqliteDatabase(Database):
         if path != ":memory:":
             folder = Path(path).expanduser().resolve().parent
             if not folder.is_dir():
+                details: dict[str, str] = {"url": url}
+                absolute = Path("/" + path)
+                if not Path(path).is_absolute() and absolute.parent.is_dir():
+                    # sqlite:///tmp/x.db is the relative tmp/x.db (SQLAlchemy's rule), while
+                    # json:///tmp/data is absolute: the slip is common, so name the fix.
+                    details["hint"] = (
+                        f"did you mean sqlite:///{absolute} (four slashes for an absolute path)?"
+                    )
                 raise StorageUnavailable(
                     f"cannot open SQLite database {path}: folder {folder} does not exist",
-                    url=url,
+                    **details,
                 )
             # SQLite creates the file (and its -wal and -shm files, which copy its mode) with
             # the umask's mode; bookings and e-mail addresses are for the owner's eyes only.

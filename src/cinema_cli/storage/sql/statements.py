@@ -12,7 +12,9 @@ CHUNK = 500
 BATCH = 5000
 """Rows per ``executemany`` when loading or importing."""
 
-THEATER_COLS = "id, name, city_id, address, timezone, currency, cleaning_minutes"
+THEATER_COLS = (
+    "id, name, city_id, address, timezone, currency, cleaning_minutes, business_day_cutoff"
+)
 MOVIE_COLS = "id, title, runtime_minutes, rating, genres, language, year"
 SHOWING_COLS = (
     "id, theater_id, room_id, movie_id, starts_at, ends_at, prices, currency, format, "
