@@ -49,7 +49,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.services.ports.mail import CancellationNotice
-from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.services.ports.payments import BookCharge, Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, WalletPasses
 from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
@@ -68,6 +68,7 @@ class _State:
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     charges: dict[str, ChargeRecord] = field(default_factory=dict)
+    book_charges: dict[str, BookCharge] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -168,6 +169,18 @@ class _FakeReader:
             ]
             return sorted(found, key=lambda c: c.attempt)
         return sorted(self._state.charges.values(), key=lambda c: (c.created_at, c.id))
+
+    def provider_charges(self, idempotency_key: str | None = None) -> list[BookCharge]:
+        every = self._state.book_charges.values()
+        if idempotency_key is not None:
+            return sorted(
+                (c for c in every if c.idempotency_key == idempotency_key), key=lambda c: c.round
+            )
+        return sorted(every, key=lambda c: (c.created_at, c.id))
+
+    def provider_charge(self, reference: str) -> BookCharge | None:
+        found = [c for c in self._state.book_charges.values() if c.reference == reference]
+        return found[0] if found else None
 
 
 class FakeTransaction(_FakeReader):
@@ -272,6 +285,12 @@ class FakeTransaction(_FakeReader):
     def put_charge(self, record: ChargeRecord) -> None:
         self._state.charges[record.id] = record
 
+    def add_provider_charge(self, charge: BookCharge) -> BookCharge:
+        return self._state.book_charges.setdefault(charge.id, charge)
+
+    def put_provider_charge(self, charge: BookCharge) -> None:
+        self._state.book_charges[charge.id] = charge
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -281,14 +300,28 @@ class FakeStorage(_FakeReader):
     def __init__(self) -> None:
         self._state = _State()
         self._lock = threading.RLock()
+        self._open: FakeTransaction | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[FakeTransaction]:
         with self._lock:
             working = copy.deepcopy(self._state)
-            yield FakeTransaction(working)
+            self._open = FakeTransaction(working)
+            try:
+                yield self._open
+            finally:
+                self._open = None
             working.version += 1
             self._state = working
+
+    @contextmanager
+    def provider_books(self) -> Iterator[FakeTransaction]:
+        with self._lock:
+            if self._open is not None:
+                yield self._open
+                return
+            with self.transaction() as tx:
+                yield tx
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         s = self._state
@@ -304,6 +337,7 @@ class FakeStorage(_FakeReader):
             "idempotency": s.idempotency.values(),
             "audit": s.audit,
             "charge": s.charges.values(),
+            "provider_charge": s.book_charges.values(),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -338,6 +372,8 @@ class FakeStorage(_FakeReader):
                         tx.append_audit(item)
                     case "charge":
                         tx.put_charge(item)
+                    case "provider_charge":
+                        tx.put_provider_charge(item)
         return counts
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
-    from cinema_cli.services.ledger_import import LedgerAdoption
+    from cinema_cli.services.ledger_import import BooksMove, LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.ports.mail import OutboxMessage
     from cinema_cli.services.ports.tickets import SigningKeyInfo
@@ -184,6 +184,20 @@ class MovedChargesShape(TypedDict):
     """Captured with no booking: ``cinema payments reconcile`` refunds them."""
 
 
+class MovedBooksShape(TypedDict):
+    found: int
+    """Charges in the test provider's ledger file in the data folder."""
+    moved: int
+    """Added to the provider's books in the store now."""
+    already: int
+
+
+class MovedShape(TypedDict):
+    charges: MovedChargesShape
+    provider_books: NotRequired[MovedBooksShape]
+    """The test provider's own books, now kept in the store for every host."""
+
+
 class DbUpgradeShape(TypedDict):
     backend: str
     url: str
@@ -191,8 +205,9 @@ class DbUpgradeShape(TypedDict):
     """0 when the database had no schema yet."""
     to_version: int
     upgraded: bool
-    moved: NotRequired[dict[str, MovedChargesShape]]
-    """What moved from the data folder into the store: ``{"charges": {...}}``."""
+    moved: NotRequired[MovedShape]
+    """What moved from the data folder into the store: ``{"charges": {...},
+    "provider_books": {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -220,7 +235,9 @@ def db_info_view(info: StoreInfo) -> DbInfoShape:
     }
 
 
-def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) -> DbUpgradeShape:
+def db_upgrade_view(
+    result: SchemaUpgrade, moved: LedgerAdoption | None = None, books: BooksMove | None = None
+) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
     shape: DbUpgradeShape = {
         "backend": result.backend,
@@ -240,6 +257,12 @@ def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) 
                 "without_booking": moved.without_booking,
             }
         }
+        if books is not None:
+            shape["moved"]["provider_books"] = {
+                "found": books.found,
+                "moved": books.moved,
+                "already": books.already,
+            }
     return shape
 
 

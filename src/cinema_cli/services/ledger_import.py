@@ -5,15 +5,23 @@ file in the data folder. Each charge found there becomes a ledger row once (a ch
 reference the ledger already has is skipped, so running the upgrade again changes nothing):
 ``captured`` and tied to its booking when the booking exists, ``refunded`` when it was given
 back in full, ``captured`` with no booking otherwise, which ``payments reconcile`` refunds.
+
+The file's charges also move into the test provider's books in the store (which every host
+shares), once: a charge whose reference the books have already is skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.services.admin import SchemaUpgrade, upgrade
-from cinema_cli.services.ports.payments import ChargeHistory, PastCharge, PaymentProvider
+from cinema_cli.services.ports.payments import (
+    BookCharge,
+    ChargeHistory,
+    PastCharge,
+    book_charge_id,
+)
 from cinema_cli.services.ports.storage import Storage, Transaction
 
 
@@ -85,17 +93,52 @@ def _record(tx: Transaction, item: PastCharge, attempt: int) -> ChargeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BooksMove:
+    """What ``db upgrade`` moved from the ledger file into the test provider's books."""
+
+    found: int
+    moved: int
+    already: int
+
+
+def move_books(storage: Storage, charges: list[BookCharge]) -> BooksMove:
+    """Add every charge of ``charges`` the books do not hold yet, in one unit of work."""
+    moved = already = 0
+    with storage.transaction() as tx:
+        for charge in charges:
+            if tx.provider_charge(charge.reference) is not None:
+                already += 1
+                continue
+            rounds = tx.provider_charges(charge.idempotency_key)
+            if any(r.id == charge.id for r in rounds):
+                # The key was used in the store already: this charge takes the next round.
+                next_round = rounds[-1].round + 1
+                charge = replace(
+                    charge,
+                    id=book_charge_id(charge.idempotency_key, next_round),
+                    round=next_round,
+                )
+            tx.add_provider_charge(charge)
+            moved += 1
+    return BooksMove(len(charges), moved, already)
+
+
+@dataclass(frozen=True, slots=True)
 class DeploymentUpgrade:
     """``db upgrade``: the schema, then what moved from the data folder into the store."""
 
     schema: SchemaUpgrade
     ledger: LedgerAdoption | None
     """``None`` when the provider keeps no books cinema-cli can read."""
+    books: BooksMove | None = None
+    """What moved into the test provider's books (``None`` as for ``ledger``)."""
 
 
-def upgrade_deployment(storage: Storage, payments: PaymentProvider) -> DeploymentUpgrade:
-    """Upgrade the schema, then adopt the provider's charges into the payment ledger once."""
+def upgrade_deployment(storage: Storage, earlier: ChargeHistory | None) -> DeploymentUpgrade:
+    """Upgrade the schema, then adopt the charges of the ledger file of earlier releases
+    (``earlier``) into the payment ledger and the provider's books in the store, once."""
     schema = upgrade(storage)
-    if not isinstance(payments, ChargeHistory):
+    if earlier is None:
         return DeploymentUpgrade(schema, None)
-    return DeploymentUpgrade(schema, adopt_charges(storage, payments.past_charges()))
+    adopted = adopt_charges(storage, earlier.past_charges())
+    return DeploymentUpgrade(schema, adopted, move_books(storage, earlier.book_charges()))

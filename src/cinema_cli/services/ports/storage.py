@@ -38,6 +38,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.services.ports.payments import BookCharge
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "idempotency": IdempotencyRecord,
         "audit": AuditEntry,
         "charge": ChargeRecord,
+        "provider_charge": BookCharge,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -144,6 +146,15 @@ class Reader(Protocol):
     def charges(self, idempotency_key: str | None = None) -> list[ChargeRecord]:
         """Charge attempts (of one idempotency key when given), oldest first (by
         ``created_at``, then id); the attempts of one key come in attempt order."""
+        ...
+
+    # -- the test provider's books -------------------------------------------------------------
+    def provider_charges(self, idempotency_key: str | None = None) -> list[BookCharge]:
+        """The provider's charges of one key in round order, or all (by ``created_at``, id)."""
+        ...
+
+    def provider_charge(self, reference: str) -> BookCharge | None:
+        """The provider's charge with this reference (row-locked in a SQL unit of work)."""
         ...
 
 
@@ -225,6 +236,15 @@ class Transaction(Reader, Protocol):
         """Replace a charge attempt by id (its outcome, its booking, its refund)."""
         ...
 
+    # -- the test provider's books -------------------------------------------------------------
+    def add_provider_charge(self, charge: BookCharge) -> BookCharge:
+        """Insert unless its id (key and round) exists, across every host; returns the stored."""
+        ...
+
+    def put_provider_charge(self, charge: BookCharge) -> None:
+        """Replace a provider charge by id."""
+        ...
+
 
 class Storage(Reader, Protocol):
     """A backend. Cheap to open: it touches nothing until first used."""
@@ -234,6 +254,11 @@ class Storage(Reader, Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a unit of work (see the module docstring)."""
+        ...
+
+    def provider_books(self) -> AbstractContextManager[Transaction]:
+        """A unit of work for the test provider's books: the one already open on this store in
+        this process when there is one (it commits with it), else a new one."""
         ...
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:

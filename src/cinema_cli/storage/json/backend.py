@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.ledger import JsonLedgerReader
+from cinema_cli.storage.json.provider_books import JsonProviderBooksReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
@@ -24,11 +26,13 @@ def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
         tx.put_idempotency(item)
     elif kind == "audit":
         tx.append_audit(item)
+    elif kind == "provider_charge":
+        tx.put_provider_charge(item)
     else:
         tx.put_charge(item)
 
 
-class JsonStorage(JsonReader, JsonLedgerReader):
+class JsonStorage(JsonReader, JsonLedgerReader, JsonProviderBooksReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -38,6 +42,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
         self.lock_timeout = lock_timeout
         self._files = DataFiles(self.root)
         self._read_session: Session | None = None
+        self._open: tuple[int, JsonTransaction] | None = None
+        """The unit of work open in this process, with the thread that opened it."""
 
     @property
     def _session(self) -> Session:  # type: ignore[override]
@@ -64,9 +70,23 @@ class JsonStorage(JsonReader, JsonLedgerReader):
         with self._locked():
             self._files.apply_journal()
             session = Session(self._files, writable=True)
-            yield JsonTransaction(self.root, session)
+            tx = JsonTransaction(self.root, session)
+            self._open = (threading.get_ident(), tx)
+            try:
+                yield tx
+            finally:
+                self._open = None
             self._files.commit(session.changes())
         self._read_session = None  # later reads in this process see what was just written
+
+    @contextmanager
+    def provider_books(self) -> Iterator[JsonTransaction]:
+        if self._open is not None and self._open[0] == threading.get_ident():
+            # Joins the caller's unit of work: a second one would wait for our own lock.
+            yield self._open[1]
+            return
+        with self.transaction() as tx:
+            yield tx
 
     # dump / load -----------------------------------------------------------------------------
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -101,6 +121,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
             yield "audit", to_record(entry)
         for charge in self.charges():
             yield "charge", to_record(charge)
+        for book_charge in self.provider_charges():
+            yield "provider_charge", to_record(book_charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -133,7 +155,7 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency" | "audit" | "charge":
+                    case "idempotency" | "audit" | "charge" | "provider_charge":
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)

@@ -23,12 +23,13 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.storage.json.ledger import JsonLedgerWriter
+from cinema_cli.storage.json.provider_books import JsonProviderBooksWriter
 from cinema_cli.storage.json.reader import JsonReader, stored_instant
 from cinema_cli.storage.json.session import Session, doc_ids, document
 from cinema_cli.storage.records import to_record
 
 
-class JsonTransaction(JsonReader, JsonLedgerWriter):
+class JsonTransaction(JsonReader, JsonLedgerWriter, JsonProviderBooksWriter):
     """A unit of work over the JSON files (the storage port's ``Transaction``)."""
 
     def __init__(self, root: Path, session: Session) -> None:

@@ -14,6 +14,7 @@ from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Retryable, Row, busy, safe_url
 from cinema_cli.storage.sql.ledger import SqlLedgerReader
+from cinema_cli.storage.sql.provider_books import SqlProviderBooksReader
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_COLS,
@@ -43,7 +44,7 @@ def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Databa
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
 
-class SqlStorage(SqlReader, SqlLedgerReader):
+class SqlStorage(SqlReader, SqlLedgerReader, SqlProviderBooksReader):
     """The storage port on SQLite or PostgreSQL; connects on first use.
 
     On first use it checks the schema version: an empty database gets the current
@@ -69,6 +70,7 @@ class SqlStorage(SqlReader, SqlLedgerReader):
         self._codec_: Codec | None = None
         self._checked = False
         self._busy = False
+        self._open: SqlTransaction | None = None
 
     # -- connection and schema -------------------------------------------------------------------
     def _raw(self) -> Database:
@@ -144,8 +146,9 @@ class SqlStorage(SqlReader, SqlLedgerReader):
             raise RuntimeError("a unit of work is already open on this storage")
         db.begin()
         self._busy = True
+        self._open = SqlTransaction(db, self._codec_)
         try:
-            yield SqlTransaction(db, self._codec_)
+            yield self._open
         except Retryable as error:
             db.rollback()
             raise busy(error) from None
@@ -163,6 +166,16 @@ class SqlStorage(SqlReader, SqlLedgerReader):
                 raise
         finally:
             self._busy = False
+            self._open = None
+
+    @contextmanager
+    def provider_books(self) -> Iterator[SqlTransaction]:
+        if self._open is not None:
+            # Joins the caller's unit of work: this connection cannot open a second one.
+            yield self._open
+            return
+        with self.transaction() as tx:
+            yield tx
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind are stored (``tickets`` too)."""
@@ -231,6 +244,8 @@ class SqlStorage(SqlReader, SqlLedgerReader):
                 yield kind, to_record(build(row))
         for charge in self.charges():
             yield "charge", to_record(charge)
+        for book_charge in self.provider_charges():
+            yield "provider_charge", to_record(book_charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""

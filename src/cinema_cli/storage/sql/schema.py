@@ -32,6 +32,7 @@ import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
 from cinema_cli.storage.sql.ledger import CHARGES_TABLE
+from cinema_cli.storage.sql.provider_books import PROVIDER_CHARGES_TABLE
 
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
@@ -225,7 +226,13 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 """
 """Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
 
-MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE]
+_V4 = ""
+"""Reserved: the signing key ring in the store (another branch fills it in)."""
+
+_V5 = ""
+"""Reserved: the mail outbox queue in the store (another branch fills it in)."""
+
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, _V4, _V5, PROVIDER_CHARGES_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -242,6 +249,7 @@ TABLES = (
     "idempotency_keys",
     "audit_log",
     "charges",
+    "provider_charges",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -257,6 +265,7 @@ _TABLE_OF_KIND = {
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
     "charge": "charges",
+    "provider_charge": "provider_charges",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in

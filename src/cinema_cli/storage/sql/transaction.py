@@ -31,6 +31,7 @@ from cinema_cli.domain.models import (
 from cinema_cli.storage.sql.codec import Codec, dumps
 from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
 from cinema_cli.storage.sql.ledger import SqlLedgerWriter
+from cinema_cli.storage.sql.provider_books import SqlProviderBooksWriter
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_SQL,
@@ -71,7 +72,7 @@ def _retrying(step: Callable[[], None]) -> None:
             time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
-class SqlTransaction(SqlReader, SqlLedgerWriter):
+class SqlTransaction(SqlReader, SqlLedgerWriter, SqlProviderBooksWriter):
     """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
@@ -285,8 +286,9 @@ class SqlTransaction(SqlReader, SqlLedgerWriter):
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
-            case "charge":
-                for charge in items:
-                    self.put_charge(charge)
+            case "charge" | "provider_charge":
+                put = self.put_charge if kind == "charge" else self.put_provider_charge
+                for item in items:
+                    put(item)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
