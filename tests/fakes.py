@@ -320,7 +320,9 @@ class FakeStorage(_FakeReader):
             if self._open is not None:
                 yield self._open
                 return
-            with self.transaction() as tx:
+            # The class's own unit of work: faults a test injects into ``storage.transaction``
+            # stand for the app's store failing, not the payment provider's.
+            with FakeStorage.transaction(self) as tx:
                 yield tx
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -21,6 +21,7 @@ from cinema_cli.adapters.payment import TestPaymentProvider
 from cinema_cli.cli.app import app
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import parse_card
+from cinema_cli.durable_files import write_private
 from cinema_cli.storage.json import JsonStorage
 from schema_support import assert_shape
 from ticket_support import stock
@@ -54,7 +55,7 @@ def an_old_data_folder(data: Path) -> str:
         "--email", "ada@example.org", "--card", "4242424242424242",
     )  # fmt: skip
     shutil.rmtree(data / "ledger")  # the ledger rows this release writes did not exist
-    provider = TestPaymentProvider(data / "payments")
+    provider = TestPaymentProvider(JsonStorage(data))
     card = parse_card("4242424242424242")
     euros = Money(Decimal("12.50"), "EUR")
     given_back = provider.charge(
@@ -64,6 +65,10 @@ def an_old_data_folder(data: Path) -> str:
     provider.charge(
         card, euros, idempotency_key="reservation:r-lost", fingerprint="f2", description="y"
     )
+    # Earlier releases kept the provider's books in a file of each host's data folder.
+    (data / "payments").mkdir(mode=0o700)
+    write_private(data / "payments" / "test-ledger.json", json.dumps(provider.ledger()).encode())
+    shutil.rmtree(data / "provider-books")
     return str(bought["booking_id"])
 
 
@@ -80,6 +85,8 @@ def test_db_upgrade_moves_the_ledger_once_and_reconcile_settles_the_rest(data: P
     }  # fmt: skip
     assert second["moved"]["charges"]["adopted"] == 0
     assert second["moved"]["charges"]["already"] == 3
+    assert first["moved"]["provider_books"] == {"found": 3, "moved": 3, "already": 0}
+    assert second["moved"]["provider_books"] == {"found": 3, "moved": 0, "already": 3}
     charges = {c["idempotency_key"]: c for c in cli("payments", "list")["charges"]}
     assert len(charges) == 3
     assert [c["booking_id"] for c in charges.values() if c["booking_id"]] == [booking_id]
@@ -91,7 +98,8 @@ def test_db_upgrade_moves_the_ledger_once_and_reconcile_settles_the_rest(data: P
     settled = cli("payments", "reconcile", env={"CINEMA_NOW": later})
 
     assert [c["idempotency_key"] for c in settled["refunded"]] == ["reservation:r-lost"]
-    assert TestPaymentProvider(data / "payments").net_charged() == Decimal("12.50")
+    # The refund went into the books in the store, where the file's charges moved.
+    assert TestPaymentProvider(JsonStorage(data)).net_charged() == Decimal("12.50")
 
 
 def test_db_upgrade_reports_the_move_in_words(data: Path) -> None:
@@ -102,3 +110,4 @@ def test_db_upgrade_reports_the_move_in_words(data: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "3 moved into the store" in result.stdout
     assert "cinema payments reconcile" in result.stdout
+    assert "Test provider's books: 3 charge(s)" in result.stdout
