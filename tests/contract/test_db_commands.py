@@ -88,7 +88,7 @@ def test_info_shows_backend_schema_and_counts(sql_backend: Backend, data_dir: Pa
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["backend"] == sql_backend.name
-    assert document["schema"] == {"version": 3, "supported": 3, "state": "current"}
+    assert document["schema"] == {"version": 6, "supported": 6, "state": "current"}
     assert document["counts"]["showing"] == 3
     assert document["counts"]["audit"] == 3
 
@@ -98,7 +98,7 @@ def test_upgrade_creates_the_schema_once(sql_backend: Backend, data_dir: Path) -
     second = cinema("--storage", sql_backend.url, "db", "upgrade", data_dir=data_dir)
 
     assert json.loads(first.stdout)["upgraded"] is True
-    assert json.loads(first.stdout)["to_version"] == 3
+    assert json.loads(first.stdout)["to_version"] == 6
     assert second.exit_code == 0
     assert "up to date" in second.stdout
 
@@ -107,7 +107,7 @@ def test_a_database_from_a_newer_cinema_is_exit_7(sql_backend: Backend, data_dir
     storage = sql_backend.open()
     storage.cities()
     with storage.transaction() as tx:
-        tx._db.run("INSERT INTO cinema_schema (version, applied_at) VALUES (5, 'later')")
+        tx._db.run("INSERT INTO cinema_schema (version, applied_at) VALUES (99, 'later')")
 
     info = cinema("--storage", sql_backend.url, "db", "info", "--json", data_dir=data_dir)
     copy = cinema(

@@ -188,3 +188,21 @@ def test_dump_and_load_carry_the_books_between_backends(
     assert counts["provider_charge"] == 2
     assert target.provider_charges() == source.provider_charges()
     assert target.provider_charge("ch_k1_2") == book_charge("k1", 2, minutes=1)
+
+
+def test_a_version_3_database_gains_the_books_on_upgrade(
+    sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cinema_cli.storage.sql import schema as sql_schema
+
+    with monkeypatch.context() as before_the_books:
+        before_the_books.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:3])
+        with sql_backend.open().transaction() as tx:
+            tx.add_charge(b.charge("k1"))
+
+    assert sql_backend.open().upgrade() == (3, 6)
+    storage = sql_backend.open()
+    with storage.provider_books() as books:
+        books.add_provider_charge(book_charge("k1"))
+    assert storage.provider_charges() == [book_charge("k1")]
+    assert storage.charges() == [b.charge("k1")]
