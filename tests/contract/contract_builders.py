@@ -31,6 +31,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.services.ports.payments import BookCharge, book_charge_id
 
 
 def city(city_id: str = "springfield", name: str = "Springfield") -> City:
@@ -243,4 +244,20 @@ def charge(
         provider="test" if status is not ChargeStatus.PENDING else None,
         reference=f"ch_{key}_{attempt}" if status is not ChargeStatus.PENDING else None,
         booking_id=booking_id,
+    )
+
+
+def provider_charge(key: str, round_: int = 1) -> BookCharge:
+    """Round ``round_`` of ``key`` in the test payment provider's books, made at NOW."""
+    return BookCharge(
+        id=book_charge_id(key, round_),
+        idempotency_key=key,
+        round=round_,
+        reference=f"ch_{key}_{round_}",
+        fingerprint="fp",
+        brand="visa",
+        last4="4242",
+        amount=Money(Decimal("25.00"), "USD"),
+        description="2 seats",
+        created_at=NOW,
     )

@@ -513,6 +513,7 @@ def fill(storage: Any) -> None:
             tx.append_audit(b.audit(n))
         tx.add_charge(b.charge("key-1"))
         tx.add_charge(b.charge("key-2", status=ChargeStatus.CAPTURED, booking_id="bk9"))
+        tx.add_provider_charge(b.provider_charge("key-2"))
 
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
@@ -536,6 +537,7 @@ def test_dump_yields_kinds_in_order(storage: Any) -> None:
     assert Counter(kinds) == {
         "city": 2, "theater": 1, "movie": 1, "showing": 3, "reservation": 1, "claim": 3,
         "user": 1, "booking": 2, "idempotency": 1, "audit": 3, "charge": 2,
+        "provider_charge": 1,
     }  # fmt: skip
 
 
