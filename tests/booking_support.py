@@ -20,6 +20,7 @@ from cinema_cli.domain.models import (
     Theater,
 )
 from cinema_cli.services.booking import BoxOffice
+from cinema_cli.services.ports.payments import ProviderBooks
 from cinema_cli.services.ports.storage import Transaction
 from fakes import CountingPayments
 
@@ -82,8 +83,11 @@ def seed_catalog(tx: Transaction, *, status: ShowingStatus = ShowingStatus.SCHED
     )
 
 
-def box_office(data_dir: Path) -> tuple[BoxOffice, CountingPayments[TestPaymentProvider]]:
-    payments = CountingPayments(TestPaymentProvider(data_dir / "payments"))
+def box_office(
+    data_dir: Path, books: ProviderBooks
+) -> tuple[BoxOffice, CountingPayments[TestPaymentProvider]]:
+    """A box office whose test provider keeps its books in ``books`` (the test's store)."""
+    payments = CountingPayments(TestPaymentProvider(books))
     office = BoxOffice(
         payments=payments,
         codes=RandomTicketCodes(),

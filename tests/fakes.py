@@ -50,7 +50,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
 from cinema_cli.services.ports.mail import CancellationNotice
-from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.services.ports.payments import BookCharge, Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, WalletPasses
 from cinema_cli.storage.records import RECORD_TYPES, from_record, to_record
@@ -70,6 +70,7 @@ class _State:
     audit: list[AuditEntry] = field(default_factory=list)
     charges: dict[str, ChargeRecord] = field(default_factory=dict)
     mail: dict[str, MailRecord] = field(default_factory=dict)
+    book_charges: dict[str, BookCharge] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -176,6 +177,18 @@ class _FakeReader:
 
     def mail_message(self, mail_id: str) -> MailRecord | None:
         return self._state.mail.get(mail_id)
+
+    def provider_charges(self, idempotency_key: str | None = None) -> list[BookCharge]:
+        every = self._state.book_charges.values()
+        if idempotency_key is not None:
+            return sorted(
+                (c for c in every if c.idempotency_key == idempotency_key), key=lambda c: c.round
+            )
+        return sorted(every, key=lambda c: (c.created_at, c.id))
+
+    def provider_charge(self, reference: str) -> BookCharge | None:
+        found = [c for c in self._state.book_charges.values() if c.reference == reference]
+        return found[0] if found else None
 
 
 class FakeTransaction(_FakeReader):
@@ -304,6 +317,12 @@ class FakeTransaction(_FakeReader):
     def put_mail(self, record: MailRecord) -> None:
         self._state.mail[record.id] = record
 
+    def add_provider_charge(self, charge: BookCharge) -> BookCharge:
+        return self._state.book_charges.setdefault(charge.id, charge)
+
+    def put_provider_charge(self, charge: BookCharge) -> None:
+        self._state.book_charges[charge.id] = charge
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -313,14 +332,30 @@ class FakeStorage(_FakeReader):
     def __init__(self) -> None:
         self._state = _State()
         self._lock = threading.RLock()
+        self._open: FakeTransaction | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[FakeTransaction]:
         with self._lock:
             working = copy.deepcopy(self._state)
-            yield FakeTransaction(working)
+            self._open = FakeTransaction(working)
+            try:
+                yield self._open
+            finally:
+                self._open = None
             working.version += 1
             self._state = working
+
+    @contextmanager
+    def provider_books(self) -> Iterator[FakeTransaction]:
+        with self._lock:
+            if self._open is not None:
+                yield self._open
+                return
+            # The class's own unit of work: faults a test injects into ``storage.transaction``
+            # stand for the app's store failing, not the payment provider's.
+            with FakeStorage.transaction(self) as tx:
+                yield tx
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:
         s = self._state
@@ -337,6 +372,7 @@ class FakeStorage(_FakeReader):
             "audit": s.audit,
             "charge": s.charges.values(),
             "mail": s.mail.values(),
+            "provider_charge": s.book_charges.values(),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -373,6 +409,8 @@ class FakeStorage(_FakeReader):
                         tx.put_charge(item)
                     case "mail":
                         tx.put_mail(item)
+                    case "provider_charge":
+                        tx.put_provider_charge(item)
         return counts
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import builders
 from booking_support import APPROVED, DECLINED, seed_catalog
 from builders import HOLD, utc_text
+from cinema_cli.adapters.payment import TestPaymentProvider
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
 
@@ -192,7 +193,7 @@ def test_idempotency_key_retry_returns_the_same_booking(data_dir: Path) -> None:
     again = as_json(cinema(data_dir, *args))
     assert again["booking_id"] == first["booking_id"]
     assert again["replayed"] is True
-    ledger = json.loads((data_dir / "payments" / "test-ledger.json").read_text())
+    ledger = TestPaymentProvider(JsonStorage(data_dir)).ledger()
     assert len(ledger["charges"]) == 1
     other = reserve(data_dir, "C9")
     reused = cinema(
@@ -336,7 +337,7 @@ def test_concurrent_retries_of_one_purchase_charge_once(data_dir: Path) -> None:
     results = [(b.communicate(timeout=300), b.returncode) for b in buyers]
     assert [code for _, code in results] == [0, 0, 0, 0], results
     assert len({json.loads(out)["booking_id"] for (out, _), _ in results}) == 1
-    ledger = json.loads((data_dir / "payments" / "test-ledger.json").read_text())
+    ledger = TestPaymentProvider(JsonStorage(data_dir)).ledger()
     assert len(ledger["charges"]) == 1
     assert all(charge["refunds"] == [] for charge in ledger["charges"].values())
 

@@ -133,7 +133,7 @@ def test_a_hold_expires_lazily_and_its_seats_are_free_again(
     rid = hold(storage, clock, "C7")
     clock.advance(seconds=600)  # expires_at == now: dead
     hold(storage, clock, "C7", session="s-bob")
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     with pytest.raises(HoldExpired):
         buy(storage, clock, office, rid)
     assert payments.charges == 0
@@ -174,7 +174,7 @@ def test_cancelled_started_and_unknown_showings_cannot_be_reserved(
 def test_buy_sells_the_seats_with_one_ticket_each(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7", "E5")
     purchase = buy(storage, clock, office, rid)
     booking = purchase.booking
@@ -203,7 +203,7 @@ def test_buy_sells_the_seats_with_one_ticket_each(
 def test_a_user_is_found_again_by_email(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     first = buy(storage, clock, office, hold(storage, clock, "C7"))
     clock.advance(minutes=1)
     second = buy(storage, clock, office, hold(storage, clock, "C9"), email="Ada@Example.com")
@@ -217,7 +217,7 @@ def test_a_user_is_found_again_by_email(
 def test_idempotent_retry_returns_the_first_booking_and_charges_once(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7", "C8")
     first = buy(storage, clock, office, rid, idempotency_key="order-1")
     again = buy(storage, clock, office, rid, idempotency_key="order-1")
@@ -236,7 +236,7 @@ def test_idempotent_retry_returns_the_first_booking_and_charges_once(
 def test_a_used_key_with_a_different_request_is_refused(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     buy(storage, clock, office, hold(storage, clock, "C7"), idempotency_key="order-1")
     other = hold(storage, clock, "C9")
     with pytest.raises(IdempotencyKeyReused) as caught:
@@ -250,7 +250,7 @@ def test_a_used_key_with_a_different_request_is_refused(
 def test_a_declined_card_leaves_no_booking_and_keeps_the_hold(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     with pytest.raises(PaymentDeclined) as caught:
         buy(storage, clock, office, rid, card=DECLINED)
@@ -265,7 +265,7 @@ def test_a_declined_card_leaves_no_booking_and_keeps_the_hold(
 def test_bad_card_email_and_name_are_refused_before_any_charge(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     with pytest.raises(InvalidCard) as caught:
         buy(storage, clock, office, rid, card=NOT_LUHN)
@@ -282,7 +282,7 @@ def test_bad_card_email_and_name_are_refused_before_any_charge(
 def test_only_the_holding_session_can_buy(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     with pytest.raises(ReservationNotFound) as caught:
         buy(storage, clock, office, rid, session_id="s-eve")
@@ -294,7 +294,7 @@ def test_only_the_holding_session_can_buy(
 def test_a_payment_landing_after_the_hold_expired_is_refunded(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7", "C8")
 
     def slow_bank() -> None:
@@ -315,7 +315,7 @@ def test_a_payment_landing_after_the_hold_expired_is_refunded(
 def test_the_card_number_is_stored_nowhere(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     buy(storage, clock, office, hold(storage, clock, "C7"))
     dumped = repr(list(storage.dump()))
     assert APPROVED not in dumped
@@ -327,7 +327,7 @@ def test_the_card_number_is_stored_nowhere(
 def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     seen: list[TicketClaims] = []
 
     class Recorder:
@@ -346,7 +346,7 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
 
 
 def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Path) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     purchase = buy(storage, clock, office, hold(storage, clock, "C7"))
     details = service.booking(storage, clock, purchase.booking.id, office=office)
     assert details.files is not None
@@ -362,7 +362,7 @@ def test_booking_lookups(storage: FakeStorage, clock: MovableClock, tmp_path: Pa
 def test_demo_booking_reserves_and_buys(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     purchase = service.demo_booking(storage, clock, office, "sh-1")
     assert purchase.booking.seats == ["D7", "D8"]  # the best block of two standard seats
     assert purchase.files is not None
@@ -373,7 +373,7 @@ def test_demo_booking_reserves_and_buys(
 def test_a_showing_cancelled_during_payment_is_refunded(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
 
     def cancel() -> None:
@@ -391,7 +391,7 @@ def test_a_showing_cancelled_during_payment_is_refunded(
 def test_a_failed_commit_is_refunded_and_a_retry_charges_afresh_once(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     real_transaction = storage.transaction
     calls = []
@@ -417,7 +417,7 @@ def test_a_failed_commit_is_refunded_and_a_retry_charges_afresh_once(
 def test_an_unexpected_failure_after_the_charge_is_refunded_too(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
 
     class BrokenCodes:
@@ -436,7 +436,7 @@ def test_an_unexpected_failure_after_the_charge_is_refunded_too(
 def test_a_hold_whose_seat_left_the_room_is_void_and_its_payment_refunded(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     with storage.transaction() as tx:  # an import shrank the room under the hold
         theater = tx.theater("downtown")

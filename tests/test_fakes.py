@@ -14,6 +14,7 @@ from cinema_cli.domain.errors import IdempotencyKeyReused, InvalidCard, PaymentD
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
+from cinema_cli.storage.json import JsonStorage
 from fakes import FakePayments
 
 TEN = Money(amount=Decimal("10.00"), currency="EUR")
@@ -28,7 +29,7 @@ class InspectableProvider(PaymentProvider, Protocol):
 def provider(request: pytest.FixtureRequest, tmp_path: Path) -> InspectableProvider:
     if request.param == "fake":
         return FakePayments()
-    return TestPaymentProvider(tmp_path / "payments")
+    return TestPaymentProvider(JsonStorage(tmp_path / "data"))
 
 
 def pay(

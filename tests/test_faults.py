@@ -157,10 +157,10 @@ def test_a_full_disk_while_writing_the_payment_ledger_exits_7_and_sells_nothing(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     held = hold("C3")
-    fail_writes_under(monkeypatch, data / "payments")
+    fail_writes_under(monkeypatch, data / "provider-books")
     error = error_of(run(*buy_args(held), "--json", code=7))
     assert error["code"] == "disk_full"
-    assert "test-ledger.json" in error["details"]["path"]
+    assert "provider-books" in error["details"]["path"]
     assert JsonStorage(data).bookings_by_email("ada@example.org") == []
 
 
@@ -220,15 +220,15 @@ def test_a_symlinked_lock_file_is_refused_with_exit_7(
     assert not (tmp_path / "elsewhere").exists()
 
 
-def test_a_symlinked_ledger_lock_stops_the_purchase_before_any_charge(
+def test_a_symlinked_data_lock_stops_the_purchase_before_any_charge(
     data: Path, tmp_path: Path
 ) -> None:
     held = hold("C3")
-    (data / "payments").mkdir(mode=0o700)
-    (data / "payments" / "test-ledger.lock").symlink_to(tmp_path / "elsewhere")
+    (data / ".lock").unlink(missing_ok=True)
+    (data / ".lock").symlink_to(tmp_path / "elsewhere")
     error = error_of(run(*buy_args(held), "--json", code=7))
     assert error["code"] == "symlink_refused"
-    assert not (data / "payments" / "test-ledger.json").exists()
+    assert not (data / "provider-books").exists()
 
 
 def test_data_folders_are_owner_only_with_their_parents_on_sql_backends(

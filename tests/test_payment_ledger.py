@@ -76,7 +76,7 @@ def killed_after_the_charge(
 def test_a_purchase_records_its_charge_captured_and_tied_to_the_booking(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     purchase = buy(storage, clock, office, hold(storage, clock))
 
     [charge] = storage.charges()
@@ -88,7 +88,7 @@ def test_a_purchase_records_its_charge_captured_and_tied_to_the_booking(
 def test_a_purchase_killed_after_the_charge_leaves_a_pending_intent(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     killed_after_the_charge(storage, clock, office, hold(storage, clock))
 
     [charge] = storage.charges()
@@ -100,7 +100,7 @@ def test_a_purchase_killed_after_the_charge_leaves_a_pending_intent(
 def test_a_retry_while_the_hold_lives_completes_the_sale_with_the_same_charge(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock)
     killed_after_the_charge(storage, clock, office, rid)
 
@@ -115,7 +115,7 @@ def test_a_retry_while_the_hold_lives_completes_the_sale_with_the_same_charge(
 def test_a_retry_after_the_hold_expired_refunds_and_says_so(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock)
     killed_after_the_charge(storage, clock, office, rid)
     clock.advance(minutes=11)
@@ -134,7 +134,7 @@ def test_a_retry_after_the_hold_expired_refunds_and_says_so(
 def test_a_retry_after_expiry_with_nothing_charged_refunds_nothing(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     rid = hold(storage, clock)
     clock.advance(minutes=11)
 
@@ -148,7 +148,7 @@ def test_a_retry_after_expiry_with_nothing_charged_refunds_nothing(
 def test_a_decline_closes_the_attempt_and_another_card_opens_the_next(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     rid = hold(storage, clock)
     with pytest.raises(PaymentDeclined):
         buy(storage, clock, office, rid, card=DECLINED)
@@ -164,7 +164,7 @@ def test_a_decline_closes_the_attempt_and_another_card_opens_the_next(
 def test_reconcile_refunds_an_old_charge_without_a_booking_and_leaves_recent_ones(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     stranded = hold(storage, clock, "C7")
     killed_after_the_charge(storage, clock, office, stranded)
     sold = hold(storage, clock, "C8")
@@ -189,7 +189,7 @@ def test_reconcile_refunds_an_old_charge_without_a_booking_and_leaves_recent_one
 def test_reconcile_closes_an_intent_the_provider_never_charged(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, _ = box_office(tmp_path)
+    office, _ = box_office(tmp_path, storage)
     rid = hold(storage, clock)
 
     def die_before_charging(*args: object, **kwargs: object) -> None:
@@ -211,7 +211,7 @@ def test_reconcile_closes_an_intent_the_provider_never_charged(
 def test_reconcile_twice_refunds_once(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:
-    office, payments = box_office(tmp_path)
+    office, payments = box_office(tmp_path, storage)
     killed_after_the_charge(storage, clock, office, hold(storage, clock))
     clock.advance(minutes=30)
 

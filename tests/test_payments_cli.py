@@ -72,7 +72,7 @@ def strand_a_charge(data: Path) -> Any:
             tx, key, fingerprint="fp", reservation_id=reservation.id,
             amount=reservation.total, now=NOW,
         )  # fmt: skip
-    charge = TestPaymentProvider(data / "payments").charge(
+    charge = TestPaymentProvider(storage).charge(
         parse_card("4242424242424242"), reservation.total,
         idempotency_key=key, fingerprint="fp", description="stranded",
     )  # fmt: skip

@@ -137,7 +137,7 @@ def test_cancel_one_ticket_frees_the_seat_refuses_it_and_refunds_once(data: Path
     assert len(stored.refunds) == 1
     from cinema_cli.adapters.payment import TestPaymentProvider
 
-    ledger = TestPaymentProvider(data / "payments").ledger()
+    ledger = TestPaymentProvider(JsonStorage(data)).ledger()
     [charge] = ledger["charges"].values()
     assert len(charge["refunds"]) == 1
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
     from cinema_cli.services.booking import BoxOffice
     from cinema_cli.services.outbox import MailQueue
-    from cinema_cli.services.ports.payments import PaymentProvider
+    from cinema_cli.services.ports.payments import ChargeHistory, PaymentProvider
     from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
     from cinema_cli.services.ports.tickets import (
@@ -71,14 +71,25 @@ class Runtime:
     @cached_property
     def payments(self) -> PaymentProvider:
         """The provider named by ``CINEMA_PAYMENT_PROVIDER`` (entry points group
-        ``cinema_cli.payment_providers``; ``test``, the built-in test provider, by default)."""
+        ``cinema_cli.payment_providers``; ``test``, the built-in test provider, by default,
+        which keeps its books in the store)."""
         from cinema_cli.adapters.providers import load_provider
         from cinema_cli.services.ports.payments import ProviderContext
 
         return load_provider(
             self.settings.payment_provider,
-            ProviderContext(self.settings.data_dir, self.settings.lock_timeout),
+            ProviderContext(self.settings.data_dir, self.settings.lock_timeout, self.storage),
         )
+
+    @cached_property
+    def earlier_provider_books(self) -> ChargeHistory | None:
+        """The test provider's ledger file of earlier releases (``<data dir>/payments``),
+        which ``db upgrade`` moves into the store; ``None`` with another provider."""
+        if self.settings.payment_provider != "test":
+            return None
+        from cinema_cli.adapters.payment_file import TestLedgerFile
+
+        return TestLedgerFile(self.settings.data_dir / "payments")
 
     @cached_property
     def signed_codes(self) -> Ed25519TicketCodes:

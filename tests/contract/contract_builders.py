@@ -33,6 +33,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.services.ports.payments import BookCharge, book_charge_id
 
 
 def city(city_id: str = "springfield", name: str = "Springfield") -> City:
@@ -260,3 +261,19 @@ def mail(mail_id: str, minutes: int = 0, **changes: Any) -> MailRecord:
         "created_at": NOW + timedelta(minutes=minutes),
     }
     return MailRecord(**{**fields, **changes})
+
+
+def provider_charge(key: str, round_: int = 1) -> BookCharge:
+    """Round ``round_`` of ``key`` in the test payment provider's books, made at NOW."""
+    return BookCharge(
+        id=book_charge_id(key, round_),
+        idempotency_key=key,
+        round=round_,
+        reference=f"ch_{key}_{round_}",
+        fingerprint="fp",
+        brand="visa",
+        last4="4242",
+        amount=Money(Decimal("25.00"), "USD"),
+        description="2 seats",
+        created_at=NOW,
+    )

@@ -514,6 +514,7 @@ def fill(storage: Any) -> None:
         tx.add_charge(b.charge("key-1"))
         tx.add_charge(b.charge("key-2", status=ChargeStatus.CAPTURED, booking_id="bk9"))
         tx.enqueue_mail(b.mail("bk9.eml"))
+        tx.add_provider_charge(b.provider_charge("key-2"))
 
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
@@ -538,6 +539,7 @@ def test_dump_yields_kinds_in_order(storage: Any) -> None:
         "city": 2, "theater": 1, "movie": 1, "showing": 3, "reservation": 1, "claim": 3,
         "user": 1, "booking": 2, "idempotency": 1, "audit": 3, "charge": 2,
         "mail": 1,
+        "provider_charge": 1,
     }  # fmt: skip
 
 

@@ -176,10 +176,10 @@ def _books(url: str, data: Path) -> tuple[dict[str, Any], dict[str, str], list[A
     from cinema_cli.adapters.payment import TestPaymentProvider
     from cinema_cli.storage import open_storage
 
-    ledger = TestPaymentProvider(data / "payments").ledger()
-    taken = {r["reference"]: r for r in [*ledger["charges"].values(), *ledger["closed"]]}
     storage = open_storage(url, data, lock_timeout=60)
     try:
+        ledger = TestPaymentProvider(storage).ledger()
+        taken = {r["reference"]: r for r in [*ledger["charges"].values(), *ledger["closed"]]}
         bookings = {d["payment"]["reference"]: d["id"] for k, d in storage.dump() if k == "booking"}
         return taken, bookings, storage.charges()
     finally:

@@ -46,13 +46,15 @@ class DemoStore:
         return json.loads(self.cli(*args, "--json").stdout)
 
     def charges(self) -> dict[str, Any]:
-        """The test payment provider's ledger: idempotency key -> charge."""
-        import json
+        """The test payment provider's open charges (in the store): idempotency key -> charge."""
+        from cinema_cli.adapters.payment import TestPaymentProvider
+        from cinema_cli.storage import open_storage
 
-        path = self.data_dir / "payments" / "test-ledger.json"
-        if not path.exists():
-            return {}
-        charges: dict[str, Any] = json.loads(path.read_text())["charges"]
+        storage = open_storage(self.url, self.data_dir)
+        try:
+            charges: dict[str, Any] = TestPaymentProvider(storage).ledger()["charges"]
+        finally:
+            storage.close()
         return charges
 
 

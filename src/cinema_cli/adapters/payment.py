@@ -7,21 +7,20 @@ It behaves like a card processor in test mode, with the test cards of
 * ``4000 0000 0000 0002`` is declined (:class:`PaymentDeclined`, exit 5);
 * a number failing the Luhn check is refused (:class:`InvalidCard`, exit 6).
 
-Like a real processor it keeps its own ledger of charges, keyed by idempotency
-key, so a retried request never charges twice. The ledger is a JSON file in
-``<data dir>/payments/`` (it models the processor's books, so it lives beside the
-data, not in cinema-cli's own database, whatever the storage backend), written
-atomically under a file lock. It stores the brand and last four digits, never
-the card number.
+Like a real processor it keeps its own books of charges, keyed by idempotency key, so a
+retried request never charges twice. The books are in the store (record kind
+``provider_charge``, :class:`~cinema_cli.services.ports.payments.ProviderBooks`), so
+every host sharing the store talks to the same "processor": a charge made on one host is
+replayed on another, refunded on any, and each refund reason is paid once. It stores the
+brand and last four digits, never the card number.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from cinema_cli.domain.errors import (
@@ -32,16 +31,23 @@ from cinema_cli.domain.errors import (
 )
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
-from cinema_cli.durable_files import write_private
-from cinema_cli.file_faults import file_faults
-from cinema_cli.lock_files import held_lock
-from cinema_cli.services.ports.payments import Charge, PastCharge, ProviderContext
+from cinema_cli.services.ports.payments import (
+    BookCharge,
+    BookRefund,
+    Charge,
+    ProviderBooks,
+    ProviderContext,
+    book_charge_id,
+)
 
 DECLINED_TEST_CARDS = {
     "4000000000000002": "card_declined",
     "4000000000009995": "insufficient_funds",
 }
-LEDGER_VERSION = 1
+
+
+def _refunded(charge: BookCharge) -> Decimal:
+    return sum((r.amount.amount for r in charge.refunds), Decimal("0"))
 
 
 class TestPaymentProvider:
@@ -50,10 +56,8 @@ class TestPaymentProvider:
     __test__ = False  # not a pytest test class, despite its name
     name = "test"
 
-    def __init__(self, folder: Path, *, lock_timeout: float = 10.0) -> None:
-        self.folder = folder
-        self.ledger_path = folder / "test-ledger.json"
-        self.lock_timeout = lock_timeout
+    def __init__(self, books: ProviderBooks) -> None:
+        self.books = books
 
     # -- the port --------------------------------------------------------------------------------
     def charge(
@@ -67,15 +71,11 @@ class TestPaymentProvider:
     ) -> Charge:
         if not luhn_valid(card.digits):
             raise InvalidCard("--card: the card number fails the Luhn check", field="card")
-        with self._locked() as ledger:
-            earlier = ledger["charges"].get(idempotency_key)
-            if earlier is not None:
-                if earlier["fingerprint"] != fingerprint:
-                    raise IdempotencyKeyReused(
-                        "this idempotency key was already used to pay for another request",
-                        idempotency_key=idempotency_key,
-                    )
-                return self._charge_of(earlier, replayed=True)
+        with self.books.provider_books() as books:
+            rounds = books.provider_charges(idempotency_key)
+            latest = rounds[-1] if rounds else None
+            if latest is not None and not latest.closed:
+                return self._replayed(latest, fingerprint)
             reason = DECLINED_TEST_CARDS.get(card.digits)
             if reason is not None:
                 # A decline is not recorded against the key: the person may retry with another card.
@@ -86,148 +86,92 @@ class TestPaymentProvider:
                     last4=card.last4,
                     hint="the seats stay held until the hold expires; try another card",
                 )
-            record = {
-                "reference": f"ch_{secrets.token_hex(12)}",
-                "fingerprint": fingerprint,
-                "brand": card.brand,
-                "last4": card.last4,
-                "amount": f"{amount.amount:.2f}",
-                "currency": amount.currency,
-                "description": description,
-                "created_at": datetime.now(UTC).isoformat(),
-                "refunds": [],
-            }
-            ledger["charges"][idempotency_key] = record
-            self._save(ledger)
-            return self._charge_of(record, replayed=False)
+            round_ = latest.round + 1 if latest is not None else 1
+            new = BookCharge(
+                id=book_charge_id(idempotency_key, round_),
+                idempotency_key=idempotency_key,
+                round=round_,
+                reference=f"ch_{secrets.token_hex(12)}",
+                fingerprint=fingerprint,
+                brand=card.brand,
+                last4=card.last4,
+                amount=amount,
+                description=description,
+                created_at=datetime.now(UTC),
+            )
+            stored = books.add_provider_charge(new)
+            if stored.reference != new.reference:
+                # Another host charged with this key at the same moment and won.
+                return self._replayed(stored, fingerprint)
+            return self._charge_of(stored, replayed=False)
 
     def refund(self, charge: Charge, amount: Money, *, reason: str) -> str:
-        with self._locked() as ledger:
-            key, record = next(
-                (
-                    (key, record)
-                    for key, record in [*ledger["charges"].items(), *enumerate(ledger["closed"])]
-                    if record["reference"] == charge.reference
-                ),
-                (None, None),
+        with self.books.provider_books() as books:
+            stored = books.provider_charge(charge.reference)
+            if stored is None:
+                raise CorruptData(f"the test provider's books have no charge {charge.reference}")
+            for earlier in stored.refunds:
+                if earlier.reason == reason:
+                    return earlier.reference
+            refund = BookRefund(
+                reference=f"re_{secrets.token_hex(12)}",
+                amount=Money(amount.amount, stored.amount.currency),
+                reason=reason,
+                created_at=datetime.now(UTC),
             )
-            if record is None:
-                raise CorruptData(f"payment ledger has no charge {charge.reference}")
-            for refund in record["refunds"]:
-                if refund["reason"] == reason:
-                    return str(refund["reference"])
-            reference = f"re_{secrets.token_hex(12)}"
-            record["refunds"].append(
-                {
-                    "reference": reference,
-                    "amount": f"{amount.amount:.2f}",
-                    "reason": reason,
-                    "created_at": datetime.now(UTC).isoformat(),
-                }
-            )
-            refunded = sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
-            if isinstance(key, str) and refunded >= Decimal(record["amount"]):
-                # Fully refunded: the attempt is over and its key is free again, so a later
-                # retry charges afresh instead of getting back a charge that was refunded.
-                ledger["closed"].append(ledger["charges"].pop(key) | {"idempotency_key": key})
-            self._save(ledger)
-            return reference
+            changed = replace(stored, refunds=(*stored.refunds, refund))
+            # Fully refunded: the attempt is over and its key is free again, so a later
+            # retry charges afresh instead of getting back a charge that was refunded.
+            changed = replace(changed, closed=_refunded(changed) >= stored.amount.amount)
+            books.put_provider_charge(changed)
+            return refund.reference
 
     def find_charge(self, idempotency_key: str) -> Charge | None:
-        record = self._load()["charges"].get(idempotency_key)
-        return None if record is None else self._charge_of(record, replayed=True)
-
-    def past_charges(self) -> list[PastCharge]:
-        """Every charge in the ledger file, open and fully refunded (``db upgrade``)."""
-        ledger = self._load()
-        found = [(key, record) for key, record in ledger["charges"].items()]
-        found += [(record["idempotency_key"], record) for record in ledger["closed"]]
-        past = []
-        for key, record in found:
-            refunded = sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
-            full = refunded >= Decimal(record["amount"]) and record["refunds"]
-            past.append(
-                PastCharge(
-                    idempotency_key=key,
-                    fingerprint=record["fingerprint"],
-                    charge=self._charge_of(record, replayed=False),
-                    created_at=datetime.fromisoformat(record["created_at"]),
-                    refund_reference=record["refunds"][-1]["reference"] if full else None,
-                )
-            )
-        return sorted(past, key=lambda p: p.created_at)
+        with self.books.provider_books() as books:
+            rounds = books.provider_charges(idempotency_key)
+        if not rounds or rounds[-1].closed:
+            return None
+        return self._charge_of(rounds[-1], replayed=True)
 
     # -- inspection (tests, support) -------------------------------------------------------------
-    def ledger(self) -> dict[str, Any]:
-        """The ledger as stored: ``{"version", "charges": {key: record}, "closed": [record]}``.
+    def book_charges(self) -> list[BookCharge]:
+        """Every charge in the books, oldest first."""
+        with self.books.provider_books() as books:
+            return books.provider_charges()
 
-        ``closed`` holds fully refunded charges, whose keys may be used again.
-        """
-        return self._load()
+    def ledger(self) -> dict[str, Any]:
+        """The books in the shape of earlier releases' ledger file: ``{"version", "charges":
+        {key: record}, "closed": [record]}``; ``closed`` holds fully refunded charges."""
+        from cinema_cli.adapters.payment_file import ledger_document
+
+        return ledger_document(self.book_charges())
 
     def net_charged(self) -> Decimal:
-        """Money taken minus money given back, over the whole ledger."""
-        total = Decimal("0")
-        ledger = self._load()
-        for record in [*ledger["charges"].values(), *ledger["closed"]]:
-            total += Decimal(record["amount"])
-            total -= sum((Decimal(r["amount"]) for r in record["refunds"]), Decimal("0"))
-        return total
+        """Money taken minus money given back, over all the books."""
+        return sum((c.amount.amount - _refunded(c) for c in self.book_charges()), Decimal("0"))
 
     # -- internals -------------------------------------------------------------------------------
-    def _charge_of(self, record: dict[str, Any], *, replayed: bool) -> Charge:
+    def _replayed(self, stored: BookCharge, fingerprint: str) -> Charge:
+        if stored.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "this idempotency key was already used to pay for another request",
+                idempotency_key=stored.idempotency_key,
+            )
+        return self._charge_of(stored, replayed=True)
+
+    def _charge_of(self, stored: BookCharge, *, replayed: bool) -> Charge:
         return Charge(
             provider=self.name,
-            reference=record["reference"],
-            brand=record["brand"],
-            last4=record["last4"],
-            amount=Money(amount=Decimal(record["amount"]), currency=record["currency"]),
+            reference=stored.reference,
+            brand=stored.brand,
+            last4=stored.last4,
+            amount=stored.amount,
             replayed=replayed,
         )
-
-    def _load(self) -> dict[str, Any]:
-        if not self.ledger_path.exists():
-            return {"version": LEDGER_VERSION, "charges": {}, "closed": []}
-        with file_faults(self.ledger_path, action="read"):
-            raw = self.ledger_path.read_bytes()
-        try:
-            data: dict[str, Any] = json.loads(raw)
-        except ValueError:
-            raise CorruptData(f"payment ledger {self.ledger_path} is not valid JSON") from None
-        if data.get("version") != LEDGER_VERSION:
-            raise CorruptData(f"payment ledger {self.ledger_path} has an unknown version")
-        return data
-
-    def _save(self, ledger: dict[str, Any]) -> None:
-        write_private(self.ledger_path, json.dumps(ledger, indent=1, sort_keys=True).encode())
-
-    def _locked(self) -> _LedgerLock:
-        return _LedgerLock(self)
-
-
-class _LedgerLock:
-    """Holds the ledger's cross-process lock and hands out its current content."""
-
-    def __init__(self, provider: TestPaymentProvider) -> None:
-        self._provider = provider
-        self._held = held_lock(
-            provider.folder / "test-ledger.lock",
-            timeout=provider.lock_timeout,
-            busy=f"the payment ledger stayed locked for {provider.lock_timeout:g} s",
-        )
-
-    def __enter__(self) -> dict[str, Any]:
-        self._held.__enter__()
-        try:
-            return self._provider._load()
-        except BaseException:
-            self._held.__exit__(None, None, None)
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self._held.__exit__(None, None, None)
 
 
 def test_provider(context: ProviderContext) -> TestPaymentProvider:
     """The ``test`` entry point of ``cinema_cli.payment_providers`` (the default provider)."""
-    return TestPaymentProvider(context.data_dir / "payments", lock_timeout=context.lock_timeout)
+    if context.books is None:
+        raise ValueError("the test payment provider keeps its books in the store: pass books")
+    return TestPaymentProvider(context.books)

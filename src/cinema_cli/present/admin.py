@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
-    from cinema_cli.services.ledger_import import LedgerAdoption
+    from cinema_cli.services.ledger_import import BooksMove, LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.outbox_import import MailAdoption
     from cinema_cli.services.ports.mail import OutboxMessage
@@ -188,6 +188,9 @@ class MovedChargesShape(TypedDict):
     with_booking: int
     refunded: int
     without_booking: int
+    elsewhere: int
+    """Charges of purchases this store never held (another store sharing the data folder):
+    left out, never refunded from here."""
     """Captured with no booking: ``cinema payments reconcile`` refunds them."""
 
 
@@ -203,6 +206,22 @@ class MovedMessagesShape(TypedDict):
     """Of those moved, not sent yet: ``cinema outbox send`` sends them."""
 
 
+class MovedBooksShape(TypedDict):
+    found: int
+    """Charges in the test provider's ledger file in the data folder."""
+    moved: int
+    """Added to the provider's books in the store now."""
+    already: int
+
+
+class MovedShape(TypedDict):
+    charges: NotRequired[MovedChargesShape]
+    provider_books: NotRequired[MovedBooksShape]
+    """The test provider's own books, now kept in the store for every host."""
+    messages: NotRequired[MovedMessagesShape]
+    """The data folder's outbox, now the mail queue in the store."""
+
+
 class DbUpgradeShape(TypedDict):
     backend: str
     url: str
@@ -210,9 +229,9 @@ class DbUpgradeShape(TypedDict):
     """0 when the database had no schema yet."""
     to_version: int
     upgraded: bool
-    moved: NotRequired[dict[str, MovedChargesShape | MovedMessagesShape]]
-    """What moved from the data folder into the store: ``{"charges": {...}, "messages":
-    {...}}``."""
+    moved: NotRequired[MovedShape]
+    """What moved from the data folder into the store: ``{"charges": {...},
+    "provider_books": {...}, "messages": {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -243,6 +262,7 @@ def db_info_view(info: StoreInfo) -> DbInfoShape:
 def db_upgrade_view(
     result: SchemaUpgrade,
     moved: LedgerAdoption | None = None,
+    books: BooksMove | None = None,
     messages: MailAdoption | None = None,
 ) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
@@ -253,25 +273,33 @@ def db_upgrade_view(
         "to_version": result.to_version,
         "upgraded": result.upgraded,
     }
+    carried: MovedShape = {}
     if moved is not None:
-        shape["moved"] = {
-            "charges": {
-                "found": moved.found,
-                "adopted": moved.adopted,
-                "already": moved.already,
-                "with_booking": moved.with_booking,
-                "refunded": moved.refunded,
-                "without_booking": moved.without_booking,
-            }
+        carried["charges"] = {
+            "found": moved.found,
+            "adopted": moved.adopted,
+            "already": moved.already,
+            "with_booking": moved.with_booking,
+            "refunded": moved.refunded,
+            "without_booking": moved.without_booking,
+            "elsewhere": moved.elsewhere,
+        }
+    if books is not None:
+        carried["provider_books"] = {
+            "found": books.found,
+            "moved": books.moved,
+            "already": books.already,
         }
     if messages is not None:
-        shape.setdefault("moved", {})["messages"] = {
+        carried["messages"] = {
             "found": messages.found,
             "moved": messages.moved,
             "already": messages.already,
             "sent": messages.sent,
             "waiting": messages.waiting,
         }
+    if carried:
+        shape["moved"] = carried
     return shape
 
 

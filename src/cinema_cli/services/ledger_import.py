@@ -5,17 +5,25 @@ file in the data folder. Each charge found there becomes a ledger row once (a ch
 reference the ledger already has is skipped, so running the upgrade again changes nothing):
 ``captured`` and tied to its booking when the booking exists, ``refunded`` when it was given
 back in full, ``captured`` with no booking otherwise, which ``payments reconcile`` refunds.
+
+The file's charges also move into the test provider's books in the store (which every host
+shares), once: a charge whose reference the books have already is skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.services.admin import SchemaUpgrade, upgrade
 from cinema_cli.services.outbox_import import MailAdoption, adopt_messages
 from cinema_cli.services.ports.mail import KeptMailFolder
-from cinema_cli.services.ports.payments import ChargeHistory, PastCharge, PaymentProvider
+from cinema_cli.services.ports.payments import (
+    BookCharge,
+    ChargeHistory,
+    PastCharge,
+    book_charge_id,
+)
 from cinema_cli.services.ports.storage import Storage, Transaction
 
 
@@ -30,11 +38,15 @@ class LedgerAdoption:
     refunded: int
     without_booking: int
     """Captured charges with no booking: ``payments reconcile`` refunds them."""
+    elsewhere: int = 0
+    """Charges of reservations this store never held: a data folder shared by several stores
+    (``--storage``) keeps them all in one file. Left out, so that reconcile never refunds
+    another store's sale."""
 
 
 def adopt_charges(storage: Storage, past: list[PastCharge]) -> LedgerAdoption:
     """Add every charge of ``past`` the ledger does not hold yet, in one unit of work."""
-    adopted = already = booked = refunded = stranded = 0
+    adopted = already = booked = refunded = stranded = elsewhere = 0
     with storage.transaction() as tx:
         for item in past:
             attempts = tx.charges(item.idempotency_key)
@@ -42,6 +54,13 @@ def adopt_charges(storage: Storage, past: list[PastCharge]) -> LedgerAdoption:
                 already += 1
                 continue
             record = _record(tx, item, len(attempts) + 1)
+            if (
+                record.booking_id is None
+                and record.status is ChargeStatus.CAPTURED
+                and not _held_here(tx, item, record)
+            ):
+                elsewhere += 1
+                continue
             tx.add_charge(record)
             adopted += 1
             if record.booking_id is not None:
@@ -50,7 +69,16 @@ def adopt_charges(storage: Storage, past: list[PastCharge]) -> LedgerAdoption:
                 refunded += 1
             else:
                 stranded += 1
-    return LedgerAdoption(len(past), adopted, already, booked, refunded, stranded)
+    return LedgerAdoption(len(past), adopted, already, booked, refunded, stranded, elsewhere)
+
+
+def _held_here(tx: Transaction, item: PastCharge, record: ChargeRecord) -> bool:
+    """Whether the charge's purchase began in this store: its idempotency key or its
+    reservation is here. A sale that crashed after the charge left its reservation behind."""
+    return (
+        tx.idempotency(item.idempotency_key) is not None
+        or tx.reservation(record.reservation_id) is not None
+    )
 
 
 def _record(tx: Transaction, item: PastCharge, attempt: int) -> ChargeRecord:
@@ -87,23 +115,59 @@ def _record(tx: Transaction, item: PastCharge, attempt: int) -> ChargeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BooksMove:
+    """What ``db upgrade`` moved from the ledger file into the test provider's books."""
+
+    found: int
+    moved: int
+    already: int
+
+
+def move_books(storage: Storage, charges: list[BookCharge]) -> BooksMove:
+    """Add every charge of ``charges`` the books do not hold yet, in one unit of work."""
+    moved = already = 0
+    with storage.transaction() as tx:
+        for charge in charges:
+            if tx.provider_charge(charge.reference) is not None:
+                already += 1
+                continue
+            rounds = tx.provider_charges(charge.idempotency_key)
+            if any(r.id == charge.id for r in rounds):
+                # The key was used in the store already: this charge takes the next round.
+                next_round = rounds[-1].round + 1
+                charge = replace(
+                    charge,
+                    id=book_charge_id(charge.idempotency_key, next_round),
+                    round=next_round,
+                )
+            tx.add_provider_charge(charge)
+            moved += 1
+    return BooksMove(len(charges), moved, already)
+
+
+@dataclass(frozen=True, slots=True)
 class DeploymentUpgrade:
     """``db upgrade``: the schema, then what moved from the data folder into the store."""
 
     schema: SchemaUpgrade
     ledger: LedgerAdoption | None
     """``None`` when the provider keeps no books cinema-cli can read."""
+    books: BooksMove | None = None
+    """What moved into the test provider's books (``None`` as for ``ledger``)."""
     messages: MailAdoption | None = None
     """What moved from the outbox folder into the mail queue (``None``: not looked at)."""
 
 
 def upgrade_deployment(
-    storage: Storage, payments: PaymentProvider, outbox: KeptMailFolder | None = None
+    storage: Storage, earlier: ChargeHistory | None, outbox: KeptMailFolder | None = None
 ) -> DeploymentUpgrade:
-    """Upgrade the schema, then adopt the provider's charges into the payment ledger and the
+    """Upgrade the schema, then adopt the charges of the ledger file of earlier releases
+    (``earlier``) into the payment ledger and the provider's books in the store, and the
     outbox folder's e-mails into the mail queue, once."""
     schema = upgrade(storage)
     messages = adopt_messages(storage, outbox) if outbox is not None else None
-    if not isinstance(payments, ChargeHistory):
-        return DeploymentUpgrade(schema, None, messages)
-    return DeploymentUpgrade(schema, adopt_charges(storage, payments.past_charges()), messages)
+    if earlier is None:
+        return DeploymentUpgrade(schema, None, None, messages)
+    adopted = adopt_charges(storage, earlier.past_charges())
+    books = move_books(storage, earlier.book_charges())
+    return DeploymentUpgrade(schema, adopted, books, messages)

@@ -59,13 +59,13 @@ def upgrade(json: JsonFlag = False) -> None:
     from cinema_cli.services.ledger_import import upgrade_deployment
 
     rt = runtime()
-    done = upgrade_deployment(rt.storage, rt.payments, rt.mail_outbox)
+    done = upgrade_deployment(rt.storage, rt.earlier_provider_books, rt.mail_outbox)
     result = done.schema
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(db_upgrade_view(result, done.ledger, done.messages))
+        emit_json(db_upgrade_view(result, done.ledger, done.books, done.messages))
         return
     from cinema_cli.cli.output import console
 
@@ -82,7 +82,20 @@ def upgrade(json: JsonFlag = False) -> None:
             f"Payment ledger: {moved.found} charge(s) in the data folder's provider books, "
             f"{moved.adopted} moved into the store ({moved.with_booking} with their booking, "
             f"{moved.refunded} refunded, {moved.without_booking} without a booking: "
-            f"`cinema payments reconcile` refunds those), {moved.already} there already."
+            f"`cinema payments reconcile` refunds those), {moved.already} there already"
+            + (
+                f"; {moved.elsewhere} left out: purchases another store sharing this data "
+                "folder made (upgrade that store to adopt them)."
+                if moved.elsewhere
+                else "."
+            )
+        )
+    books = done.books
+    if books is not None and books.found:
+        out.print(
+            f"Test provider's books: {books.found} charge(s) in the data folder's ledger file, "
+            f"{books.moved} moved into the store (shared by every host), "
+            f"{books.already} there already."
         )
     mail = done.messages
     if mail is not None and mail.found:

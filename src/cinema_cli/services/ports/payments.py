@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,11 +59,82 @@ class PaymentProvider(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class BookRefund:
+    """Money the test provider gave back from one charge (one per reason)."""
+
+    reference: str
+    amount: Money
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BookCharge:
+    """A charge in the test provider's books (record kind ``provider_charge``).
+
+    Its id is ``<idempotency key>#<round>``: a key holds at most one open charge, and a key
+    whose charge was refunded in full may charge again in the next round. Brand and last
+    four digits only: the card number is never stored.
+    """
+
+    id: str
+    idempotency_key: str
+    round: int
+    reference: str
+    fingerprint: str
+    brand: str
+    last4: str
+    amount: Money
+    description: str
+    created_at: datetime
+    refunds: tuple[BookRefund, ...] = ()
+    closed: bool = False
+    """Refunded in full: the key is free for a new round."""
+
+
+def book_charge_id(idempotency_key: str, round_: int) -> str:
+    """The books' id of a charge: unique per (key, round) across every host."""
+    return f"{idempotency_key}#{round_}"
+
+
+class ProviderBookkeeping(Protocol):
+    """The books' records inside one unit of work of the store."""
+
+    def provider_charges(self, idempotency_key: str | None = None) -> list[BookCharge]:
+        """The charges of one key in round order, or every charge (oldest first)."""
+        ...
+
+    def provider_charge(self, reference: str) -> BookCharge | None:
+        """The charge with this provider reference (locked for the unit of work on SQL)."""
+        ...
+
+    def add_provider_charge(self, charge: BookCharge) -> BookCharge:
+        """Insert unless a charge with its id exists; returns the stored one. Of two hosts
+        inserting the same id at once, one wins and both get its charge back."""
+        ...
+
+    def put_provider_charge(self, charge: BookCharge) -> None:
+        """Replace a charge by id (its refunds, closed)."""
+        ...
+
+
+class ProviderBooks(Protocol):
+    """Where the test provider keeps its books: the store every host shares."""
+
+    def provider_books(self) -> AbstractContextManager[ProviderBookkeeping]:
+        """A unit of work on the books. Inside a unit of work already open on the same store
+        in this process (a cancellation refunds inside its own), it joins that one."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderContext:
     """What a provider factory (entry point ``cinema_cli.payment_providers``) is given."""
 
     data_dir: Path
     lock_timeout: float
+    books: ProviderBooks | None = None
+    """The store, for a provider that keeps its books there (the built-in test provider)."""
 
 
 class ProviderFactory(Protocol):
@@ -85,6 +157,9 @@ class PastCharge:
 
 @runtime_checkable
 class ChargeHistory(Protocol):
-    """A provider that can list the charges it made (the test provider's ledger file)."""
+    """Books kept outside the store that can list their charges (the test provider's ledger
+    file of earlier versions, which ``db upgrade`` moves into the store)."""
 
     def past_charges(self) -> list[PastCharge]: ...
+
+    def book_charges(self) -> list[BookCharge]: ...

@@ -39,6 +39,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.services.ports.payments import BookCharge
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "audit": AuditEntry,
         "charge": ChargeRecord,
         "mail": MailRecord,
+        "provider_charge": BookCharge,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -154,6 +156,14 @@ class Reader(Protocol):
         ...
 
     def mail_message(self, mail_id: str) -> MailRecord | None: ...
+    # -- the test provider's books -------------------------------------------------------------
+    def provider_charges(self, idempotency_key: str | None = None) -> list[BookCharge]:
+        """The provider's charges of one key in round order, or all (by ``created_at``, id)."""
+        ...
+
+    def provider_charge(self, reference: str) -> BookCharge | None:
+        """The provider's charge with this reference (row-locked in a SQL unit of work)."""
+        ...
 
 
 class Transaction(Reader, Protocol):
@@ -259,6 +269,14 @@ class Transaction(Reader, Protocol):
 
     def put_mail(self, record: MailRecord) -> None:
         """Replace an e-mail of the queue by id (its send state)."""
+
+    # -- the test provider's books -------------------------------------------------------------
+    def add_provider_charge(self, charge: BookCharge) -> BookCharge:
+        """Insert unless its id (key and round) exists, across every host; returns the stored."""
+        ...
+
+    def put_provider_charge(self, charge: BookCharge) -> None:
+        """Replace a provider charge by id."""
         ...
 
 
@@ -270,6 +288,11 @@ class Storage(Reader, Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a unit of work (see the module docstring)."""
+        ...
+
+    def provider_books(self) -> AbstractContextManager[Transaction]:
+        """A unit of work for the test provider's books: the one already open on this store in
+        this process when there is one (it commits with it), else a new one."""
         ...
 
     def dump(self) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from cinema_cli.storage.json.files import DataFiles
 from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.mail import JsonMailReader
+from cinema_cli.storage.json.provider_books import JsonProviderBooksReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
 from cinema_cli.storage.json.transaction import JsonTransaction
@@ -33,11 +35,13 @@ def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
         tx.append_audit(item)
     elif kind == "mail":
         tx.put_mail(item)
+    elif kind == "provider_charge":
+        tx.put_provider_charge(item)
     else:
         tx.put_charge(item)
 
 
-class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
+class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader, JsonProviderBooksReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -48,6 +52,8 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
         self.lock_timeout = lock_timeout
         self._files = DataFiles(self.root)
         self._read_session: Session | None = None
+        self._open: tuple[int, JsonTransaction] | None = None
+        """The unit of work open in this process, with the thread that opened it."""
 
     @property
     def _session(self) -> Session:  # type: ignore[override]
@@ -76,9 +82,23 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
             self._files.apply_journal()
             upgrade_layout(self.root, self._files)  # one stat once the folder is upgraded
             session = Session(self._files, writable=True)
-            yield JsonTransaction(self.root, session)
+            tx = JsonTransaction(self.root, session)
+            self._open = (threading.get_ident(), tx)
+            try:
+                yield tx
+            finally:
+                self._open = None
             self._files.commit(session.changes())
         self._read_session = None  # later reads in this process see what was just written
+
+    @contextmanager
+    def provider_books(self) -> Iterator[JsonTransaction]:
+        if self._open is not None and self._open[0] == threading.get_ident():
+            # Joins the caller's unit of work: a second one would wait for our own lock.
+            yield self._open[1]
+            return
+        with self.transaction() as tx:
+            yield tx
 
     # layout versions (``db info``, ``db upgrade``) ------------------------------------------
     @property
@@ -126,12 +146,18 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
             yield from (
                 ("idempotency", row) for row in session.raw_table(path, "_default").values()
             )
+        yield from self._dump_logs()
+
+    def _dump_logs(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The kinds kept in their own sharded files: audit, ledger, mail, provider books."""
         for entry in self.audit():
             yield "audit", to_record(entry)
         for charge in self.charges():
             yield "charge", to_record(charge)
         for mail in self.mail_messages():
             yield "mail", to_record(mail)
+        for book_charge in self.provider_charges():
+            yield "provider_charge", to_record(book_charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -164,7 +190,7 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency" | "audit" | "charge" | "mail":
+                    case "idempotency" | "audit" | "charge" | "mail" | "provider_charge":
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)

@@ -25,12 +25,13 @@ from cinema_cli.domain.models import (
 from cinema_cli.storage.json.layout import Home, home_of, week_of
 from cinema_cli.storage.json.ledger import JsonLedgerWriter
 from cinema_cli.storage.json.mail import JsonMailWriter
+from cinema_cli.storage.json.provider_books import JsonProviderBooksWriter
 from cinema_cli.storage.json.reader import INDEX_SHARDS, JsonReader, shard, stored_instant
 from cinema_cli.storage.json.session import Session, doc_ids, document
 from cinema_cli.storage.records import to_record
 
 
-class JsonTransaction(JsonReader, JsonLedgerWriter, JsonMailWriter):
+class JsonTransaction(JsonReader, JsonLedgerWriter, JsonMailWriter, JsonProviderBooksWriter):
     """A unit of work over the JSON files (the storage port's ``Transaction``)."""
 
     def __init__(self, root: Path, session: Session) -> None:

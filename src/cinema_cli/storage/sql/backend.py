@@ -15,6 +15,7 @@ from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Retryable, Row, busy, safe_url
 from cinema_cli.storage.sql.ledger import SqlLedgerReader
 from cinema_cli.storage.sql.mail import SqlMailReader
+from cinema_cli.storage.sql.provider_books import SqlProviderBooksReader
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_COLS,
@@ -44,7 +45,7 @@ def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Databa
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
 
-class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader):
+class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader, SqlProviderBooksReader):
     """The storage port on SQLite or PostgreSQL; connects on first use.
 
     On first use it checks the schema version: an empty database gets the current
@@ -70,6 +71,7 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader):
         self._codec_: Codec | None = None
         self._checked = False
         self._busy = False
+        self._open: SqlTransaction | None = None
 
     # -- connection and schema -------------------------------------------------------------------
     def _raw(self) -> Database:
@@ -145,8 +147,9 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader):
             raise RuntimeError("a unit of work is already open on this storage")
         db.begin()
         self._busy = True
+        self._open = SqlTransaction(db, self._codec_)
         try:
-            yield SqlTransaction(db, self._codec_)
+            yield self._open
         except Retryable as error:
             db.rollback()
             raise busy(error) from None
@@ -164,6 +167,16 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader):
                 raise
         finally:
             self._busy = False
+            self._open = None
+
+    @contextmanager
+    def provider_books(self) -> Iterator[SqlTransaction]:
+        if self._open is not None:
+            # Joins the caller's unit of work: this connection cannot open a second one.
+            yield self._open
+            return
+        with self.transaction() as tx:
+            yield tx
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind are stored (``tickets`` too)."""
@@ -234,6 +247,8 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader):
             yield "charge", to_record(charge)
         for mail in self.mail_messages():
             yield "mail", to_record(mail)
+        for book_charge in self.provider_charges():
+            yield "provider_charge", to_record(book_charge)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""

@@ -33,6 +33,7 @@ import re
 from cinema_cli.services.ports.storage import RECORD_KINDS
 from cinema_cli.storage.sql.ledger import CHARGES_TABLE
 from cinema_cli.storage.sql.mail import MAIL_TABLE
+from cinema_cli.storage.sql.provider_books import PROVIDER_CHARGES_TABLE
 
 Dialect = str
 """``"sqlite"`` or ``"postgresql"``."""
@@ -229,7 +230,7 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 _V4_RESERVED = ""
 """Migration 4 belongs to the signing keys (merged separately); until then it changes nothing."""
 
-MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, _V4_RESERVED, MAIL_TABLE]
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, _V4_RESERVED, MAIL_TABLE, PROVIDER_CHARGES_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -247,6 +248,7 @@ TABLES = (
     "audit_log",
     "charges",
     "mail",
+    "provider_charges",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -263,6 +265,7 @@ _TABLE_OF_KIND = {
     "audit": "audit_log",
     "charge": "charges",
     "mail": "mail",
+    "provider_charge": "provider_charges",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in

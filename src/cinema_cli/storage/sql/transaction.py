@@ -32,6 +32,7 @@ from cinema_cli.storage.sql.codec import Codec, dumps
 from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
 from cinema_cli.storage.sql.ledger import SqlLedgerWriter
 from cinema_cli.storage.sql.mail import SqlMailWriter
+from cinema_cli.storage.sql.provider_books import SqlProviderBooksWriter
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
     AUDIT_SQL,
@@ -72,7 +73,7 @@ def _retrying(step: Callable[[], None]) -> None:
             time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
-class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter):
+class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter, SqlProviderBooksWriter):
     """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
@@ -257,6 +258,14 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter):
         self._db.run(AUDIT_SQL, self._codec_.audit_params(entry))
 
     # -- bulk (load) -----------------------------------------------------------------------------
+    def _put_whole(self, kind: str, item: Any) -> None:
+        if kind == "charge":
+            self.put_charge(item)
+        elif kind == "mail":
+            self.put_mail(item)
+        else:
+            self.put_provider_charge(item)
+
     def load_rows(self, kind: str, items: list[Any]) -> None:
         """Insert validated models of one kind (from :meth:`SqlStorage.load`)."""
         codec = self._codec_
@@ -286,10 +295,9 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter):
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
-            case "charge" | "mail":
+            case "charge" | "mail" | "provider_charge":
                 # Kept whole as JSON beside a few columns: one row at a time is plenty.
-                put: Callable[[Any], None] = self.put_charge if kind == "charge" else self.put_mail
                 for item in items:
-                    put(item)
+                    self._put_whole(kind, item)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
