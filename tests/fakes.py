@@ -11,6 +11,7 @@ for the clock, the payment provider, the e-ticket printer and the mail outbox;
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +49,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
+from cinema_cli.domain.signing_keys import SigningKeyRecord, key_order
 from cinema_cli.services.ports.mail import CancellationNotice
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
@@ -68,6 +70,7 @@ class _State:
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     charges: dict[str, ChargeRecord] = field(default_factory=dict)
+    signing_keys: dict[str, SigningKeyRecord] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -168,6 +171,9 @@ class _FakeReader:
             ]
             return sorted(found, key=lambda c: c.attempt)
         return sorted(self._state.charges.values(), key=lambda c: (c.created_at, c.id))
+
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        return sorted(self._state.signing_keys.values(), key=key_order)
 
 
 class FakeTransaction(_FakeReader):
@@ -272,6 +278,28 @@ class FakeTransaction(_FakeReader):
     def put_charge(self, record: ChargeRecord) -> None:
         self._state.charges[record.id] = record
 
+    def add_signing_key(self, record: SigningKeyRecord) -> SigningKeyRecord:
+        keys = self._state.signing_keys
+        if record.key_id in keys:
+            return keys[record.key_id]
+        active = next((k for k in keys.values() if k.active), None)
+        if record.active and active is not None:
+            return active
+        keys[record.key_id] = record
+        return record
+
+    def retire_signing_key(self, key_id: str, at: datetime) -> None:
+        key = self._state.signing_keys.get(key_id)
+        if key is not None and key.active:
+            self._state.signing_keys[key_id] = key.retired(at)
+
+    def note_key_signed(self, key_id: str, valid_until: datetime) -> None:
+        key = self._state.signing_keys.get(key_id)
+        if key is None or not key.history_known:
+            return
+        if key.signed_until is None or key.signed_until < valid_until:
+            self._state.signing_keys[key_id] = dataclasses.replace(key, signed_until=valid_until)
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -304,6 +332,7 @@ class FakeStorage(_FakeReader):
             "idempotency": s.idempotency.values(),
             "audit": s.audit,
             "charge": s.charges.values(),
+            "signing_key": sorted(s.signing_keys.values(), key=key_order),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -338,6 +367,8 @@ class FakeStorage(_FakeReader):
                         tx.append_audit(item)
                     case "charge":
                         tx.put_charge(item)
+                    case "signing_key":
+                        tx.add_signing_key(item)
         return counts
 
     def close(self) -> None:

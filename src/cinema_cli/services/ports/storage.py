@@ -38,6 +38,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "idempotency": IdempotencyRecord,
         "audit": AuditEntry,
         "charge": ChargeRecord,
+        "signing_key": SigningKeyRecord,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -146,6 +148,11 @@ class Reader(Protocol):
         ``created_at``, then id); the attempts of one key come in attempt order."""
         ...
 
+    # -- ticket signing keys -------------------------------------------------------------------
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        """Every key of the ticket signing key ring, oldest first (``created_at``, then id)."""
+        ...
+
 
 class Transaction(Reader, Protocol):
     """A unit of work: reads see the latest committed state; writes land together or not at all."""
@@ -223,6 +230,26 @@ class Transaction(Reader, Protocol):
 
     def put_charge(self, record: ChargeRecord) -> None:
         """Replace a charge attempt by id (its outcome, its booking, its refund)."""
+        ...
+
+    # -- ticket signing keys -------------------------------------------------------------------
+    def add_signing_key(self, record: SigningKeyRecord) -> SigningKeyRecord:
+        """Insert a key unless its id is taken; returns the stored one.
+
+        At most one key is active across every process and host sharing the store (a unique
+        index on SQL, the write lock on JSON): when ``record`` is active and another key is
+        active already, nothing is inserted and that key is returned, so of two hosts making
+        the first key at once one wins and both sign with it.
+        """
+        ...
+
+    def retire_signing_key(self, key_id: str, at: datetime) -> None:
+        """Stop the key signing new tickets from ``at`` on (nothing when it is not active)."""
+        ...
+
+    def note_key_signed(self, key_id: str, valid_until: datetime) -> None:
+        """Raise the key's ``signed_until`` to ``valid_until`` unless it is already later
+        (or the key's history is unknown); never lowers it."""
         ...
 
 

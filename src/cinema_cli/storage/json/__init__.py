@@ -10,6 +10,7 @@ Layout of the data folder (schema version :data:`SCHEMA_VERSION`)::
                                       showing, booking -> showing, ticket -> booking, users by
                                       e-mail, idempotency keys
     audit/<NN>.json                   audit entries, sharded by subject
+    signing-keys.json                 the ticket signing key ring (private keys sealed)
     .lock                             the cross-process write lock
     journal.json                      present only while a multi-file commit is applied
 

@@ -11,6 +11,7 @@ from cinema_cli.domain.models import Showing
 from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.keys import JsonKeyReader
 from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.reader import JsonReader, load_entity
 from cinema_cli.storage.json.session import Session
@@ -24,11 +25,13 @@ def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
         tx.put_idempotency(item)
     elif kind == "audit":
         tx.append_audit(item)
+    elif kind == "signing_key":
+        tx.add_signing_key(item)
     else:
         tx.put_charge(item)
 
 
-class JsonStorage(JsonReader, JsonLedgerReader):
+class JsonStorage(JsonReader, JsonLedgerReader, JsonKeyReader):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -101,6 +104,8 @@ class JsonStorage(JsonReader, JsonLedgerReader):
             yield "audit", to_record(entry)
         for charge in self.charges():
             yield "charge", to_record(charge)
+        for key in self.signing_keys():
+            yield "signing_key", to_record(key)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -133,7 +138,7 @@ class JsonStorage(JsonReader, JsonLedgerReader):
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency" | "audit" | "charge":
+                    case "idempotency" | "audit" | "charge" | "signing_key":
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)

@@ -22,13 +22,14 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.storage.json.keys import JsonKeyWriter
 from cinema_cli.storage.json.ledger import JsonLedgerWriter
 from cinema_cli.storage.json.reader import JsonReader, stored_instant
 from cinema_cli.storage.json.session import Session, doc_ids, document
 from cinema_cli.storage.records import to_record
 
 
-class JsonTransaction(JsonReader, JsonLedgerWriter):
+class JsonTransaction(JsonReader, JsonLedgerWriter, JsonKeyWriter):
     """A unit of work over the JSON files (the storage port's ``Transaction``)."""
 
     def __init__(self, root: Path, session: Session) -> None:

@@ -13,6 +13,7 @@ from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.sql import migrations, schema
 from cinema_cli.storage.sql.codec import Codec
 from cinema_cli.storage.sql.driver import Database, Retryable, Row, busy, safe_url
+from cinema_cli.storage.sql.keys import SqlKeyReader
 from cinema_cli.storage.sql.ledger import SqlLedgerReader
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
@@ -43,7 +44,7 @@ def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Databa
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
 
-class SqlStorage(SqlReader, SqlLedgerReader):
+class SqlStorage(SqlReader, SqlLedgerReader, SqlKeyReader):
     """The storage port on SQLite or PostgreSQL; connects on first use.
 
     On first use it checks the schema version: an empty database gets the current
@@ -231,6 +232,8 @@ class SqlStorage(SqlReader, SqlLedgerReader):
                 yield kind, to_record(build(row))
         for charge in self.charges():
             yield "charge", to_record(charge)
+        for key in self.signing_keys():
+            yield "signing_key", to_record(key)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write dumped records in one unit of work (validating them); counts per kind."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
+from cinema_cli.storage.sql.keys import SIGNING_KEYS_TABLE
 from cinema_cli.storage.sql.ledger import CHARGES_TABLE
 
 Dialect = str
@@ -225,7 +226,7 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 """
 """Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
 
-MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE]
+MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, SIGNING_KEYS_TABLE]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -242,6 +243,7 @@ TABLES = (
     "idempotency_keys",
     "audit_log",
     "charges",
+    "signing_keys",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -257,6 +259,7 @@ _TABLE_OF_KIND = {
     "idempotency": "idempotency_keys",
     "audit": "audit_log",
     "charge": "charges",
+    "signing_key": "signing_keys",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in

@@ -30,6 +30,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage.sql.codec import Codec, dumps
 from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
+from cinema_cli.storage.sql.keys import SqlKeyWriter
 from cinema_cli.storage.sql.ledger import SqlLedgerWriter
 from cinema_cli.storage.sql.reader import SqlReader
 from cinema_cli.storage.sql.statements import (
@@ -71,7 +72,7 @@ def _retrying(step: Callable[[], None]) -> None:
             time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
-class SqlTransaction(SqlReader, SqlLedgerWriter):
+class SqlTransaction(SqlReader, SqlLedgerWriter, SqlKeyWriter):
     """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
@@ -288,5 +289,8 @@ class SqlTransaction(SqlReader, SqlLedgerWriter):
             case "charge":
                 for charge in items:
                     self.put_charge(charge)
+            case "signing_key":
+                for key in items:
+                    self.add_signing_key(key)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
