@@ -205,10 +205,16 @@ class Runtime:
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property
     def keyring(self) -> KeyRing:
-        """Ticket signing keys in ``<data dir>/keys`` (created on first use)."""
+        """Ticket signing keys in the store, sealed with ``CINEMA_KEY_SECRET`` when set (the
+        first key is made on first use; an older ``<data dir>/keys`` waits for ``db upgrade``)."""
         from cinema_cli.adapters.signing import KeyRing
 
-        return KeyRing(self.settings.data_dir / "keys", self.clock)
+        return KeyRing(
+            self.storage,
+            self.clock,
+            secret=self.settings.key_encryption_secret,
+            legacy_folder=self.settings.data_dir / "keys",
+        )
 
     @cached_property
     def mail_outbox(self) -> Outbox:

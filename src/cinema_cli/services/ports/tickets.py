@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cinema_cli.domain.models import Money
 from cinema_cli.domain.ticket_codes import TicketPayload
+
+if TYPE_CHECKING:
+    from cinema_cli.services.ports.storage import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,10 @@ class TicketClaims:
 class TicketCodes(Protocol):
     """Issues the code printed in a ticket's QR; the only place codes are made."""
 
-    def issue(self, claims: TicketClaims) -> str: ...
+    def issue(self, claims: TicketClaims, unit: Transaction | None = None) -> str:
+        """The code; ``unit`` is the sale's unit of work, where whatever the codes need
+        recorded (the signing key's use) is written with the sale."""
+        ...
 
 
 class TicketVerifier(Protocol):
