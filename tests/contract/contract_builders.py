@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 # The one clock of the tests, re-exported: the contract tests read it as `b.NOW`.
 from builders import HOLD as HOLD
@@ -11,6 +12,7 @@ from builders import NOW as NOW
 from builders import at as at
 from builders import card_payment
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -243,4 +245,18 @@ def charge(
         provider="test" if status is not ChargeStatus.PENDING else None,
         reference=f"ch_{key}_{attempt}" if status is not ChargeStatus.PENDING else None,
         booking_id=booking_id,
+    )
+
+
+def signing_key(
+    key_id: str, *, active: bool = True, minutes: int = 0, **fields: Any
+) -> SigningKeyRecord:
+    """A key of the ring (its key material is opaque to the store)."""
+    return SigningKeyRecord(
+        key_id=key_id,
+        public_key=f"public-{key_id}",
+        private_key=f"sealed-{key_id}",
+        active=active,
+        created_at=NOW + timedelta(minutes=minutes),
+        **fields,
     )

@@ -88,7 +88,7 @@ def test_info_shows_backend_schema_and_counts(sql_backend: Backend, data_dir: Pa
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["backend"] == sql_backend.name
-    assert document["schema"] == {"version": 3, "supported": 3, "state": "current"}
+    assert document["schema"] == {"version": 4, "supported": 4, "state": "current"}
     assert document["counts"]["showing"] == 3
     assert document["counts"]["audit"] == 3
 
@@ -98,7 +98,7 @@ def test_upgrade_creates_the_schema_once(sql_backend: Backend, data_dir: Path) -
     second = cinema("--storage", sql_backend.url, "db", "upgrade", data_dir=data_dir)
 
     assert json.loads(first.stdout)["upgraded"] is True
-    assert json.loads(first.stdout)["to_version"] == 3
+    assert json.loads(first.stdout)["to_version"] == 4
     assert second.exit_code == 0
     assert "up to date" in second.stdout
 

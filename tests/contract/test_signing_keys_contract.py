@@ -10,18 +10,9 @@ from typing import Any
 import contract_builders as b
 from contract_backends import Backend
 
-from cinema_cli.domain.signing_keys import SigningKeyRecord
 
 
-def key(key_id: str, *, active: bool = True, minutes: int = 0, **fields: Any) -> SigningKeyRecord:
-    return SigningKeyRecord(
-        key_id=key_id,
-        public_key=f"public-{key_id}",
-        private_key=f"sealed-{key_id}",
-        active=active,
-        created_at=b.NOW + timedelta(minutes=minutes),
-        **fields,
-    )
+key = b.signing_key
 
 
 def test_a_new_key_is_stored_and_read_back(storage: Any) -> None:

@@ -129,13 +129,13 @@ def test_a_fresh_database_gets_the_schema_on_first_use(sql_backend: Backend, raw
 
     assert storage.cities() == []
     assert storage.schema_version() == sql_schema.code_version()
-    assert raw("SELECT version FROM cinema_schema ORDER BY version") == [(1,), (2,), (3,)]
+    assert raw("SELECT version FROM cinema_schema ORDER BY version") == [(1,), (2,), (3,), (4,)]
 
 
 def test_upgrading_twice_changes_nothing(sql_backend: Backend) -> None:
     storage = seeded(sql_backend)
 
-    assert storage.upgrade() == (2, 2)
+    assert storage.upgrade() == (4, 4)
     assert storage.showing("sh1") == b.showing()
 
 
@@ -161,7 +161,7 @@ def test_an_older_schema_is_refused_until_upgraded(
         sql_backend.open().cities()
     assert "db upgrade" in outdated.value.details["hint"]
 
-    assert sql_backend.open().upgrade() == (2, 3)
+    assert sql_backend.open().upgrade() == (4, 5)
     assert sql_backend.open().showing("sh1") == b.showing()
 
 
@@ -176,24 +176,26 @@ def test_theaters_stored_before_the_business_day_get_the_0300_cut_off(
         " VALUES ('old', 'Old', 'springfield', '', 'Europe/Berlin', 'EUR', 15)"
     )
 
-    assert sql_backend.open().upgrade() == (1, 3)
+    assert sql_backend.open().upgrade() == (1, 4)
     stored = sql_backend.open().theater("old")
     assert stored is not None
     assert stored.business_day_cutoff == time(3, 0)
 
 
-def test_a_version_1_database_gains_the_payment_ledger_on_upgrade(
+def test_a_version_2_database_gains_the_payment_ledger_and_the_key_ring_on_upgrade(
     sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as before_the_ledger:
-        before_the_ledger.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:1])
+        before_the_ledger.setattr(sql_schema, "MIGRATIONS", sql_schema.MIGRATIONS[:2])
         seeded(sql_backend)
 
-    assert sql_backend.open().upgrade() == (1, 3)
+    assert sql_backend.open().upgrade() == (2, 4)
     storage = sql_backend.open()
     with storage.transaction() as tx:
         tx.add_charge(b.charge("k1"))
+        tx.add_signing_key(b.signing_key("0000000a"))
     assert storage.charges() == [b.charge("k1")]
+    assert storage.signing_keys() == [b.signing_key("0000000a")]
     assert storage.showing("sh1") == b.showing()
 
 

@@ -513,6 +513,8 @@ def fill(storage: Any) -> None:
             tx.append_audit(b.audit(n))
         tx.add_charge(b.charge("key-1"))
         tx.add_charge(b.charge("key-2", status=ChargeStatus.CAPTURED, booking_id="bk9"))
+        tx.add_signing_key(b.signing_key("0000000a", active=False, retired_at=b.NOW))
+        tx.add_signing_key(b.signing_key("0000000b"))
 
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
@@ -536,6 +538,7 @@ def test_dump_yields_kinds_in_order(storage: Any) -> None:
     assert Counter(kinds) == {
         "city": 2, "theater": 1, "movie": 1, "showing": 3, "reservation": 1, "claim": 3,
         "user": 1, "booking": 2, "idempotency": 1, "audit": 3, "charge": 2,
+        "signing_key": 2,
     }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
+    from cinema_cli.services.key_import import KeyMove
     from cinema_cli.services.ledger_import import LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.ports.mail import OutboxMessage
@@ -184,6 +185,34 @@ class MovedChargesShape(TypedDict):
     """Captured with no booking: ``cinema payments reconcile`` refunds them."""
 
 
+class MovedKeysShape(TypedDict):
+    found: int
+    """Signing keys in ``<data dir>/keys`` (kept there by older releases)."""
+    moved: int
+    """Added to the store's key ring now (the others were there already)."""
+    already: int
+    active: str | None
+    """The key id that signs new tickets after the move."""
+    kept_at: str | None
+    """Where the old folder was set aside (it holds the private keys unencrypted)."""
+
+
+class MovedShape(TypedDict):
+    charges: NotRequired[MovedChargesShape]
+    keys: NotRequired[MovedKeysShape]
+
+
+def moved_keys_view(keys: KeyMove) -> MovedKeysShape:
+    """What ``db upgrade`` moved from the data folder's key folder into the store."""
+    return {
+        "found": keys.found,
+        "moved": keys.moved,
+        "already": keys.already,
+        "active": keys.active,
+        "kept_at": keys.kept_at,
+    }
+
+
 class DbUpgradeShape(TypedDict):
     backend: str
     url: str
@@ -191,8 +220,8 @@ class DbUpgradeShape(TypedDict):
     """0 when the database had no schema yet."""
     to_version: int
     upgraded: bool
-    moved: NotRequired[dict[str, MovedChargesShape]]
-    """What moved from the data folder into the store: ``{"charges": {...}}``."""
+    moved: NotRequired[MovedShape]
+    """What moved from the data folder into the store: ``{"charges": {...}, "keys": {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -220,7 +249,9 @@ def db_info_view(info: StoreInfo) -> DbInfoShape:
     }
 
 
-def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) -> DbUpgradeShape:
+def db_upgrade_view(
+    result: SchemaUpgrade, moved: LedgerAdoption | None = None, keys: KeyMove | None = None
+) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
     shape: DbUpgradeShape = {
         "backend": result.backend,
@@ -240,6 +271,8 @@ def db_upgrade_view(result: SchemaUpgrade, moved: LedgerAdoption | None = None) 
                 "without_booking": moved.without_booking,
             }
         }
+    if keys is not None:
+        shape.setdefault("moved", {})["keys"] = moved_keys_view(keys)
     return shape
 
 

@@ -9,12 +9,16 @@ back in full, ``captured`` with no booking otherwise, which ``payments reconcile
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.services.admin import SchemaUpgrade, upgrade
+from cinema_cli.services.key_import import KeyMove, move_signing_keys
 from cinema_cli.services.ports.payments import ChargeHistory, PastCharge, PaymentProvider
 from cinema_cli.services.ports.storage import Storage, Transaction
+from cinema_cli.services.ports.tickets import OldSigningKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +95,27 @@ class DeploymentUpgrade:
     schema: SchemaUpgrade
     ledger: LedgerAdoption | None
     """``None`` when the provider keeps no books cinema-cli can read."""
+    keys: KeyMove | None = None
+    """``None`` when the data folder holds no signing keys of an older release."""
 
 
-def upgrade_deployment(storage: Storage, payments: PaymentProvider) -> DeploymentUpgrade:
-    """Upgrade the schema, then adopt the provider's charges into the payment ledger once."""
+def upgrade_deployment(
+    storage: Storage,
+    payments: PaymentProvider,
+    old_keys: OldSigningKeys | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> DeploymentUpgrade:
+    """Upgrade the schema, then adopt the provider's charges into the payment ledger and move
+    the data folder's signing keys into the store, each once."""
     schema = upgrade(storage)
-    if not isinstance(payments, ChargeHistory):
-        return DeploymentUpgrade(schema, None)
-    return DeploymentUpgrade(schema, adopt_charges(storage, payments.past_charges()))
+    ledger = (
+        adopt_charges(storage, payments.past_charges())
+        if isinstance(payments, ChargeHistory)
+        else None
+    )
+    keys = (
+        move_signing_keys(storage, old_keys, clock)
+        if old_keys is not None and clock is not None
+        else None
+    )
+    return DeploymentUpgrade(schema, ledger, keys)

@@ -58,13 +58,13 @@ def upgrade(json: JsonFlag = False) -> None:
     from cinema_cli.services.ledger_import import upgrade_deployment
 
     rt = runtime()
-    done = upgrade_deployment(rt.storage, rt.payments)
+    done = upgrade_deployment(rt.storage, rt.payments, rt.old_signing_keys, rt.clock)
     result = done.schema
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(db_upgrade_view(result, done.ledger))
+        emit_json(db_upgrade_view(result, done.ledger, done.keys))
         return
     from cinema_cli.cli.output import console
 
@@ -83,6 +83,17 @@ def upgrade(json: JsonFlag = False) -> None:
             f"{moved.refunded} refunded, {moved.without_booking} without a booking: "
             f"`cinema payments reconcile` refunds those), {moved.already} there already."
         )
+    keys = done.keys
+    if keys is not None:
+        out.print(
+            f"Signing keys: {keys.found} found in {keys.source}, {keys.moved} moved into the "
+            f"store, {keys.already} there already; {keys.active} signs new tickets."
+        )
+        if keys.kept_at is not None:
+            out.print(
+                f"The old folder is kept as {keys.kept_at}; it holds the private keys "
+                "unencrypted: delete it once the store is backed up."
+            )
 
 
 @db_app.command("copy")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from cinema_cli.domain.models import Money
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.domain.ticket_codes import TicketPayload
 
 if TYPE_CHECKING:
@@ -72,6 +73,23 @@ class SigningKeys(Protocol):
 
     def public_pem(self, key_id: str | None = None) -> str:
         """The public key (PEM) of ``key_id`` or of the active key."""
+        ...
+
+
+class OldSigningKeys(Protocol):
+    """Signing keys an older release kept outside the store (``db upgrade`` moves them)."""
+
+    @property
+    def location(self) -> str:
+        """Where they are (shown in the upgrade's report)."""
+        ...
+
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        """Every key found, as store records (private keys sealed); ``[]`` when none."""
+        ...
+
+    def set_aside(self) -> str | None:
+        """Keep them, out of the way, once they are in the store; where they went."""
         ...
 
 
