@@ -12,7 +12,6 @@ from builders import NOW as NOW
 from builders import at as at
 from builders import card_payment
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
-from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.domain.models import (
     AuditEntry,
     Booking,
@@ -33,6 +32,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 
 
 def city(city_id: str = "springfield", name: str = "Springfield") -> City:

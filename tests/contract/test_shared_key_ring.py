@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

@@ -10,8 +10,6 @@ from typing import Any
 import contract_builders as b
 from contract_backends import Backend
 
-
-
 key = b.signing_key
 
 

@@ -87,7 +87,9 @@ class OldKeyFolder:
         if key_id_of(public) != key_id:
             raise CorruptData(f"the signing key file {path} holds another key", path=str(path))
         raw = private.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
         )
         created_at = _instant(entry["created_at"])
         assert created_at is not None

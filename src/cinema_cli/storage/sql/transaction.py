@@ -260,12 +260,18 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlKeyWriter):
     def load_rows(self, kind: str, items: list[Any]) -> None:
         """Insert validated models of one kind (from :meth:`SqlStorage.load`)."""
         codec = self._codec_
+        one_by_one: dict[str, Callable[[Any], object]] = {
+            "theater": self.put_theater,
+            "charge": self.put_charge,
+            "signing_key": self.add_signing_key,
+        }
+        if kind in one_by_one:
+            for item in items:
+                one_by_one[kind](item)
+            return
         match kind:
             case "city":
                 self._db.run_many(CITY_SQL, [codec.city_params(i) for i in items])
-            case "theater":
-                for theater in items:
-                    self.put_theater(theater)
             case "movie":
                 self.put_movies(items)
             case "showing":
@@ -286,11 +292,5 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlKeyWriter):
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
-            case "charge":
-                for charge in items:
-                    self.put_charge(charge)
-            case "signing_key":
-                for key in items:
-                    self.add_signing_key(key)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
