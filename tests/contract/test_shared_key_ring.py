@@ -149,3 +149,31 @@ def test_two_processes_on_one_json_data_folder_share_the_key_ring(tmp_path: Path
     two_hosts_share_one_key_ring(
         as_process(folder, "json"), as_process(folder, "json"), (folder, "json"), tmp_path
     )
+
+
+def test_hosts_signing_their_first_ticket_at_once_end_with_one_key(backend: Backend) -> None:
+    """Eight hosts (connections) sign their first code at once: one key is made; all use it."""
+    import threading
+
+    from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
+    from cinema_cli.domain.ticket_codes import split_code
+    from cinema_cli.services.ports.tickets import TicketClaims
+
+    claims = TicketClaims("T-1", "s1", "A1", NOW, NOW + timedelta(hours=3))
+    rings = [KeyRing(backend.open(), lambda: NOW) for _ in range(8)]
+    used: list[str] = []
+    barrier = threading.Barrier(len(rings))
+
+    def sign(ring: KeyRing) -> None:
+        barrier.wait()
+        used.append(split_code(Ed25519TicketCodes(ring).issue(claims))[0].key_id)
+
+    threads = [threading.Thread(target=sign, args=(ring,)) for ring in rings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [stored] = rings[0].storage.signing_keys()
+    assert used == [stored.key_id] * len(rings)
+    assert stored.signed_until == NOW + timedelta(hours=3)
