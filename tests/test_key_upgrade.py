@@ -8,6 +8,7 @@ the same key; nothing is lost.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,23 @@ def cinema(data: Path, *args: str, **env: str) -> Any:
     )
 
 
-def an_old_data_folder(data: Path) -> tuple[str, str]:
+def an_old_data_folder(data: Path, url: str = "json") -> tuple[str, str]:
     """A ticket sold by the older release; returns its code and that release's public key."""
-    storage = JsonStorage(data)
+    from cinema_cli.services.ports.storage import Storage
+    from cinema_cli.storage.sql import SqlStorage
+
+    storage: Storage = JsonStorage(data) if url == "json" else SqlStorage(url)
     stock(storage)
     old_ring = LegacyKeyRing(data / "keys", lambda: NOW)
     booking = sell(storage, Ed25519TicketCodes(old_ring))  # type: ignore[arg-type]
     storage.close()
     return booking.tickets[0].code, old_ring.public_pem()
+
+
+def cinema_store(data: Path, url: str) -> Any:
+    from cinema_cli.storage.sql import SqlStorage
+
+    return JsonStorage(data) if url == "json" else SqlStorage(url)
 
 
 def test_before_the_upgrade_the_ring_asks_for_it_and_makes_no_key(tmp_path: Path) -> None:
@@ -54,12 +64,18 @@ def test_before_the_upgrade_the_ring_asks_for_it_and_makes_no_key(tmp_path: Path
     assert JsonStorage(data).signing_keys() == []
 
 
-def test_db_upgrade_moves_the_keys_once_and_old_tickets_still_check_in(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["json", "sqlite"])
+def test_db_upgrade_moves_the_keys_once_and_old_tickets_still_check_in(
+    tmp_path: Path, backend: str
+) -> None:
     data = tmp_path / "data"
-    code, old_pem = an_old_data_folder(data)
+    url = "json" if backend == "json" else f"sqlite:///{tmp_path / 'cinema.db'}"
+    code, old_pem = an_old_data_folder(data, url)
     key_id = json.loads((data / "keys" / "index.json").read_text())["active"]
 
-    first = cinema(data, "db", "upgrade", "--json")
+    run = functools.partial(cinema, CINEMA_STORAGE=url)
+
+    first = run(data, "db", "upgrade", "--json")
     assert first.exit_code == 0, first.stderr
     document = json.loads(first.stdout)
     assert_shape("db_upgrade", document)
@@ -72,15 +88,15 @@ def test_db_upgrade_moves_the_keys_once_and_old_tickets_still_check_in(tmp_path:
     }
     assert (data / "keys.moved" / f"{key_id}.pem").exists()  # nothing lost
 
-    exported = cinema(data, "keys", "public")
+    exported = run(data, "keys", "public")
     assert exported.stdout == old_pem
-    admitted = cinema(data, "checkin", code, "--json", CINEMA_NOW=DOORS_OPEN.isoformat())
+    admitted = run(data, "checkin", code, "--json", CINEMA_NOW=DOORS_OPEN.isoformat())
     assert admitted.exit_code == 0, admitted.stderr
     assert json.loads(admitted.stdout)["status"] == "admitted"
 
-    again = cinema(data, "db", "upgrade", "--json")
+    again = run(data, "db", "upgrade", "--json")
     assert "keys" not in json.loads(again.stdout).get("moved", {})
-    [stored] = JsonStorage(data).signing_keys()
+    [stored] = cinema_store(data, url).signing_keys()
     assert (stored.key_id, stored.active, stored.history_known) == (key_id, True, True)
 
 
