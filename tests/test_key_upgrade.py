@@ -159,3 +159,41 @@ def test_the_secret_may_come_from_a_file(tmp_path: Path, variable: str) -> None:
         "--email", "bea@example.org", "--card", "4242424242424242", **{other: other_value},
     )  # fmt: skip
     assert bought.exit_code == 0, bought.stderr
+
+
+def test_each_hosts_old_keys_join_the_shared_ring_and_the_first_stays_active(
+    tmp_path: Path,
+) -> None:
+    from cinema_cli.storage.sql import SqlStorage
+
+    url = f"sqlite:///{tmp_path / 'cinema.db'}"
+    host_a, host_b = tmp_path / "host-a", tmp_path / "host-b"
+    storage = SqlStorage(url)
+    stock(storage)
+    codes = {}
+    for host, booking_id, seat in ((host_a, "B-A", "A1"), (host_b, "B-B", "A2")):
+        ring = LegacyKeyRing(host / "keys", lambda: NOW)
+        signer = Ed25519TicketCodes(ring)  # type: ignore[arg-type]
+        sold = sell(storage, signer, booking_id=booking_id, seats=(seat,))
+        codes[host] = (sold.tickets[0].code, ring.active_key_id())
+    storage.close()
+    run = functools.partial(cinema, CINEMA_STORAGE=url)
+
+    assert run(host_a, "db", "upgrade").exit_code == 0
+    moved = json.loads(run(host_b, "db", "upgrade", "--json").stdout)["moved"]["keys"]
+
+    assert moved["active"] == codes[host_a][1]
+    listed = json.loads(run(host_b, "keys", "public", "--json").stdout)["keys"]
+    assert {(k["key_id"], k["active"]) for k in listed} == {
+        (codes[host_a][1], True),
+        (codes[host_b][1], False),
+    }
+    door = tmp_path / "door.pem"
+    door.write_text(run(host_a, "keys", "public", "--all").stdout)
+    for host in (host_a, host_b):
+        for door_host in (host_a, host_b):
+            checked = run(door_host, "checkin", codes[host][0], "--offline", "--public-key",
+                          str(door), "--json", CINEMA_NOW=DOORS_OPEN.isoformat())  # fmt: skip
+            assert checked.exit_code == 0, checked.stderr
+        online = run(host_b, "checkin", codes[host][0], "--json", CINEMA_NOW=DOORS_OPEN.isoformat())
+        assert online.exit_code == 0, online.stderr
