@@ -2,7 +2,7 @@
 of that release's ``KeyRing`` (``<data dir>/keys``: ``index.json`` and one PEM per key), so
 tests can make a data folder exactly as that release left it and upgrade it.
 
-Only the two methods the signer calls take the (ignored) unit of work of today's signer.
+Only the three methods the signer calls take the (ignored) unit of work of today's signer.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ class LegacyKeyRing:
             self._write_index(index)
         return KeyInfo(key_id, created_at, True)
 
-    def private_key(self, key_id: str) -> Ed25519PrivateKey:
+    def private_key(self, key_id: str, unit: object = None) -> Ed25519PrivateKey:
         if key_id not in self._private:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -194,7 +194,11 @@ class KeyRing:
         old keys keep verifying. Of two rotations at once, one new key wins and both report it."""
         records = self._records()
         now = self._clock()
-        candidate = self._new_record({r.key_id for r in records}, now)
+        # A new key is never older than the keys it follows, even under a pinned clock
+        # (CINEMA_NOW), so "oldest first" stays the order in which keys were made.
+        newest = max((r.created_at for r in records), default=now)
+        created_at = max(now, newest + timedelta(microseconds=1)) if records else now
+        candidate = self._new_record({r.key_id for r in records}, created_at)
         with self.storage.transaction() as tx:
             for record in tx.signing_keys():
                 if record.active:
@@ -202,13 +206,15 @@ class KeyRing:
             stored = tx.add_signing_key(candidate)
         return _info(stored)
 
-    def private_key(self, key_id: str) -> Ed25519PrivateKey:
+    def private_key(self, key_id: str, unit: Transaction | None = None) -> Ed25519PrivateKey:
+        """The private half, opened with the secret (read within ``unit`` when given: a key
+        another host made a moment ago is there, not yet in this process's earlier reads)."""
         if key_id not in self._private:
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
             from cinema_cli.adapters.key_sealing import unseal
 
-            record = self._record(key_id)
+            record = self._record(key_id, unit)
             raw = unseal(record.private_key, key_id, self._secret_source())
             try:
                 self._private[key_id] = Ed25519PrivateKey.from_private_bytes(raw)
@@ -219,8 +225,8 @@ class KeyRing:
                 ) from None
         return self._private[key_id]
 
-    def _record(self, key_id: str) -> SigningKeyRecord:
-        record = next((r for r in self._records() if r.key_id == key_id), None)
+    def _record(self, key_id: str, reader: Reader | None = None) -> SigningKeyRecord:
+        record = next((r for r in self._records(reader) if r.key_id == key_id), None)
         if record is None:
             raise KeyNotFound(f"no signing key has id {key_id!r}", key_id=key_id)
         return record
@@ -287,7 +293,7 @@ class Ed25519TicketCodes:
             key_id=key_id,
         )
         message = payload.message()
-        signature = self.keyring.private_key(key_id).sign(message)
+        signature = self.keyring.private_key(key_id, unit).sign(message)
         self.keyring.note_signed(key_id, payload.valid_until, unit)
         return join_code(message, signature)
 
