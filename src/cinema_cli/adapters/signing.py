@@ -74,7 +74,9 @@ class KeyInfo:
 
 
 def _info(record: SigningKeyRecord) -> KeyInfo:
-    return KeyInfo(record.key_id, utc_text(record.created_at), record.active)
+    # Shown to the second, like every time; the microsecond only keeps the ring's order.
+    created_at = utc_text(record.created_at.replace(microsecond=0))
+    return KeyInfo(record.key_id, created_at, record.active)
 
 
 def unmoved_keys(legacy_folder: Path | None) -> bool:
