@@ -11,6 +11,7 @@ for the clock, the payment provider, the e-ticket printer and the mail outbox;
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,7 @@ from cinema_cli.domain.models import (
     User,
 )
 from cinema_cli.domain.purchase import CardNumber, luhn_valid
+from cinema_cli.domain.signing_keys import SigningKeyRecord, key_order
 from cinema_cli.services.ports.mail import CancellationNotice
 from cinema_cli.services.ports.payments import BookCharge, Charge, PaymentProvider
 from cinema_cli.services.ports.storage import RECORD_KINDS, ShowingQuery
@@ -71,6 +73,7 @@ class _State:
     charges: dict[str, ChargeRecord] = field(default_factory=dict)
     mail: dict[str, MailRecord] = field(default_factory=dict)
     book_charges: dict[str, BookCharge] = field(default_factory=dict)
+    signing_keys: dict[str, SigningKeyRecord] = field(default_factory=dict)
     version: int = 0
     """Bumped by every commit, like SQLite's data_version (for another connection)."""
 
@@ -189,6 +192,9 @@ class _FakeReader:
     def provider_charge(self, reference: str) -> BookCharge | None:
         found = [c for c in self._state.book_charges.values() if c.reference == reference]
         return found[0] if found else None
+
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        return sorted(self._state.signing_keys.values(), key=key_order)
 
 
 class FakeTransaction(_FakeReader):
@@ -323,6 +329,39 @@ class FakeTransaction(_FakeReader):
     def put_provider_charge(self, charge: BookCharge) -> None:
         self._state.book_charges[charge.id] = charge
 
+    def add_signing_key(self, record: SigningKeyRecord) -> SigningKeyRecord:
+        keys = self._state.signing_keys
+        if record.key_id in keys:
+            return keys[record.key_id]
+        active = next((k for k in keys.values() if k.active), None)
+        if record.active and active is not None:
+            return active
+        keys[record.key_id] = record
+        return record
+
+    def retire_signing_key(self, key_id: str, at: datetime) -> None:
+        key = self._state.signing_keys.get(key_id)
+        if key is not None and key.active:
+            self._state.signing_keys[key_id] = key.retired(at)
+
+    def note_key_signed(self, key_id: str, valid_until: datetime) -> None:
+        key = self._state.signing_keys.get(key_id)
+        if key is None or not key.history_known:
+            return
+        if key.signed_until is None or key.signed_until < valid_until:
+            self._state.signing_keys[key_id] = dataclasses.replace(key, signed_until=valid_until)
+
+
+def _put_kept_whole(tx: Any, kind: str, item: Any) -> None:
+    """The kinds the backends keep whole beside a few columns."""
+    put = {
+        "charge": tx.put_charge,
+        "mail": tx.put_mail,
+        "provider_charge": tx.put_provider_charge,
+        "signing_key": tx.add_signing_key,
+    }[kind]
+    put(item)
+
 
 class FakeStorage(_FakeReader):
     """An in-memory backend with the same contract as the real ones."""
@@ -373,6 +412,7 @@ class FakeStorage(_FakeReader):
             "charge": s.charges.values(),
             "mail": s.mail.values(),
             "provider_charge": s.book_charges.values(),
+            "signing_key": sorted(s.signing_keys.values(), key=key_order),
         }
         for kind in RECORD_KINDS:
             for item in sources[kind]:
@@ -405,12 +445,8 @@ class FakeStorage(_FakeReader):
                         tx.put_idempotency(item)
                     case "audit":
                         tx.append_audit(item)
-                    case "charge":
-                        tx.put_charge(item)
-                    case "mail":
-                        tx.put_mail(item)
-                    case "provider_charge":
-                        tx.put_provider_charge(item)
+                    case _:
+                        _put_kept_whole(tx, kind, item)
         return counts
 
     def close(self) -> None:

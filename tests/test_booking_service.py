@@ -331,7 +331,7 @@ def test_ticket_codes_vouch_for_two_hours_before_start_until_the_end(
     seen: list[TicketClaims] = []
 
     class Recorder:
-        def issue(self, claims: TicketClaims) -> str:
+        def issue(self, claims: TicketClaims, unit: object = None) -> str:
             seen.append(claims)
             return f"code-{len(seen)}"
 
@@ -421,7 +421,7 @@ def test_an_unexpected_failure_after_the_charge_is_refunded_too(
     rid = hold(storage, clock, "C7")
 
     class BrokenCodes:
-        def issue(self, claims: Any) -> str:
+        def issue(self, claims: Any, unit: Any = None) -> str:
             raise RuntimeError("the signing key vanished")
 
     broken = replace(office, codes=BrokenCodes())

@@ -195,16 +195,16 @@ def test_keys_rotate_on_a_read_only_folder_exits_7_naming_it(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run("keys", "public")
-    fail_writes_under(monkeypatch, data / "keys", errno.EROFS)
+    fail_writes_under(monkeypatch, data, errno.EROFS)
     error = error_of(run("keys", "rotate", "--json", code=7))
     assert error["code"] == "read_only"
-    assert str(data / "keys") in error["details"]["path"]
+    assert str(data) in error["details"]["path"]
 
 
 @pytest.mark.parametrize(
     ("lock", "argv"),
     [
-        ("keys/.lock", ["keys", "rotate"]),
+        (".lock", ["keys", "rotate"]),
         (".lock", ["reserve", "s1", "C5"]),
     ],
 )

@@ -14,24 +14,24 @@ from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing, PublicKeyVe
 from cinema_cli.domain.errors import InvalidInput, InvalidTicket, KeyNotFound
 from cinema_cli.domain.ticket_codes import BASE45_ALPHABET
 from cinema_cli.services.ports.tickets import TicketClaims
+from cinema_cli.storage.json import JsonStorage
 
 CLAIMS = TicketClaims("T-7F3A9C", "babylon-2026-11-24-1900", "C12", NOW, NOW + timedelta(hours=5))
 
 
-def _ring(tmp_path: Path, name: str = "data") -> KeyRing:
-    return KeyRing(tmp_path / name / "keys", lambda: NOW)
+def _ring(tmp_path: Path, name: str = "data", secret: bytes | None = None) -> KeyRing:
+    return KeyRing(JsonStorage(tmp_path / name), lambda: NOW, secret=lambda: secret)
 
 
-def test_the_first_key_is_created_on_first_use_owner_only(tmp_path: Path) -> None:
+def test_the_first_key_is_created_on_first_use_in_the_store_owner_only(tmp_path: Path) -> None:
     ring = _ring(tmp_path)
-    assert not ring.folder.exists()
+    assert ring.storage.signing_keys() == []
     Ed25519TicketCodes(ring).issue(CLAIMS)
-    assert stat.S_IMODE(ring.folder.stat().st_mode) == 0o700
-    assert stat.S_IMODE(ring.folder.parent.stat().st_mode) == 0o700
-    files = list(ring.folder.iterdir())
-    assert {f.name for f in files} >= {"index.json", f"{ring.active_key_id()}.pem"}
-    for path in files:
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    [stored] = ring.storage.signing_keys()
+    assert (stored.key_id, stored.active) == (ring.active_key_id(), True)
+    folder = tmp_path / "data"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "signing-keys.json").stat().st_mode) == 0o600
 
 
 def test_a_code_names_its_key_and_verifies(tmp_path: Path) -> None:
@@ -158,10 +158,9 @@ def test_an_unknown_key_id_is_not_found(tmp_path: Path) -> None:
 def test_the_public_pem_never_contains_the_private_key(tmp_path: Path) -> None:
     ring = _ring(tmp_path)
     pem = ring.public_pem()
-    private = (ring.folder / f"{ring.active_key_id()}.pem").read_text()
+    [stored] = ring.storage.signing_keys()
     assert "PRIVATE" not in pem
-    assert "PRIVATE KEY" in private
-    assert private.splitlines()[1] not in pem
+    assert stored.private_key.split(":")[-1] not in pem
 
 
 def test_a_code_in_the_old_base45_form_still_verifies(tmp_path: Path) -> None:
@@ -182,7 +181,7 @@ def test_doors_keep_a_retired_key_until_its_last_ticket_expires(tmp_path: Path) 
     import json
 
     now = [NOW]
-    ring = KeyRing(tmp_path / "keys", lambda: now[0])
+    ring = KeyRing(JsonStorage(tmp_path), lambda: now[0])
     codes = Ed25519TicketCodes(ring)
     first = ring.active_key_id()
     codes.issue(CLAIMS)  # valid until NOW + 5 h
@@ -191,7 +190,53 @@ def test_doors_keep_a_retired_key_until_its_last_ticket_expires(tmp_path: Path) 
     now[0] = NOW + timedelta(hours=5)
     assert [key.key_id for key in ring.door_keys()] == [second]
     # a key from before the ring noted expiry: its last ticket is unknown, so doors keep it
-    index = json.loads((ring.folder / "index.json").read_text())
-    del index["keys"][0]["signed_until"]
-    (ring.folder / "index.json").write_text(json.dumps(index))
+    stored = json.loads((tmp_path / "signing-keys.json").read_text())
+    stored["tables"]["keys"][first]["history_known"] = False
+    (tmp_path / "signing-keys.json").write_text(json.dumps(stored))
+    ring.storage.close()
     assert [key.key_id for key in ring.door_keys()] == [first, second]
+
+
+def test_with_a_secret_the_private_key_is_encrypted_and_signs(tmp_path: Path) -> None:
+    ring = _ring(tmp_path, secret=b"correct horse battery staple")
+    codes = Ed25519TicketCodes(ring)
+    code = codes.issue(CLAIMS)
+    [stored] = ring.storage.signing_keys()
+    assert stored.private_key.startswith("aes-256-gcm+scrypt:v1:")
+    # another process with the same secret signs with the same key
+    again = Ed25519TicketCodes(_ring(tmp_path, secret=b"correct horse battery staple"))
+    assert again.verify(again.issue(CLAIMS)).key_id == stored.key_id
+    assert again.verify(code).key_id == stored.key_id
+
+
+@pytest.mark.parametrize("secret", [b"not the secret", None])
+def test_a_wrong_or_missing_secret_is_a_clear_error_and_never_a_new_key(
+    tmp_path: Path, secret: bytes | None
+) -> None:
+    from cinema_cli.domain.errors import KeySecretError
+
+    first = Ed25519TicketCodes(_ring(tmp_path, secret=b"s3cr3t-value-xyz"))
+    code = first.issue(CLAIMS)
+    other = Ed25519TicketCodes(_ring(tmp_path, secret=secret))
+    with pytest.raises(KeySecretError) as refused:
+        other.issue(CLAIMS)
+    assert refused.value.exit_code == 6
+    assert "CINEMA_KEY_SECRET" in refused.value.message
+    assert "s3cr3t" not in refused.value.message
+    assert len(other.keyring.storage.signing_keys()) == 1
+    # verifying needs no secret: the public keys are stored beside the sealed ones
+    assert other.verify(code).ticket_id == "T-7F3A9C"
+
+
+def test_a_key_folder_of_an_older_version_waits_for_db_upgrade(tmp_path: Path) -> None:
+    from cinema_cli.domain.errors import SchemaOutdated
+
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "index.json").write_text("{}")
+    ring = KeyRing(JsonStorage(tmp_path), lambda: NOW, legacy_folder=tmp_path / "keys")
+    with pytest.raises(SchemaOutdated) as refused:
+        ring.active_key_id()
+    assert refused.value.details["hint"] == "run: cinema db upgrade"
+    with pytest.raises(SchemaOutdated):
+        ring.known_key_ids()
+    assert ring.storage.signing_keys() == []

@@ -213,8 +213,8 @@ def test_a_ticket_sold_with_an_old_base45_code_still_checks_in(tmp_path: Path) -
     class OldCodes(Ed25519TicketCodes):
         """Writes codes as they were written before base32."""
 
-        def issue(self, claims: Any) -> str:
-            _, message, signature = split_code(super().issue(claims))
+        def issue(self, claims: Any, unit: Any = None) -> str:
+            _, message, signature = split_code(super().issue(claims, unit))
             return base45_encode(message + signature)
 
     storage = JsonStorage(tmp_path / "data")

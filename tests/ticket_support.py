@@ -31,7 +31,10 @@ DOORS_OPEN = SHOW_STARTS - timedelta(minutes=30)
 
 
 def keyring(folder: Path) -> KeyRing:
-    return KeyRing(folder / "keys", lambda: NOW)
+    """The key ring of the JSON store in ``folder``."""
+    from cinema_cli.storage.json import JsonStorage
+
+    return KeyRing(JsonStorage(folder), lambda: NOW)
 
 
 def stock(storage: Storage) -> None:

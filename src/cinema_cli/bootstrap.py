@@ -17,6 +17,7 @@ from cinema_cli.services.ports.clock import Clock
 if TYPE_CHECKING:
     from cinema_cli.adapters.cancellation_mail import CancellationMail
     from cinema_cli.adapters.delivery import DeliveringOutbox, Outbox, SmtpMailer
+    from cinema_cli.adapters.legacy_keys import OldKeyFolder
     from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
     from cinema_cli.services.booking import BoxOffice
     from cinema_cli.services.outbox import MailQueue
@@ -215,10 +216,23 @@ class Runtime:
     # -- keys and mail -------------------------------------------------------------------------
     @cached_property
     def keyring(self) -> KeyRing:
-        """Ticket signing keys in ``<data dir>/keys`` (created on first use)."""
+        """Ticket signing keys in the store, sealed with ``CINEMA_KEY_SECRET`` when set (the
+        first key is made on first use; an older ``<data dir>/keys`` waits for ``db upgrade``)."""
         from cinema_cli.adapters.signing import KeyRing
 
-        return KeyRing(self.settings.data_dir / "keys", self.clock)
+        return KeyRing(
+            self.storage,
+            self.clock,
+            secret=self.settings.key_encryption_secret,
+            legacy_folder=self.settings.data_dir / "keys",
+        )
+
+    @cached_property
+    def old_signing_keys(self) -> OldKeyFolder:
+        """The signing keys older releases kept in ``<data dir>/keys`` (``db upgrade``)."""
+        from cinema_cli.adapters.legacy_keys import OldKeyFolder
+
+        return OldKeyFolder(self.settings.data_dir / "keys", self.settings.key_encryption_secret)
 
     @cached_property
     def mail_outbox(self) -> Outbox:

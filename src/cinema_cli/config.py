@@ -205,6 +205,10 @@ class Settings:
     outbox_lease_seconds: float = 300.0
     """How long a sender's claim on an e-mail lasts before another sender may take it."""
     api_secret: str | None = None
+    key_secret: str | None = field(default=None, repr=False)
+    """``CINEMA_KEY_SECRET``: seals the ticket signing keys at rest (never printed)."""
+    key_secret_file: Path | None = None
+    """``CINEMA_KEY_SECRET_FILE``: a file holding that secret (read when a key is used)."""
     payment_provider: str = "test"
     crash_at: str | None = None
     """``CINEMA_TEST_CRASH_AT``: a purchase step where the process kills itself (drills only)."""
@@ -246,11 +250,40 @@ class Settings:
             api_secret=env.get("CINEMA_API_SECRET") or None,
             payment_provider=env.get("CINEMA_PAYMENT_PROVIDER") or "test",
             crash_at=env.get("CINEMA_TEST_CRASH_AT") or None,
+            key_secret=env.get("CINEMA_KEY_SECRET") or None,
+            key_secret_file=_env_path("CINEMA_KEY_SECRET_FILE"),
             fixed_now=parse_instant(fixed_now, name="CINEMA_NOW") if fixed_now else None,
             debug=debug or env.get("CINEMA_DEBUG", "") not in ("", "0"),
             database=DatabaseSettings.from_env(),
             wallet=WalletSettings.from_env(),
         )
+
+    def key_encryption_secret(self) -> bytes | None:
+        """The ticket signing keys' secret: ``CINEMA_KEY_SECRET``, or the content of the file
+        ``CINEMA_KEY_SECRET_FILE`` (one trailing newline dropped); ``None`` when neither is set."""
+        if self.key_secret and self.key_secret_file:
+            raise InvalidInput(
+                "CINEMA_KEY_SECRET and CINEMA_KEY_SECRET_FILE are both set; keep one",
+                field="CINEMA_KEY_SECRET_FILE",
+            )
+        if self.key_secret:
+            return self.key_secret.encode("utf-8")
+        if self.key_secret_file is None:
+            return None
+        try:
+            secret = self.key_secret_file.read_bytes().removesuffix(b"\n")
+        except OSError as error:
+            raise InvalidInput(
+                f"CINEMA_KEY_SECRET_FILE: {self.key_secret_file} cannot be read "
+                f"({error.strerror or error})",
+                field="CINEMA_KEY_SECRET_FILE",
+            ) from None
+        if not secret.strip():
+            raise InvalidInput(
+                f"CINEMA_KEY_SECRET_FILE: {self.key_secret_file} is empty",
+                field="CINEMA_KEY_SECRET_FILE",
+            )
+        return secret
 
     def clock(self) -> Clock:
         if self.fixed_now is not None:

@@ -33,6 +33,7 @@ from cinema_cli.domain.models import (
     TicketStatus,
     User,
 )
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.services.ports.payments import BookCharge, book_charge_id
 
 
@@ -276,4 +277,18 @@ def provider_charge(key: str, round_: int = 1) -> BookCharge:
         amount=Money(Decimal("25.00"), "USD"),
         description="2 seats",
         created_at=NOW,
+    )
+
+
+def signing_key(
+    key_id: str, *, active: bool = True, minutes: int = 0, **fields: Any
+) -> SigningKeyRecord:
+    """A key of the ring (its key material is opaque to the store)."""
+    return SigningKeyRecord(
+        key_id=key_id,
+        public_key=f"public-{key_id}",
+        private_key=f"sealed-{key_id}",
+        active=active,
+        created_at=NOW + timedelta(minutes=minutes),
+        **fields,
     )

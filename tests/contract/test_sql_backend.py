@@ -185,7 +185,7 @@ def test_theaters_stored_before_the_business_day_get_the_0300_cut_off(
     assert stored.business_day_cutoff == time(3, 0)
 
 
-def test_a_version_2_database_gains_the_payment_ledger_on_upgrade(
+def test_a_version_2_database_gains_the_payment_ledger_and_the_key_ring_on_upgrade(
     sql_backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as before_the_ledger:
@@ -196,7 +196,9 @@ def test_a_version_2_database_gains_the_payment_ledger_on_upgrade(
     storage = sql_backend.open()
     with storage.transaction() as tx:
         tx.add_charge(b.charge("k1"))
+        tx.add_signing_key(b.signing_key("0000000a"))
     assert storage.charges() == [b.charge("k1")]
+    assert storage.signing_keys() == [b.signing_key("0000000a")]
     assert storage.showing("sh1") == b.showing()
 
 

@@ -515,6 +515,8 @@ def fill(storage: Any) -> None:
         tx.add_charge(b.charge("key-2", status=ChargeStatus.CAPTURED, booking_id="bk9"))
         tx.enqueue_mail(b.mail("bk9.eml"))
         tx.add_provider_charge(b.provider_charge("key-2"))
+        tx.add_signing_key(b.signing_key("0000000a", active=False, retired_at=b.NOW))
+        tx.add_signing_key(b.signing_key("0000000b"))
 
 
 def normalized(records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[Any]]:
@@ -540,6 +542,7 @@ def test_dump_yields_kinds_in_order(storage: Any) -> None:
         "user": 1, "booking": 2, "idempotency": 1, "audit": 3, "charge": 2,
         "mail": 1,
         "provider_charge": 1,
+        "signing_key": 2,
     }  # fmt: skip
 
 

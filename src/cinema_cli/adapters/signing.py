@@ -1,19 +1,24 @@
 """Ed25519 ticket signing keys and the signed :class:`~cinema_cli.services.ports.TicketCodes`.
 
-Keys live in ``<data dir>/keys/`` (folder 0700, files 0600):
+The key ring lives in the store (the ``signing_key`` records of the storage port), so every
+host sharing a store signs with the same active key and verifies with every key: a ticket
+sold on one host checks in on another, and ``keys rotate`` on any host is seen by all at
+once. Private keys are sealed at rest (:mod:`.key_sealing`: AES-GCM under the deployment's
+``CINEMA_KEY_SECRET`` when set); public keys are stored beside them, so verifying a code
+never needs the secret.
 
-- ``<key id>.pem`` — one private key each (PKCS#8 PEM, unencrypted: the folder's permissions
-  protect it, as for an SSH host key); the public key is derived from it.
-- ``index.json`` — ``{"version": 1, "active": KEY_ID, "keys": [{"key_id", "created_at",
-  "signed_until", "retired_at"}]}``. ``signed_until`` is the latest end of validity of any code
-  the key signed (``null``: none yet); it is written before the code is handed out, so it never
-  lags. Keys listed before it existed have no ``signed_until``: their last ticket is unknown.
-
-The first key is created on first use. :meth:`KeyRing.rotate` adds a new active key and keeps
-the old ones, so codes signed earlier still verify (each code names its key id).
+The first key is created when the first code is signed (or the first key is listed), in a
+unit of work: of two hosts doing so at once, the store keeps one active key and both use it.
+:meth:`KeyRing.rotate` retires the active key and adds a new one in one unit of work; old
+keys keep verifying the codes they signed (each code names its key id).
 :meth:`KeyRing.door_keys` tells which keys a door must still accept: the active key, and every
 retired key until the last ticket it signed has expired (for ever when that is unknown).
+``signed_until`` is written in the unit of work that sells the ticket, so it never lags.
 Private keys are never printed or logged; only :meth:`KeyRing.public_pem` leaves this module.
+
+Keys that older versions kept in ``<data dir>/keys/`` are moved into the store by
+``cinema db upgrade``; until then the ring refuses to work (exit 7, naming the command)
+rather than make a new key that would disown the tickets already sold.
 
 ``cryptography`` is imported inside the functions that sign or verify, so commands that never
 touch a ticket code do not pay for loading it.
@@ -21,22 +26,22 @@ touch a ticket code do not pay for loading it.
 
 from __future__ import annotations
 
-import json
+import base64
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cinema_cli.domain.errors import (
     CorruptData,
     InvalidInput,
     InvalidTicket,
     KeyNotFound,
-    UnknownSchema,
+    SchemaOutdated,
 )
 from cinema_cli.domain.models import utc_text
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.domain.ticket_codes import (
     MalformedCode,
     TicketPayload,
@@ -46,9 +51,6 @@ from cinema_cli.domain.ticket_codes import (
     key_id_of,
     split_code,
 )
-from cinema_cli.durable_files import make_private_dirs, write_private
-from cinema_cli.file_faults import file_faults
-from cinema_cli.lock_files import held_lock
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -56,9 +58,9 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
+    from cinema_cli.services.ports.storage import Reader, Storage, Transaction
     from cinema_cli.services.ports.tickets import TicketClaims
 
-INDEX_VERSION = 1
 _INVALID = "this is not a valid ticket code"
 
 
@@ -71,64 +73,53 @@ class KeyInfo:
     active: bool
 
 
-def ensure_private_dir(folder: Path) -> Path:
-    """Create ``folder`` for the owner only (tightening it if it exists).
+def _info(record: SigningKeyRecord) -> KeyInfo:
+    # Shown to the second, like every time; the microsecond only keeps the ring's order.
+    created_at = utc_text(record.created_at.replace(microsecond=0))
+    return KeyInfo(record.key_id, created_at, record.active)
 
-    Missing parents (the data folder) are created owner-only too; ones that exist are left
-    as they are. A folder that is already owner-only is not touched (a read-only mount).
-    """
-    make_private_dirs(folder)
-    with file_faults(folder, action="make owner-only"):
-        if folder.stat().st_mode & 0o077:
-            folder.chmod(0o700)
-    return folder
+
+def unmoved_keys(legacy_folder: Path | None) -> bool:
+    """Whether an older version's key folder still waits for ``db upgrade``."""
+    return legacy_folder is not None and (legacy_folder / "index.json").exists()
 
 
 class KeyRing:
-    """The signing keys of one data folder."""
+    """The ticket signing keys of a store (shared by every host that uses the store)."""
 
-    def __init__(self, folder: Path, clock: Callable[[], datetime]) -> None:
-        self.folder = folder
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Callable[[], datetime],
+        *,
+        secret: Callable[[], bytes | None] = lambda: None,
+        legacy_folder: Path | None = None,
+    ) -> None:
+        """``secret`` gives the key-encryption secret when a key is sealed or opened (only
+        signing needs it; verifying uses the stored public keys)."""
+        self.storage = storage
         self._clock = clock
+        self._secret_source = secret
+        self._legacy_folder = legacy_folder
         self._private: dict[str, Ed25519PrivateKey] = {}
+        self._public: dict[str, Ed25519PublicKey] = {}
 
-    # -- index ---------------------------------------------------------------------------------
-    @property
-    def _index_path(self) -> Path:
-        return self.folder / "index.json"
-
-    def _read_index(self) -> dict[str, Any] | None:
-        try:
-            data: dict[str, Any] = json.loads(self._index_path.read_text("utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as error:
-            raise CorruptData(
-                f"the key index {self._index_path} cannot be read: {error}; it was left as it was",
-                path=str(self._index_path),
-            ) from None
-        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
-            raise UnknownSchema(
-                f"the key index {self._index_path} has an unknown version",
-                path=str(self._index_path),
+    # -- reading the ring ----------------------------------------------------------------------
+    def _records(self, reader: Reader | None = None) -> list[SigningKeyRecord]:
+        if unmoved_keys(self._legacy_folder):
+            raise SchemaOutdated(
+                f"the ticket signing keys in {self._legacy_folder} are not in the store yet",
+                path=str(self._legacy_folder),
+                hint="run: cinema db upgrade",
             )
-        return data
+        return (reader or self.storage).signing_keys()
 
-    def _write_index(self, data: dict[str, Any]) -> None:
-        write_private(self._index_path, json.dumps(data, indent=2).encode("utf-8") + b"\n")
-
-    def _lock(self) -> AbstractContextManager[None]:
-        ensure_private_dir(self.folder)
-        return held_lock(
-            self.folder / ".lock",
-            timeout=30,
-            busy=f"another cinema process held the key lock {self.folder / '.lock'} for 30 s",
-        )
-
-    def _new_key(self, known: set[str]) -> str:
-        """Create a private key file; returns its id (unique in this folder)."""
+    def _new_record(self, known: set[str], created_at: datetime) -> SigningKeyRecord:
+        """A fresh active key, sealed (made outside any unit of work: scrypt takes a while)."""
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from cinema_cli.adapters.key_sealing import seal
 
         while True:
             private = Ed25519PrivateKey.generate()
@@ -138,128 +129,124 @@ class KeyRing:
             key_id = key_id_of(raw)
             if key_id not in known:  # 1 in 4 billion; then simply make another key
                 break
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
+        private_raw = private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        write_private(self.folder / f"{key_id}.pem", pem)
         self._private[key_id] = private
-        return key_id
+        return SigningKeyRecord(
+            key_id=key_id,
+            public_key=base64.b64encode(raw).decode("ascii"),
+            private_key=seal(private_raw, key_id, self._secret_source()),
+            active=True,
+            created_at=created_at,
+        )
 
-    def _ensure(self) -> dict[str, Any]:
-        index = self._read_index()
-        if index is not None:
-            return index
-        with self._lock():
-            index = self._read_index()  # another process may have won the race
-            if index is None:
-                key_id = self._new_key(set())
-                index = {
-                    "version": INDEX_VERSION,
-                    "active": key_id,
-                    "keys": [{"key_id": key_id, "created_at": self._now(), "signed_until": None}],
-                }
-                self._write_index(index)
-        return index
-
-    def _now(self) -> str:
-        return utc_text(self._clock())
+    def _active(self, unit: Transaction | None = None) -> SigningKeyRecord:
+        """The active key; the first one is made when there is none."""
+        records = self._records(unit)
+        active = next((r for r in records if r.active), None)
+        if active is not None:
+            return active
+        candidate = self._new_record({r.key_id for r in records}, self._clock())
+        if unit is not None:
+            return unit.add_signing_key(candidate)
+        with self.storage.transaction() as tx:
+            return tx.add_signing_key(candidate)  # another host's key if it won the race
 
     # -- public API ----------------------------------------------------------------------------
     def list_keys(self) -> list[KeyInfo]:
         """Every key, oldest first (creates the first key when there is none)."""
-        index = self._ensure()
-        return [
-            KeyInfo(key["key_id"], key["created_at"], key["key_id"] == index["active"])
-            for key in index["keys"]
-        ]
+        self._active()
+        return [_info(r) for r in self._records()]
 
     def known_key_ids(self) -> set[str]:
-        """The ids of every key, without creating one (a folder with no keys signed nothing)."""
-        index = self._read_index()
-        return {key["key_id"] for key in index["keys"]} if index else set()
+        """The ids of every key, without creating one (a store with no keys signed nothing)."""
+        return {r.key_id for r in self._records()}
 
-    def active_key_id(self) -> str:
-        return str(self._ensure()["active"])
+    def active_key_id(self, unit: Transaction | None = None) -> str:
+        return self._active(unit).key_id
 
-    def note_signed(self, key_id: str, valid_until: datetime) -> None:
-        """Remember that ``key_id`` signs a code valid until ``valid_until`` (before it is
-        handed out), so that :meth:`door_keys` keeps the key while that code is valid."""
-        if not self._needs_note(self._read_index(), key_id, valid_until):
-            return  # the usual case: an earlier code of this key is valid as long
-        with self._lock():
-            index = self._read_index()
-            if index is not None and self._needs_note(index, key_id, valid_until):
-                for key in index["keys"]:
-                    if key["key_id"] == key_id:
-                        key["signed_until"] = utc_text(valid_until)
-                self._write_index(index)
-
-    @staticmethod
-    def _needs_note(index: dict[str, Any] | None, key_id: str, valid_until: datetime) -> bool:
-        key = next((k for k in (index or {}).get("keys", []) if k["key_id"] == key_id), None)
-        if key is None or "signed_until" not in key:
-            return False  # unknown key (verify refuses it) or unknown history (kept for ever)
-        noted = key["signed_until"]
-        return noted is None or _parse_utc(noted) < valid_until
+    def note_signed(
+        self, key_id: str, valid_until: datetime, unit: Transaction | None = None
+    ) -> None:
+        """Remember that ``key_id`` signs a code valid until ``valid_until`` (in the unit of
+        work that sells it), so that :meth:`door_keys` keeps the key while that code is valid."""
+        if unit is not None:
+            unit.note_key_signed(key_id, valid_until)
+            return
+        key = next((r for r in self._records() if r.key_id == key_id), None)
+        if key is None or not key.history_known:
+            return  # unknown key (verify refuses it) or unknown history (kept for ever)
+        if key.signed_until is None or key.signed_until < valid_until:
+            with self.storage.transaction() as tx:
+                tx.note_key_signed(key_id, valid_until)
 
     def door_keys(self) -> list[KeyInfo]:
         """The keys a door must accept now, oldest first: the active key, and each retired key
         whose last signed code has not expired yet (or whose last code is unknown: it was
         signed before the ring kept count)."""
-        index = self._ensure()
+        self._active()
         now = self._clock()
-        return [
-            KeyInfo(key["key_id"], key["created_at"], key["key_id"] == index["active"])
-            for key in index["keys"]
-            if key["key_id"] == index["active"]
-            or "signed_until" not in key
-            or (key["signed_until"] is not None and _parse_utc(key["signed_until"]) > now)
-        ]
+        return [_info(r) for r in self._records() if r.needed_at(now)]
 
     def rotate(self) -> KeyInfo:
-        """Add a new key and make it the one that signs; old keys keep verifying."""
-        self._ensure()
-        with self._lock():
-            index = self._read_index()
-            assert index is not None  # _ensure wrote it and keys are never removed
-            key_id = self._new_key({key["key_id"] for key in index["keys"]})
-            created_at = self._now()
-            for key in index["keys"]:
-                if key["key_id"] == index["active"]:
-                    key["retired_at"] = created_at
-            index["keys"].append({"key_id": key_id, "created_at": created_at, "signed_until": None})
-            index["active"] = key_id
-            self._write_index(index)
-        return KeyInfo(key_id, created_at, True)
+        """Retire the active key and make a new one, in one unit of work seen by every host;
+        old keys keep verifying. Of two rotations at once, one new key wins and both report it."""
+        records = self._records()
+        now = self._clock()
+        # A new key is never older than the keys it follows, even under a pinned clock
+        # (CINEMA_NOW), so "oldest first" stays the order in which keys were made.
+        newest = max((r.created_at for r in records), default=now)
+        created_at = max(now, newest + timedelta(microseconds=1)) if records else now
+        candidate = self._new_record({r.key_id for r in records}, created_at)
+        with self.storage.transaction() as tx:
+            for record in tx.signing_keys():
+                if record.active:
+                    tx.retire_signing_key(record.key_id, now)
+            stored = tx.add_signing_key(candidate)
+        return _info(stored)
 
-    def private_key(self, key_id: str) -> Ed25519PrivateKey:
+    def private_key(self, key_id: str, unit: Transaction | None = None) -> Ed25519PrivateKey:
+        """The private half, opened with the secret (read within ``unit`` when given: a key
+        another host made a moment ago is there, not yet in this process's earlier reads)."""
         if key_id not in self._private:
-            from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-            if not any(info.key_id == key_id for info in self.list_keys()):
-                raise KeyNotFound(f"no signing key has id {key_id!r}", key_id=key_id)
+            from cinema_cli.adapters.key_sealing import unseal
+
+            record = self._record(key_id, unit)
+            raw = unseal(record.private_key, key_id, self._secret_source())
             try:
-                loaded = serialization.load_pem_private_key(
-                    (self.folder / f"{key_id}.pem").read_bytes(), password=None
-                )
-            except (OSError, ValueError):
+                self._private[key_id] = Ed25519PrivateKey.from_private_bytes(raw)
+            except ValueError:
                 raise CorruptData(
-                    f"the signing key {key_id} in {self.folder} cannot be read",
-                    path=str(self.folder / f"{key_id}.pem"),
+                    f"the ticket signing key {key_id} in the store is not an Ed25519 key",
+                    key_id=key_id,
                 ) from None
-            if not isinstance(loaded, Ed25519PrivateKey):
-                raise CorruptData(
-                    f"the signing key {key_id} is not Ed25519",
-                    path=str(self.folder / f"{key_id}.pem"),
-                )
-            self._private[key_id] = loaded
         return self._private[key_id]
 
+    def _record(self, key_id: str, reader: Reader | None = None) -> SigningKeyRecord:
+        record = next((r for r in self._records(reader) if r.key_id == key_id), None)
+        if record is None:
+            raise KeyNotFound(f"no signing key has id {key_id!r}", key_id=key_id)
+        return record
+
     def public_key(self, key_id: str) -> Ed25519PublicKey:
-        return self.private_key(key_id).public_key()
+        """The public half, from the store (no secret needed)."""
+        if key_id not in self._public:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+            raw = base64.b64decode(self._record(key_id).public_key)
+            try:
+                self._public[key_id] = Ed25519PublicKey.from_public_bytes(raw)
+            except ValueError:
+                raise CorruptData(
+                    f"the ticket signing key {key_id} in the store has no valid public key",
+                    key_id=key_id,
+                ) from None
+        return self._public[key_id]
 
     def public_pem(self, key_id: str | None = None) -> str:
         """The public key (SubjectPublicKeyInfo PEM) of ``key_id`` or of the active key."""
@@ -269,10 +256,6 @@ class KeyRing:
         return public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
-
-
-def _parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _verify(code: str, find_key: Callable[[str], Ed25519PublicKey | None]) -> TicketPayload:
@@ -299,8 +282,10 @@ class Ed25519TicketCodes:
     def __init__(self, keyring: KeyRing) -> None:
         self.keyring = keyring
 
-    def issue(self, claims: TicketClaims) -> str:
-        key_id = self.keyring.active_key_id()
+    def issue(self, claims: TicketClaims, unit: Transaction | None = None) -> str:
+        """Sign with the active key; within ``unit`` (the sale's unit of work) the first key
+        and the key's ``signed_until`` are written with the sale."""
+        key_id = self.keyring.active_key_id(unit)
         payload = TicketPayload(
             ticket_id=claims.ticket_id,
             showing_id=claims.showing_id,
@@ -310,8 +295,8 @@ class Ed25519TicketCodes:
             key_id=key_id,
         )
         message = payload.message()
-        signature = self.keyring.private_key(key_id).sign(message)
-        self.keyring.note_signed(key_id, payload.valid_until)
+        signature = self.keyring.private_key(key_id, unit).sign(message)
+        self.keyring.note_signed(key_id, payload.valid_until, unit)
         return join_code(message, signature)
 
     def verify(self, code: str) -> TicketPayload:

@@ -227,6 +227,12 @@ class InvalidTicket(InvalidInput):
     code = "invalid_ticket"
 
 
+class KeySecretError(InvalidInput):
+    """The ticket signing key secret is missing or wrong (the message names the variable)."""
+
+    code = "key_secret"
+
+
 class InvalidFeed(InvalidInput):
     """An import feed has invalid rows; details list them (line, field, message)."""
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
+    from cinema_cli.services.key_import import KeyMove
     from cinema_cli.services.ledger_import import BooksMove, LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.outbox_import import MailAdoption
@@ -214,12 +215,36 @@ class MovedBooksShape(TypedDict):
     already: int
 
 
+class MovedKeysShape(TypedDict):
+    found: int
+    """Signing keys in ``<data dir>/keys`` (kept there by older releases)."""
+    moved: int
+    """Added to the store's key ring now (the others were there already)."""
+    already: int
+    active: str | None
+    """The key id that signs new tickets after the move."""
+    kept_at: str | None
+    """Where the old folder was set aside (it holds the private keys unencrypted)."""
+
+
 class MovedShape(TypedDict):
     charges: NotRequired[MovedChargesShape]
     provider_books: NotRequired[MovedBooksShape]
     """The test provider's own books, now kept in the store for every host."""
     messages: NotRequired[MovedMessagesShape]
     """The data folder's outbox, now the mail queue in the store."""
+    keys: NotRequired[MovedKeysShape]
+
+
+def moved_keys_view(keys: KeyMove) -> MovedKeysShape:
+    """What ``db upgrade`` moved from the data folder's key folder into the store."""
+    return {
+        "found": keys.found,
+        "moved": keys.moved,
+        "already": keys.already,
+        "active": keys.active,
+        "kept_at": keys.kept_at,
+    }
 
 
 class DbUpgradeShape(TypedDict):
@@ -231,7 +256,7 @@ class DbUpgradeShape(TypedDict):
     upgraded: bool
     moved: NotRequired[MovedShape]
     """What moved from the data folder into the store: ``{"charges": {...},
-    "provider_books": {...}, "messages": {...}}``."""
+    "provider_books": {...}, "messages": {...}, "keys": {...}}``."""
 
 
 class StoreRefShape(TypedDict):
@@ -264,6 +289,7 @@ def db_upgrade_view(
     moved: LedgerAdoption | None = None,
     books: BooksMove | None = None,
     messages: MailAdoption | None = None,
+    keys: KeyMove | None = None,
 ) -> DbUpgradeShape:
     """The ``db upgrade --json`` document."""
     shape: DbUpgradeShape = {
@@ -298,6 +324,8 @@ def db_upgrade_view(
             "sent": messages.sent,
             "waiting": messages.waiting,
         }
+    if keys is not None:
+        carried["keys"] = moved_keys_view(keys)
     if carried:
         shape["moved"] = carried
     return shape

@@ -12,10 +12,13 @@ shares), once: a charge whose reference the books have already is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
 from cinema_cli.services.admin import SchemaUpgrade, upgrade
+from cinema_cli.services.key_import import KeyMove, move_signing_keys
 from cinema_cli.services.outbox_import import MailAdoption, adopt_messages
 from cinema_cli.services.ports.mail import KeptMailFolder
 from cinema_cli.services.ports.payments import (
@@ -25,6 +28,7 @@ from cinema_cli.services.ports.payments import (
     book_charge_id,
 )
 from cinema_cli.services.ports.storage import Storage, Transaction
+from cinema_cli.services.ports.tickets import OldSigningKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +160,30 @@ class DeploymentUpgrade:
     """What moved into the test provider's books (``None`` as for ``ledger``)."""
     messages: MailAdoption | None = None
     """What moved from the outbox folder into the mail queue (``None``: not looked at)."""
+    keys: KeyMove | None = None
+    """``None`` when the data folder holds no signing keys of an older release."""
 
 
 def upgrade_deployment(
-    storage: Storage, earlier: ChargeHistory | None, outbox: KeptMailFolder | None = None
+    storage: Storage,
+    earlier: ChargeHistory | None,
+    outbox: KeptMailFolder | None = None,
+    old_keys: OldSigningKeys | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeploymentUpgrade:
-    """Upgrade the schema, then adopt the charges of the ledger file of earlier releases
-    (``earlier``) into the payment ledger and the provider's books in the store, and the
-    outbox folder's e-mails into the mail queue, once."""
+    """Upgrade the schema, then move what the data folder of earlier releases held into the
+    store, each once: the charges of the ledger file (``earlier``) into the payment ledger and
+    the provider's books, the outbox folder's e-mails into the mail queue, and the signing
+    keys into the key ring."""
     schema = upgrade(storage)
     messages = adopt_messages(storage, outbox) if outbox is not None else None
+    keys = (
+        move_signing_keys(storage, old_keys, clock)
+        if old_keys is not None and clock is not None
+        else None
+    )
     if earlier is None:
-        return DeploymentUpgrade(schema, None, None, messages)
+        return DeploymentUpgrade(schema, None, None, messages, keys)
     adopted = adopt_charges(storage, earlier.past_charges())
     books = move_books(storage, earlier.book_charges())
-    return DeploymentUpgrade(schema, adopted, books, messages)
+    return DeploymentUpgrade(schema, adopted, books, messages, keys)

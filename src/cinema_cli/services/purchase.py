@@ -345,7 +345,8 @@ def _record_purchase(
                 seat_id=seat_id,
                 valid_from=valid_from,
                 valid_until=valid_until,
-            )
+            ),
+            tx,
         )
         tickets.append(
             Ticket(

@@ -59,13 +59,15 @@ def upgrade(json: JsonFlag = False) -> None:
     from cinema_cli.services.ledger_import import upgrade_deployment
 
     rt = runtime()
-    done = upgrade_deployment(rt.storage, rt.earlier_provider_books, rt.mail_outbox)
+    done = upgrade_deployment(
+        rt.storage, rt.earlier_provider_books, rt.mail_outbox, rt.old_signing_keys, rt.clock
+    )
     result = done.schema
     if json:
         from cinema_cli.cli.output import emit_json
         from cinema_cli.present.admin import db_upgrade_view
 
-        emit_json(db_upgrade_view(result, done.ledger, done.books, done.messages))
+        emit_json(db_upgrade_view(result, done.ledger, done.books, done.messages, done.keys))
         return
     from cinema_cli.cli.output import console
 
@@ -104,6 +106,17 @@ def upgrade(json: JsonFlag = False) -> None:
             f"moved into the store ({mail.sent} sent before, {mail.waiting} waiting: "
             f"`cinema outbox send` sends those), {mail.already} there already."
         )
+    keys = done.keys
+    if keys is not None:
+        out.print(
+            f"Signing keys: {keys.found} found in {keys.source}, {keys.moved} moved into the "
+            f"store, {keys.already} there already; {keys.active} signs new tickets."
+        )
+        if keys.kept_at is not None:
+            out.print(
+                f"The old folder is kept as {keys.kept_at}; it holds the private keys "
+                "unencrypted: delete it once the store is backed up."
+            )
 
 
 @db_app.command("copy")

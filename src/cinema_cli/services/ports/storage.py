@@ -39,6 +39,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.services.ports.payments import BookCharge
 
 
@@ -71,6 +72,7 @@ RECORD_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "charge": ChargeRecord,
         "mail": MailRecord,
         "provider_charge": BookCharge,
+        "signing_key": SigningKeyRecord,
     }
 )
 """The one registry of record kinds: each kind of :meth:`Storage.dump` and the entity its
@@ -163,6 +165,11 @@ class Reader(Protocol):
 
     def provider_charge(self, reference: str) -> BookCharge | None:
         """The provider's charge with this reference (row-locked in a SQL unit of work)."""
+        ...
+
+    # -- ticket signing keys -------------------------------------------------------------------
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        """Every key of the ticket signing key ring, oldest first (``created_at``, then id)."""
         ...
 
 
@@ -277,6 +284,26 @@ class Transaction(Reader, Protocol):
 
     def put_provider_charge(self, charge: BookCharge) -> None:
         """Replace a provider charge by id."""
+        ...
+
+    # -- ticket signing keys -------------------------------------------------------------------
+    def add_signing_key(self, record: SigningKeyRecord) -> SigningKeyRecord:
+        """Insert a key unless its id is taken; returns the stored one.
+
+        At most one key is active across every process and host sharing the store (a unique
+        index on SQL, the write lock on JSON): when ``record`` is active and another key is
+        active already, nothing is inserted and that key is returned, so of two hosts making
+        the first key at once one wins and both sign with it.
+        """
+        ...
+
+    def retire_signing_key(self, key_id: str, at: datetime) -> None:
+        """Stop the key signing new tickets from ``at`` on (nothing when it is not active)."""
+        ...
+
+    def note_key_signed(self, key_id: str, valid_until: datetime) -> None:
+        """Raise the key's ``signed_until`` to ``valid_until`` unless it is already later
+        (or the key's history is unknown); never lowers it."""
         ...
 
 

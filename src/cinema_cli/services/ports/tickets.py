@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cinema_cli.domain.models import Money
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 from cinema_cli.domain.ticket_codes import TicketPayload
+
+if TYPE_CHECKING:
+    from cinema_cli.services.ports.storage import Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,10 @@ class TicketClaims:
 class TicketCodes(Protocol):
     """Issues the code printed in a ticket's QR; the only place codes are made."""
 
-    def issue(self, claims: TicketClaims) -> str: ...
+    def issue(self, claims: TicketClaims, unit: Transaction | None = None) -> str:
+        """The code; ``unit`` is the sale's unit of work, where whatever the codes need
+        recorded (the signing key's use) is written with the sale."""
+        ...
 
 
 class TicketVerifier(Protocol):
@@ -66,6 +73,23 @@ class SigningKeys(Protocol):
 
     def public_pem(self, key_id: str | None = None) -> str:
         """The public key (PEM) of ``key_id`` or of the active key."""
+        ...
+
+
+class OldSigningKeys(Protocol):
+    """Signing keys an older release kept outside the store (``db upgrade`` moves them)."""
+
+    @property
+    def location(self) -> str:
+        """Where they are (shown in the upgrade's report)."""
+        ...
+
+    def signing_keys(self) -> list[SigningKeyRecord]:
+        """Every key found, as store records (private keys sealed); ``[]`` when none."""
+        ...
+
+    def set_aside(self) -> str | None:
+        """Keep them, out of the way, once they are in the store; where they went."""
         ...
 
 

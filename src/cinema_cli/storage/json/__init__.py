@@ -12,6 +12,7 @@ Layout of the data folder (layout :data:`.layout.LAYOUT_VERSION`)::
                                         reservation -> showing, booking -> showing, ticket ->
                                         booking, users by e-mail, idempotency keys
     audit/<NN>.json                     audit entries, sharded by subject
+    signing-keys.json                   the ticket signing key ring (private keys sealed)
     layout.json                         written by the upgrade to layout 2 (or the first write)
     .lock                               the cross-process write lock (``flock``)
     journal.json                        present only while a multi-file commit is applied

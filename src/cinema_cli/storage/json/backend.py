@@ -13,6 +13,7 @@ from cinema_cli.domain.models import Showing
 from cinema_cli.lock_files import held_lock
 from cinema_cli.services.ports.storage import RECORD_KINDS, RECORD_TYPES
 from cinema_cli.storage.json.files import DataFiles
+from cinema_cli.storage.json.keys import JsonKeyReader
 from cinema_cli.storage.json.layout import LAYOUT_VERSION, Home
 from cinema_cli.storage.json.ledger import JsonLedgerReader
 from cinema_cli.storage.json.mail import JsonMailReader
@@ -37,11 +38,15 @@ def _put_record(tx: JsonTransaction, kind: str, item: Any) -> None:
         tx.put_mail(item)
     elif kind == "provider_charge":
         tx.put_provider_charge(item)
+    elif kind == "signing_key":
+        tx.add_signing_key(item)
     else:
         tx.put_charge(item)
 
 
-class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader, JsonProviderBooksReader):
+class JsonStorage(
+    JsonReader, JsonLedgerReader, JsonMailReader, JsonProviderBooksReader, JsonKeyReader
+):
     """JSON files in ``data_dir`` (see the package docstring)."""
 
     def __init__(self, data_dir: Path, *, lock_timeout: float = 10.0) -> None:
@@ -158,6 +163,8 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader, JsonProviderBook
             yield "mail", to_record(mail)
         for book_charge in self.provider_charges():
             yield "provider_charge", to_record(book_charge)
+        for key in self.signing_keys():
+            yield "signing_key", to_record(key)
 
     def load(self, records: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         counts = dict.fromkeys(RECORD_KINDS, 0)
@@ -190,7 +197,14 @@ class JsonStorage(JsonReader, JsonLedgerReader, JsonMailReader, JsonProviderBook
                         tx.put_user(item)
                     case "booking":
                         tx.put_booking(item)
-                    case "idempotency" | "audit" | "charge" | "mail" | "provider_charge":
+                    case (
+                        "idempotency"
+                        | "audit"
+                        | "charge"
+                        | "mail"
+                        | "provider_charge"
+                        | "signing_key"
+                    ):
                         _put_record(tx, kind, item)
             if showings:
                 tx.put_showings(showings)

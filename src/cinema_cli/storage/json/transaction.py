@@ -22,6 +22,7 @@ from cinema_cli.domain.models import (
     Ticket,
     User,
 )
+from cinema_cli.storage.json.keys import JsonKeyWriter
 from cinema_cli.storage.json.layout import Home, home_of, week_of
 from cinema_cli.storage.json.ledger import JsonLedgerWriter
 from cinema_cli.storage.json.mail import JsonMailWriter
@@ -31,7 +32,9 @@ from cinema_cli.storage.json.session import Session, doc_ids, document
 from cinema_cli.storage.records import to_record
 
 
-class JsonTransaction(JsonReader, JsonLedgerWriter, JsonMailWriter, JsonProviderBooksWriter):
+class JsonTransaction(
+    JsonReader, JsonLedgerWriter, JsonMailWriter, JsonProviderBooksWriter, JsonKeyWriter
+):
     """A unit of work over the JSON files (the storage port's ``Transaction``)."""
 
     def __init__(self, root: Path, session: Session) -> None:

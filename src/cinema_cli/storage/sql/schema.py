@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from cinema_cli.services.ports.storage import RECORD_KINDS
+from cinema_cli.storage.sql.keys import SIGNING_KEYS_TABLE
 from cinema_cli.storage.sql.ledger import CHARGES_TABLE
 from cinema_cli.storage.sql.mail import MAIL_TABLE
 from cinema_cli.storage.sql.provider_books import PROVIDER_CHARGES_TABLE
@@ -227,10 +228,14 @@ ALTER TABLE theaters ADD COLUMN business_day_cutoff TEXT NOT NULL DEFAULT '03:00
 """
 """Each theater's business-day cut-off (local ``HH:MM``); stored theaters get 03:00."""
 
-_V4_RESERVED = ""
-"""Migration 4 belongs to the signing keys (merged separately); until then it changes nothing."""
-
-MIGRATIONS: list[str] = [_V1, _V2, CHARGES_TABLE, _V4_RESERVED, MAIL_TABLE, PROVIDER_CHARGES_TABLE]
+MIGRATIONS: list[str] = [
+    _V1,
+    _V2,
+    CHARGES_TABLE,
+    SIGNING_KEYS_TABLE,
+    MAIL_TABLE,
+    PROVIDER_CHARGES_TABLE,
+]
 """Every migration, oldest first; ``MIGRATIONS[n - 1]`` brings version n-1 to n."""
 
 TABLES = (
@@ -249,6 +254,7 @@ TABLES = (
     "charges",
     "mail",
     "provider_charges",
+    "signing_keys",
 )
 """Every table of the current schema (``cinema_schema`` aside), parents first."""
 
@@ -266,6 +272,7 @@ _TABLE_OF_KIND = {
     "charge": "charges",
     "mail": "mail",
     "provider_charge": "provider_charges",
+    "signing_key": "signing_keys",
 }
 KIND_TABLES = {kind: _TABLE_OF_KIND[kind] for kind in RECORD_KINDS}
 """The table that holds each of :data:`~cinema_cli.services.ports.storage.RECORD_KINDS`, in

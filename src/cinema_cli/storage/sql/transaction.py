@@ -30,6 +30,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.storage.sql.codec import Codec, dumps
 from cinema_cli.storage.sql.driver import Database, Params, Retryable, UniqueViolation, busy
+from cinema_cli.storage.sql.keys import SqlKeyWriter
 from cinema_cli.storage.sql.ledger import SqlLedgerWriter
 from cinema_cli.storage.sql.mail import SqlMailWriter
 from cinema_cli.storage.sql.provider_books import SqlProviderBooksWriter
@@ -73,7 +74,9 @@ def _retrying(step: Callable[[], None]) -> None:
             time.sleep(random.uniform(0.005, 0.02) * attempt)
 
 
-class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter, SqlProviderBooksWriter):
+class SqlTransaction(
+    SqlReader, SqlLedgerWriter, SqlMailWriter, SqlProviderBooksWriter, SqlKeyWriter
+):
     """A unit of work on the SQL backend (the storage port's ``Transaction``)."""
 
     _locking = True
@@ -258,23 +261,24 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter, SqlProviderBooks
         self._db.run(AUDIT_SQL, self._codec_.audit_params(entry))
 
     # -- bulk (load) -----------------------------------------------------------------------------
-    def _put_whole(self, kind: str, item: Any) -> None:
-        if kind == "charge":
-            self.put_charge(item)
-        elif kind == "mail":
-            self.put_mail(item)
-        else:
-            self.put_provider_charge(item)
-
     def load_rows(self, kind: str, items: list[Any]) -> None:
         """Insert validated models of one kind (from :meth:`SqlStorage.load`)."""
         codec = self._codec_
+        one_by_one: dict[str, Callable[[Any], object]] = {
+            "theater": self.put_theater,
+            # Kept whole as JSON beside a few columns: one row at a time is plenty.
+            "charge": self.put_charge,
+            "mail": self.put_mail,
+            "provider_charge": self.put_provider_charge,
+            "signing_key": self.add_signing_key,
+        }
+        if kind in one_by_one:
+            for item in items:
+                one_by_one[kind](item)
+            return
         match kind:
             case "city":
                 self._db.run_many(CITY_SQL, [codec.city_params(i) for i in items])
-            case "theater":
-                for theater in items:
-                    self.put_theater(theater)
             case "movie":
                 self.put_movies(items)
             case "showing":
@@ -295,9 +299,5 @@ class SqlTransaction(SqlReader, SqlLedgerWriter, SqlMailWriter, SqlProviderBooks
                 self._db.run_many(IDEMPOTENCY_SQL, [codec.idempotency_params(i) for i in items])
             case "audit":
                 self._db.run_many(AUDIT_SQL, [codec.audit_params(i) for i in items])
-            case "charge" | "mail" | "provider_charge":
-                # Kept whole as JSON beside a few columns: one row at a time is plenty.
-                for item in items:
-                    self._put_whole(kind, item)
             case _:
                 raise CorruptData(f"unknown record kind {kind!r}", kind=kind)
