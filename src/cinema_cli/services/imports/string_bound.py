@@ -6,13 +6,21 @@ check on the parsed record could run. :class:`BoundedStrings` sits between the f
 (quotes and backslash escapes) and raises :class:`StringTooLong` as soon as one literal
 runs past ``limit`` bytes, so at most one read chunk past the limit is ever held.
 
-The scan uses ``bytes.find`` and ``bytes.count`` (C loops); Python work is per quote and
-per escape, not per byte.
+The scan is a few C loops per chunk (``bytes.count``, ``find``, ``rfind``; escapes are
+blanked with one ``re.sub`` when the chunk has a backslash), never Python work per byte or
+per string: reads are at most ``limit`` bytes long, so a string that opens and closes
+inside one chunk is short enough, and only the string open at a chunk's edges is measured.
 """
 
 from __future__ import annotations
 
+import re
 from typing import IO
+
+# An escape (backslash and the byte after it) never opens or closes a string; blanking
+# each pair left to right also gets ``\\\\"`` (an escaped backslash, then a real quote) right.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+
 
 class StringTooLong(Exception):
     """One string literal of the feed is longer than the limit."""
@@ -33,13 +41,14 @@ class BoundedStrings:
         self._consumed = offset  # bytes of the feed before the current chunk
         self._lines = 1  # the line the current chunk starts on
         self._in_string = False
-        self._escaped = False  # the previous chunk ended on an unescaped backslash
+        self._escaped = False  # the previous chunk ended on an unpaired backslash
         self._length = 0  # bytes of the open string literal so far
         self._start = 0  # where the open string literal starts (feed byte offset)
 
     def read(self, size: int = -1) -> bytes:
-        """The next bytes of the source, exactly as read."""
-        chunk = self._source.read(size)
+        """The next bytes of the source, exactly as read (at most ``limit`` of them)."""
+        most = max(self._limit, 1)
+        chunk = self._source.read(most if size < 0 or size > most else size)
         if chunk:
             self._scan(chunk)
             self._lines += chunk.count(b"\n")
@@ -47,45 +56,29 @@ class BoundedStrings:
         return chunk
 
     def _scan(self, chunk: bytes) -> None:
-        end = len(chunk)
-        at = 0
         if self._escaped:
             self._escaped = False
-            self._length += 1
-            at = 1
-        quote = -1  # the next quote at or after ``at`` (found once, reused across escapes)
-        while at < end:
-            if quote < at:
-                quote = chunk.find(b'"', at)
-                if quote < 0:
-                    quote = end
-            if not self._in_string:
-                if quote == end:
-                    return
-                self._in_string, self._length, self._start = True, 0, self._consumed + quote
-                at = quote + 1
-                continue
-            backslash = chunk.find(b"\\", at, quote)
-            if backslash >= 0:
-                # An escape: the byte after the backslash never closes the string.
-                if backslash + 1 >= end:
-                    self._escaped = True
-                    self._length += end - at
-                    break
-                self._length += backslash + 2 - at
-                at = backslash + 2
-                if self._length > self._limit:
-                    self._refuse(chunk, at)
-                continue
-            self._length += quote - at
+            chunk = b"_" + chunk[1:]
+        if b"\\" in chunk:
+            chunk = _ESCAPE.sub(b"__", chunk)
+            if chunk.endswith(b"\\"):
+                self._escaped = True
+                chunk = chunk[:-1] + b"_"
+        end = len(chunk)
+        first = chunk.find(b'"')
+        if self._in_string:
+            self._length += end if first < 0 else first
             if self._length > self._limit:
-                self._refuse(chunk, quote)
-            if quote == end:
-                return
-            self._in_string = False
-            at = quote + 1
-        if self._in_string and self._length > self._limit:
-            self._refuse(chunk, end)
+                self._refuse(chunk, end if first < 0 else first)
+        if first < 0:
+            return
+        # Every quote left is a real one: each flips in and out of a string. A string that
+        # opens and closes in this chunk is shorter than the chunk, hence within the limit.
+        self._in_string ^= chunk.count(b'"') % 2 == 1
+        if self._in_string:
+            last = chunk.rfind(b'"')
+            self._length = end - last - 1
+            self._start = self._consumed + last
 
     def _refuse(self, chunk: bytes, at: int) -> None:
         # A valid string holds no raw line break, so the line here is the string's line.
