@@ -7,7 +7,7 @@ import json
 import tracemalloc
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cinema_cli.domain.limits import FEED_STRING_BYTES
@@ -46,7 +46,13 @@ def test_valid_json_passes_through_unchanged(value: object, ascii_only: bool, si
     assert _read_all(stream, size) == data
 
 
-@given(text=st.text(min_size=1, max_size=40), size=st.integers(1, 8))
+@example(text='\\\\"\\', size=1)
+@example(text='"""', size=2)
+@given(
+    text=st.text(alphabet=st.sampled_from('ab"\\\né'), min_size=1, max_size=40)
+    | st.text(min_size=1, max_size=40),
+    size=st.integers(1, 8),
+)
 def test_a_string_one_byte_past_the_limit_is_refused_at_any_chunking(text: str, size: int) -> None:
     literal = json.dumps(text).encode()  # with quotes and escapes, as written
     inside = len(literal) - 2

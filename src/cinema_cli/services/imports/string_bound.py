@@ -7,19 +7,14 @@ check on the parsed record could run. :class:`BoundedStrings` sits between the f
 runs past ``limit`` bytes, so at most one read chunk past the limit is ever held.
 
 The scan is a few C loops per chunk (``bytes.count``, ``find``, ``rfind``; escapes are
-blanked with one ``re.sub`` when the chunk has a backslash), never Python work per byte or
+blanked with two ``bytes.replace`` when the chunk has a backslash), never Python work per byte or
 per string: reads are at most ``limit`` bytes long, so a string that opens and closes
 inside one chunk is short enough, and only the string open at a chunk's edges is measured.
 """
 
 from __future__ import annotations
 
-import re
 from typing import IO
-
-# An escape (backslash and the byte after it) never opens or closes a string; blanking
-# each pair left to right also gets ``\\\\"`` (an escaped backslash, then a real quote) right.
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 
 
 class StringTooLong(Exception):
@@ -60,7 +55,11 @@ class BoundedStrings:
             self._escaped = False
             chunk = b"_" + chunk[1:]
         if b"\\" in chunk:
-            chunk = _ESCAPE.sub(b"__", chunk)
+            # Escapes never open or close a string. Pairing backslashes left to right (what
+            # ``replace`` does) leaves a backslash only before the byte it escapes; of those,
+            # only ``\\"`` matters here. A last, unpaired backslash escapes the next chunk's
+            # first byte.
+            chunk = chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__")
             if chunk.endswith(b"\\"):
                 self._escaped = True
                 chunk = chunk[:-1] + b"_"
