@@ -113,7 +113,7 @@ def test_seats_held_by_another_session_exit_4_naming_them(data_dir: Path) -> Non
         (["sh-1", "F4"], "seat_unavailable", 4),
         (["sh-x", "C1"], "showing_not_bookable", 4),
         (["nope", "C1"], "showing_not_found", 3),
-        (["sh-1", "--count", "2", "--category", "balcony"], "invalid_input", 6),
+        (["sh-1", "--count", "2", "--category", "balcony"], "usage", 2),
     ],
 )
 def test_reserve_errors_have_documented_codes(

@@ -20,5 +20,8 @@ FEED_FIELD_CHARACTERS = 64 * 1024
 """One value (cell) of a CSV feed, and one line of a JSON Lines feed is at most 16 times it."""
 FEED_LINE_BYTES = 16 * FEED_FIELD_CHARACTERS
 """One line of a JSON Lines feed."""
+FEED_STRING_BYTES = 6 * FEED_FIELD_CHARACTERS
+"""One string literal of a JSON (array) feed as written: room for any value of
+``FEED_FIELD_CHARACTERS`` characters, even one written all in ``\\uXXXX`` escapes."""
 THEATER_FEED_BYTES = 64 * 1024 * 1024
 """A JSON (not JSON Lines) theater feed, which is read whole."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, check_category, check_idempotency_key, check_session
 
 if TYPE_CHECKING:
     from cinema_cli.services.bookings import BookingDetails
@@ -37,6 +37,7 @@ def reserve(
         str | None,
         typer.Option(
             "--category",
+            callback=check_category,
             help="With --count: standard (default), premium, wheelchair or companion.",
         ),
     ] = None,
@@ -44,6 +45,7 @@ def reserve(
         int,
         typer.Option(
             "--wheelchair",
+            min=0,
             help="With --count: K of the N are wheelchair spaces, each with its companion seat.",
             show_default=False,
         ),
@@ -59,6 +61,7 @@ def reserve(
         str | None,
         typer.Option(
             "--session",
+            callback=check_session,
             help="Your session id; reserving again in it replaces its hold. [default: a new one]",
             show_default=False,
         ),
@@ -149,7 +152,10 @@ def buy(
     reservation_id: Annotated[
         str, typer.Argument(help="The reservation printed by `cinema reserve`.")
     ],
-    session: Annotated[str, typer.Option("--session", help="The session that holds the seats.")],
+    session: Annotated[
+        str,
+        typer.Option("--session", callback=check_session, help="The session that holds the seats."),
+    ],
     name: Annotated[str, typer.Option("--name", help="The buyer's name, printed on the tickets.")],
     email: Annotated[str, typer.Option("--email", help="Where the confirmation goes.")],
     card: Annotated[
@@ -163,6 +169,7 @@ def buy(
         str | None,
         typer.Option(
             "--idempotency-key",
+            callback=check_idempotency_key,
             help="Retrying with the same key returns the first booking and charges once. "
             "[default: derived from the reservation]",
             show_default=False,

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag, parse_clock_time, parse_date
+from cinema_cli.cli.options import JsonFlag, check_session, parse_clock_time, parse_date
 
 RELATIVE_DAYS = ("today", "tomorrow")
 
@@ -209,7 +209,9 @@ def seats(
     ],
     session: Annotated[
         str | None,
-        typer.Option("--session", help="Mark the seats held by this session."),
+        typer.Option(
+            "--session", callback=check_session, help="Mark the seats held by this session."
+        ),
     ] = None,
     output_format: Annotated[
         SeatMapFormat,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, check_gate
 
 
 def _read_code(code: str | None, image: Path | None) -> str:
@@ -64,7 +64,12 @@ def checkin(
         ),
     ] = None,
     gate: Annotated[
-        str | None, typer.Option("--gate", help="Which door admits the ticket (shown on reuse).")
+        str | None,
+        typer.Option(
+            "--gate",
+            callback=check_gate,
+            help="Which door admits the ticket (shown on reuse).",
+        ),
     ] = None,
     offline: Annotated[
         bool,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, check_store_url
 
 db_app = typer.Typer(
     name="db",
@@ -125,6 +125,7 @@ def copy(
         str,
         typer.Option(
             "--from",
+            callback=check_store_url,
             help="Source store: json (the data folder), json:///folder, sqlite:///f.db, "
             "postgresql+psycopg://user@host/db.",
             show_default=False,
@@ -133,7 +134,10 @@ def copy(
     to_url: Annotated[
         str,
         typer.Option(
-            "--to", help="Target store (same forms); it must be empty.", show_default=False
+            "--to",
+            callback=check_store_url,
+            help="Target store (same forms); it must be empty.",
+            show_default=False,
         ),
     ],
     json: JsonFlag = False,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, check_role, check_token_name
 
 tokens_app = typer.Typer(
     name="tokens",
@@ -18,8 +18,12 @@ tokens_app = typer.Typer(
 
 @tokens_app.command("create")
 def create(
-    role: Annotated[str, typer.Option("--role", help="door, office or admin.")],
-    name: Annotated[str, typer.Option("--name", help="Who uses it, like north-gate.")],
+    role: Annotated[
+        str, typer.Option("--role", callback=check_role, help="door, office or admin.")
+    ],
+    name: Annotated[
+        str, typer.Option("--name", callback=check_token_name, help="Who uses it, like north-gate.")
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Make a token and print it once (only its hash is kept).

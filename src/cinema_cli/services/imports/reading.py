@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, NamedTuple
 
 from cinema_cli.domain.feeds import KNOWN_COLUMNS, FeedProblem
-from cinema_cli.domain.limits import FEED_FIELD_CHARACTERS, FEED_LINE_BYTES
+from cinema_cli.domain.limits import FEED_FIELD_CHARACTERS, FEED_LINE_BYTES, FEED_STRING_BYTES
 from cinema_cli.services.imports.formats import FeedFormat
 
 
@@ -130,6 +130,8 @@ def _first_byte(source: IO[bytes]) -> bytes:
 def _json_records(source: IO[bytes], key: str) -> Iterator[Record]:
     import ijson
 
+    from cinema_cli.services.imports.string_bound import BoundedStrings, StringTooLong
+
     if not hasattr(source, "peek"):
         source = io.BufferedReader(source)  # type: ignore[type-var]  # BytesIO in tests
     first = _first_byte(source)
@@ -142,8 +144,9 @@ def _json_records(source: IO[bytes], key: str) -> Iterator[Record]:
             [FeedProblem(None, "", f'a JSON feed is an array of records or {{"{key}": [...]}}')]
         )
     index = -1
+    bounded = BoundedStrings(source, FEED_STRING_BYTES, offset=position(source))
     try:
-        for index, value in enumerate(ijson.items(source, prefix)):
+        for index, value in enumerate(ijson.items(bounded, prefix)):
             label = f"{key}[{index}]"
             if not isinstance(value, dict):
                 yield Record(
@@ -157,6 +160,12 @@ def _json_records(source: IO[bytes], key: str) -> Iterator[Record]:
         ) from None
     except UnicodeDecodeError:
         raise FeedBroken([FeedProblem(None, "", "is not UTF-8 text")]) from None
+    except StringTooLong as long:
+        message = (
+            f"a string value is longer than the field limit ({FEED_FIELD_CHARACTERS:,} "
+            f"characters, {long.limit:,} bytes as written); it starts at byte {long.offset:,}"
+        )
+        raise FeedBroken([FeedProblem(long.line, "", message)]) from None
 
 
 class FeedBroken(Exception):
