@@ -34,7 +34,7 @@ from cinema_cli.services.showing_context import (
     require_bookable,
 )
 
-_SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
 def new_id(prefix: str) -> str:
@@ -152,7 +152,7 @@ def reserve(
     new_session = session_id is None
     if session_id is None:
         session_id = new_session_id()
-    elif not _SESSION_ID.match(session_id):
+    elif not _SESSION_ID.fullmatch(session_id):
         raise InvalidInput(
             "--session: use 1 to 64 letters, digits, '.', '_', ':' or '-'", field="session"
         )
