@@ -505,14 +505,19 @@ def pg_schema(data_dir: Path) -> str:
 
 def pg_execute(*statements: str) -> list[Any]:
     """Run statements on the server (outside any store); the rows of the last."""
-    import psycopg
+    import psycopg2  # the driver cinema-cli uses
 
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
+    conn = psycopg2.connect(PG_URL)
+    try:
+        conn.autocommit = True
         rows: list[Any] = []
-        for statement in statements:
-            cursor = conn.execute(statement)
-            rows = cursor.fetchall() if cursor.description else []
+        with conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                rows = cursor.fetchall() if cursor.description else []
         return rows
+    finally:
+        conn.close()
 
 
 def pg_copy_schema(source: str, target: str) -> None:
