@@ -215,6 +215,7 @@ def make_catalog(scale: Scale, seed: int) -> Catalog:
             "timezone": zone,
             "currency": currency,
             "cleaning_minutes": 15,
+            "business_day_cutoff": "03:00:00",  # the model's default, spelled out
             "rooms": rooms,
         })
         city_of_theater.append(city_index)

@@ -58,9 +58,7 @@ def _postgres_url() -> Iterator[str]:
             problems.append(f"as {user}: {' '.join(str(error).split())}")
             continue
         try:
-            yield (
-                f"postgresql://{user}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-            )
+            yield f"postgresql://{user}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
         finally:
             execute(f"{PG} user={user}", f"DROP SCHEMA {schema} CASCADE")
         return

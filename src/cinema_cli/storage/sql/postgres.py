@@ -160,7 +160,7 @@ class PostgresDatabase(Database):
         try:
             with self._conn.cursor() as cursor:
                 cursor.execute(pg_sql(sql) if params else sql, params or None)
-                return cursor.rowcount
+                return int(cursor.rowcount)
         except self._driver.Error as error:
             raise self._translate(error) from None
 
