@@ -106,6 +106,13 @@ class Database(ABC):
         """Whether the schema cinema-cli uses has this table (cheaper than all names)."""
         return name in self.table_names()
 
+    def schema_version(self) -> int | None:
+        """The highest row of ``cinema_schema``; ``None`` when there is no such table."""
+        if not self.has_table("cinema_schema"):
+            return None
+        found = self.rows("SELECT max(version) FROM cinema_schema")
+        return int(found[0][0] or 0)
+
     @abstractmethod
     def close(self) -> None:
         """Close the connection (or return it to the pool)."""

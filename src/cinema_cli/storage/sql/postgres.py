@@ -242,6 +242,21 @@ class PostgresDatabase(Database):
         )
         return bool(found and found[0][0])
 
+    def schema_version(self) -> int | None:
+        if self._tx:
+            return super().schema_version()
+        # Every command asks this first: one round trip, not "is there such a table?"
+        # and then the version (a failed statement in autocommit leaves nothing behind).
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute("SELECT max(version) FROM cinema_schema")
+                found = cursor.fetchall()
+        except self._driver.Error as error:
+            if getattr(error, "pgcode", None) == "42P01":  # undefined_table
+                return None
+            raise self._translate(error) from None
+        return int(found[0][0] or 0)
+
     def table_names(self) -> set[str]:
         found = self.rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
