@@ -38,7 +38,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy (strict) over src and the tests."""
-    session.install("-e", ".[test,scan]", "mypy>=1.11")
+    session.install("-e", ".[test,scan]", "mypy>=1.11", "types-psycopg2>=2.9")
     # Each test folder has its own conftest.py (one module name, three files): one run each.
     session.run("mypy", "src", "tests", "--exclude", "tests/(contract|multihost|torture|web)/")
     for folder in ("tests/contract", "tests/multihost", "tests/torture", "tests/web"):

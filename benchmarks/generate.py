@@ -223,6 +223,7 @@ def make_catalog(scale: Scale, seed: int) -> Catalog:
             "timezone": zone,
             "currency": currency,
             "cleaning_minutes": 15,
+            "business_day_cutoff": "03:00:00",  # the model's default, spelled out
             "rooms": rooms,
         })
         city_of_theater.append(city_index)
@@ -516,14 +517,19 @@ def pg_schema(data_dir: Path) -> str:
 
 def pg_execute(*statements: str) -> list[Any]:
     """Run statements on the server (outside any store); the rows of the last."""
-    import psycopg
+    import psycopg2  # the driver cinema-cli uses
 
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
+    conn = psycopg2.connect(PG_URL)
+    try:
+        conn.autocommit = True
         rows: list[Any] = []
-        for statement in statements:
-            cursor = conn.execute(statement)
-            rows = cursor.fetchall() if cursor.description else []
+        with conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                rows = cursor.fetchall() if cursor.description else []
         return rows
+    finally:
+        conn.close()
 
 
 def pg_copy_schema(source: str, target: str) -> None:

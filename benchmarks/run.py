@@ -363,17 +363,23 @@ def _reserve_loop(b: Bench, showing: str, worker: int, count: int,
         done = b.cinema_run(["reserve", showing, "--count", "1", "--session",
                              f"bench-c{worker}-{n}", "--json"])
         seats: list[str] = []
+        why = ""
         if done.returncode == 0:
             try:
                 seats = list(orjson.loads(done.stdout)["seats"])
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 seats = []
+        else:
+            try:
+                why = str(orjson.loads(done.stderr)["error"]["code"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                why = _last_line(done.stderr)[:80]
         with lock:
-            results.append((done.returncode, seats))
+            results.append((done.returncode, seats, why))
 
 
-Outcome = list[tuple[int, list[str]]]
-"""Per reservation attempt: exit code and the seats it got."""
+Outcome = list[tuple[int, list[str], str]]
+"""Per reservation attempt: exit code, the seats it got, and the error code when it failed."""
 
 
 def _contend(b: Bench, showing: str, workers: int, each: int) -> tuple[float, Outcome]:
@@ -410,10 +416,13 @@ def bench_contention(b: Bench) -> None:
     together_s, together = _contend(b, shared_showing, workers, each)
     rate1 = each / alone_s
     rate16 = workers * each / together_s
-    won = [seats for code, seats in together if code == 0]
+    won = [seats for code, seats, _ in together if code == 0]
     codes: dict[str, int] = {}
-    for code, _ in together:
+    errors: dict[str, int] = {}
+    for code, _, why in together:
         codes[str(code)] = codes.get(str(code), 0) + 1
+        if why:
+            errors[why] = errors.get(why, 0) + 1
     handed_out = [seat for seats in won for seat in seats]
     doubles = len(handed_out) - len(set(handed_out))
     stored = _claims_on(b, shared_showing)
@@ -428,6 +437,7 @@ def bench_contention(b: Bench) -> None:
         "rate_per_s": round(rate16, 2),
         "reservations_won": len(won),
         "exit_codes": codes,
+        "errors": errors,
         "double_sales": doubles,
         "acknowledged_but_missing": lost,
         "checked_in_store": stored is not None,
@@ -436,7 +446,8 @@ def bench_contention(b: Bench) -> None:
     figure.target = "throughput >= 0.8x single process, 0 double sales"
     figure.passed = figure.value >= 0.8 and doubles == 0 and lost == 0
     figure.note = (f"{rate16:.1f}/s vs {rate1:.1f}/s alone; {len(won)} won; "
-                   f"double sales {doubles}; exit codes {codes}")
+                   f"double sales {doubles}; exit codes {codes}"
+                   + (f"; errors {errors}" if errors else ""))
     b.figures.append(figure)
 
 

@@ -25,6 +25,7 @@ from contract_backends import (
     SQL_BACKENDS,
     Backend,
     PostgresServer,
+    pg_connect,
 )
 
 from fakes import FakeStorage
@@ -33,16 +34,16 @@ from fakes import FakeStorage
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
     """The server, or a skip (a failure in CI) saying why it cannot be used."""
-    import psycopg
+    import psycopg2
 
     problems = []
     for user in dict.fromkeys((getpass.getuser(), "postgres")):
         try:
-            with psycopg.connect(
+            pg_connect(
                 host=PG_HOST, port=PG_PORT, dbname=PG_DATABASE, user=user, connect_timeout=3
-            ):
-                return PostgresServer(user)
-        except psycopg.Error as error:
+            ).close()
+            return PostgresServer(user)
+        except psycopg2.Error as error:
             problems.append(f"as {user}: {' '.join(str(error).split())}")
     reason = (
         f"no PostgreSQL server usable at {PG_HOST}:{PG_PORT}/{PG_DATABASE} "

@@ -23,6 +23,15 @@ BACKENDS = [
 SQL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def pg_connect(dsn: str = "", **params: Any) -> Any:
+    """An autocommit psycopg2 connection (the driver the backend uses), for set-up SQL."""
+    import psycopg2
+
+    conn = psycopg2.connect(dsn, **params)
+    conn.autocommit = True
+    return conn
+
+
 @dataclass
 class PostgresServer:
     """The local PostgreSQL server and a user it lets in."""
@@ -34,10 +43,12 @@ class PostgresServer:
         return f"host={PG_HOST} port={PG_PORT} dbname={PG_DATABASE} user={self.user}"
 
     def execute(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
-            conn.execute(sql)
+        conn = pg_connect(self.conninfo())
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
 
     def new_schema(self) -> str:
         name = f"cinema_test_{uuid.uuid4().hex[:12]}"
@@ -46,7 +57,7 @@ class PostgresServer:
 
     def url(self, schema: str) -> str:
         return (
-            f"postgresql+psycopg://{self.user}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
+            f"postgresql://{self.user}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
             f"?options=-csearch_path%3D{schema}"
         )
 

@@ -1,4 +1,4 @@
-"""PostgreSQL through psycopg directly: URL forms, a server that is down, start-up cost."""
+"""PostgreSQL through psycopg2 directly: URL forms, a server that is down, start-up cost."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cinema_cli.storage.sql.postgres import conninfo, pg_sql
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_named_parameters_become_psycopg_placeholders_and_percent_signs_stay_literal() -> None:
+def test_named_parameters_become_pyformat_placeholders_and_percent_signs_stay_literal() -> None:
     assert pg_sql("SELECT a FROM t WHERE b = :b AND c LIKE '50%' AND d = :d_2") == (
         "SELECT a FROM t WHERE b = %(b)s AND c LIKE '50%%' AND d = %(d_2)s"
     )
@@ -33,6 +33,7 @@ def test_named_parameters_become_psycopg_placeholders_and_percent_signs_stay_lit
     [
         "postgresql://ada@db.example/cinema",
         "postgresql+psycopg://ada@db.example/cinema",
+        "postgresql+psycopg2://ada@db.example/cinema",
         "postgres://ada@db.example/cinema",
     ],
 )
@@ -41,9 +42,12 @@ def test_plain_and_dialect_named_urls_are_one_connection_string(url: str) -> Non
 
 
 @pytest.mark.postgres
-def test_a_plain_postgresql_url_is_accepted(postgres_server: PostgresServer) -> None:
+def test_a_dialect_named_url_is_accepted_like_a_plain_one(
+    postgres_server: PostgresServer,
+) -> None:
     schema = postgres_server.new_schema()
-    url = postgres_server.url(schema).replace("postgresql+psycopg://", "postgresql://")
+    url = postgres_server.url(schema).replace("postgresql://", "postgresql+psycopg://")
+    assert url.startswith("postgresql+psycopg://")
     storage = SqlStorage(url)
     try:
         assert storage.cities() == []
@@ -75,7 +79,7 @@ def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
 
 
 @pytest.mark.postgres
-def test_a_postgresql_command_loads_psycopg_but_not_sqlalchemy(
+def test_a_postgresql_command_loads_psycopg2_but_neither_psycopg_3_nor_sqlalchemy(
     postgres_server: PostgresServer,
 ) -> None:
     schema = postgres_server.new_schema()
@@ -87,7 +91,7 @@ def test_a_postgresql_command_loads_psycopg_but_not_sqlalchemy(
         f"storage = open_storage({url!r}, Path('.'))\n"
         "storage.cities()\n"
         "storage.close()\n"
-        "print('psycopg' in sys.modules, 'sqlalchemy' in sys.modules)\n"
+        "print(*(name in sys.modules for name in ('psycopg2', 'psycopg', 'sqlalchemy')))\n"
     )
     env: dict[str, Any] = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     try:
@@ -96,7 +100,7 @@ def test_a_postgresql_command_loads_psycopg_but_not_sqlalchemy(
         )
     finally:
         postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
-    assert found.stdout.split() == ["True", "False"]
+    assert found.stdout.split() == ["True", "False", "False"]
 
 
 def test_the_test_server_address_is_the_documented_one() -> None:

@@ -45,7 +45,7 @@ def _row(n: int, hour: str) -> str:
     return f"race-{n},berlin-mitte,saal1,metropolis,{_day(n)} {hour},10.00\n"
 
 
-PADDING = {"postgresql+psycopg": 3000, "postgresql": 3000}
+PADDING = {"postgresql": 3000}
 """New showings ahead of the moved one in each import (few where a lock serialises all)."""
 
 

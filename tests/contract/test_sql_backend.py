@@ -12,7 +12,7 @@ from typing import Any
 
 import contract_builders as b
 import pytest
-from contract_backends import Backend
+from contract_backends import Backend, pg_connect
 
 from cinema_cli.config import DatabaseSettings, Settings
 from cinema_cli.domain.errors import (
@@ -34,21 +34,20 @@ def raw(sql_backend: Backend) -> Iterator[RawSql]:
     if sql_backend.name == "sqlite":
         conn: Any = sqlite3.connect(sqlite_path(sql_backend.url), isolation_level=None)
     else:
-        import psycopg
-
         schema = re.search(r"search_path%3D(\w+)", sql_backend.url)
         assert schema is not None
         server = sql_backend.url.split("://", 1)[1].split("?", 1)[0]
         user, rest = server.split("@", 1)
         host_port, database = rest.split("/", 1)
         host, port = host_port.split(":")
-        conn = psycopg.connect(
-            host=host, port=int(port), dbname=database, user=user, autocommit=True,
+        conn = pg_connect(
+            host=host, port=int(port), dbname=database, user=user,
             options=f"-csearch_path={schema.group(1)}",
         )  # fmt: skip
 
     def run(statement: str) -> list[Any]:
-        cursor = conn.execute(statement)
+        cursor = conn.cursor()
+        cursor.execute(statement)
         return list(cursor.fetchall()) if cursor.description else []
 
     yield run
@@ -68,9 +67,9 @@ def seeded(backend: Backend) -> SqlStorage:
 
 def refused(raw: RawSql, statement: str) -> str:
     """The database's own refusal of ``statement`` (fails the test when it is accepted)."""
-    import psycopg
+    import psycopg2
 
-    with pytest.raises((sqlite3.Error, psycopg.Error)) as error:
+    with pytest.raises((sqlite3.Error, psycopg2.Error)) as error:
         raw(statement)
     return str(error.value)
 

@@ -39,24 +39,28 @@ PG = "host=127.0.0.1 port=5432 dbname=test"
 
 
 def _postgres_url() -> Iterator[str]:
-    import psycopg
+    import psycopg2
+
+    def execute(dsn: str, sql: str) -> None:
+        conn = psycopg2.connect(dsn)
+        try:
+            conn.autocommit = True
+            conn.cursor().execute(sql)
+        finally:
+            conn.close()
 
     problems = []
     for user in dict.fromkeys((getpass.getuser(), "postgres")):
+        schema = f"cinema_kill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
         try:
-            with psycopg.connect(f"{PG} user={user}", connect_timeout=3, autocommit=True) as conn:
-                schema = f"cinema_kill_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-                conn.execute(f"CREATE SCHEMA {schema}")
-        except psycopg.Error as error:
+            execute(f"{PG} user={user} connect_timeout=3", f"CREATE SCHEMA {schema}")
+        except psycopg2.Error as error:
             problems.append(f"as {user}: {' '.join(str(error).split())}")
             continue
         try:
-            yield (
-                f"postgresql+psycopg://{user}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-            )
+            yield f"postgresql://{user}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
         finally:
-            with psycopg.connect(f"{PG} user={user}", autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            execute(f"{PG} user={user}", f"DROP SCHEMA {schema} CASCADE")
         return
     reason = f"no PostgreSQL server at 127.0.0.1:5432/test ({'; '.join(problems)})"
     if os.environ.get("CI") == "true":

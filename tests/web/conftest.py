@@ -14,23 +14,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "contract"))
 
-from contract_backends import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer
+from contract_backends import PG_DATABASE, PG_HOST, PG_PORT, PostgresServer, pg_connect
 from web_support import DemoStore, Server, load_demo, start_server
 
 
 @pytest.fixture(scope="session")
 def web_postgres() -> PostgresServer:
     """The local PostgreSQL server, or a skip (a failure in CI) saying why."""
-    import psycopg
+    import psycopg2
 
     problems = []
     for user in dict.fromkeys((getpass.getuser(), "postgres")):
         try:
-            with psycopg.connect(
+            pg_connect(
                 host=PG_HOST, port=PG_PORT, dbname=PG_DATABASE, user=user, connect_timeout=3
-            ):
-                return PostgresServer(user)
-        except psycopg.Error as error:
+            ).close()
+            return PostgresServer(user)
+        except psycopg2.Error as error:
             problems.append(f"as {user}: {' '.join(str(error).split())}")
     reason = f"no PostgreSQL at {PG_HOST}:{PG_PORT}/{PG_DATABASE} ({'; '.join(problems)})"
     if os.environ.get("CI") == "true":

@@ -144,7 +144,7 @@ def main(
         typer.Option(
             "--storage",
             envvar="CINEMA_STORAGE",
-            help="json (default), json:///folder, sqlite:///file.db or postgresql+psycopg://user@host/db.",
+            help="json (default), json:///folder, sqlite:///file.db or postgresql://user@host/db.",
         ),
     ] = None,
     debug: Annotated[

@@ -1,7 +1,7 @@
 """Storage backends behind one interface (:mod:`cinema_cli.services.ports.storage`).
 
 :func:`open_storage` is the only place that names concrete backends, and it
-imports each lazily so that the JSON backend's commands never load sqlite3 or psycopg.
+imports each lazily so that the JSON backend's commands never load sqlite3 or psycopg2.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def open_storage(
     """Open the backend named by ``url``.
 
     ``json`` is the JSON backend in ``data_dir``; ``json:///path`` one in that folder;
-    ``sqlite:///path`` and ``postgresql://...`` (or ``postgresql+psycopg://...``) the SQL
+    ``sqlite:///path`` and ``postgresql://...`` (or ``postgres://...``) the SQL
     backend, which connects to PostgreSQL as ``database`` says (the defaults when ``None``)
     and, with ``server_clock``, judges hold expiry by the database's own clock.
     A SQLite URL without a file (``sqlite:///``, ``sqlite:///:memory:``) is refused: it

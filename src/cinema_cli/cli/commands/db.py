@@ -53,7 +53,7 @@ def info(json: JsonFlag = False) -> None:
 def upgrade(json: JsonFlag = False) -> None:
     """Create the schema in an empty database, or bring an older one up to date.
 
-    Example: `cinema --storage sqlite:///cinema.db db upgrade` (or a postgresql+psycopg:// URL)
+    Example: `cinema --storage sqlite:///cinema.db db upgrade` (or a postgresql:// URL)
     """
     from cinema_cli.cli.context import runtime
     from cinema_cli.services.ledger_import import upgrade_deployment
@@ -127,7 +127,7 @@ def copy(
             "--from",
             callback=check_store_url,
             help="Source store: json (the data folder), json:///folder, sqlite:///f.db, "
-            "postgresql+psycopg://user@host/db.",
+            "postgresql://user@host/db.",
             show_default=False,
         ),
     ],

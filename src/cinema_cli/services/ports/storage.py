@@ -311,7 +311,7 @@ class Storage(Reader, Protocol):
     """A backend. Cheap to open: it touches nothing until first used."""
 
     url: str
-    """Where the data lives (``json:///path``, ``sqlite:///path``, ``postgresql+psycopg://...``)."""
+    """Where the data lives (``json:///path``, ``sqlite:///path``, ``postgresql://...``)."""
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a unit of work (see the module docstring)."""

@@ -4,9 +4,10 @@ One implementation of the storage port (:mod:`cinema_cli.services.ports.storage`
 same SQL text on both databases through a tiny driver layer:
 
 * **SQLite** (:mod:`.sqlite`) uses the standard library's ``sqlite3`` directly.
-* **PostgreSQL** (:mod:`.postgres`) uses psycopg 3 directly, one connection per
-  command; it is imported only when a ``postgresql`` URL is used (SQLAlchemy's
-  import and engine set-up used to cost more than the whole start-up budget).
+* **PostgreSQL** (:mod:`.postgres`) uses psycopg2 directly, one connection per
+  command; it is imported only when a ``postgresql`` URL is used (psycopg2's C
+  module imports in a third of psycopg 3's time, and SQLAlchemy's import and engine
+  set-up used to cost more than the whole start-up budget).
 
 Concurrency, briefly (details in ``docs/sql.md``):
 

@@ -1,4 +1,4 @@
-"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on psycopg 3.
+"""The driver layer: the same SQL text (``:name`` parameters) on sqlite3 and on psycopg2.
 
 :class:`Database` is what the backend needs from a connection; :mod:`.sqlite` and
 :mod:`.postgres` implement it and translate their drivers' errors into ours.
@@ -101,6 +101,17 @@ class Database(ABC):
     @abstractmethod
     def table_names(self) -> set[str]:
         """The tables in the schema cinema-cli uses."""
+
+    def has_table(self, name: str) -> bool:
+        """Whether the schema cinema-cli uses has this table (cheaper than all names)."""
+        return name in self.table_names()
+
+    def schema_version(self) -> int | None:
+        """The highest row of ``cinema_schema``; ``None`` when there is no such table."""
+        if not self.has_table("cinema_schema"):
+            return None
+        found = self.rows("SELECT max(version) FROM cinema_schema")
+        return int(found[0][0] or 0)
 
     @abstractmethod
     def close(self) -> None:

@@ -16,10 +16,7 @@ from cinema_cli.storage.sql.driver import Database, safe_url
 
 def stored_version(db: Database) -> int | None:
     """The database's schema version; ``None`` when it has no cinema-cli schema yet."""
-    if "cinema_schema" not in db.table_names():
-        return None
-    found = db.rows("SELECT max(version) FROM cinema_schema")
-    return int(found[0][0] or 0)
+    return db.schema_version()
 
 
 def _newer(url: str, version: int, code: int) -> UnknownSchema:

@@ -1,13 +1,15 @@
-"""PostgreSQL through psycopg 3 directly: one connection per process, the same SQL text.
+"""PostgreSQL through psycopg2 directly: one connection per process, the same SQL text.
 
-psycopg is imported only when a ``postgresql`` URL is opened. SQLAlchemy used to sit in
-between and cost 0.5-0.9 s per command (its import and engine set-up); the statements
-only need ``:name`` parameters rewritten to psycopg's ``%(name)s``, which :func:`pg_sql`
-does once per statement text.
+psycopg2 is imported only when a ``postgresql`` URL is opened. Every command pays that
+import, which is why this is psycopg2 (a C module, ~20-30 ms) and not psycopg 3 (~100 ms:
+it loads asyncio, importlib.metadata and builds its adapters in Python) nor SQLAlchemy
+(0.5-0.9 s with its engine). The statements only need ``:name`` parameters rewritten to
+``%(name)s``, which :func:`pg_sql` does once per statement text.
 
 No pool: a command is one short-lived process with one connection. The pool settings in
 :class:`~cinema_cli.config.DatabaseSettings` are for long-running servers (see
-``docs/sql.md``); the connect timeout applies here.
+``docs/sql.md``); the connect timeout applies here. Connecting costs no statement: the
+time zone and the lock timeout travel in the start-up packet (``options``).
 """
 
 from __future__ import annotations
@@ -36,15 +38,21 @@ _ADVISORY_KEY = 7_310_531_223
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
+_PAGE = 200
+"""Statements sent in one round trip by :meth:`PostgresDatabase.run_many`."""
+
+_FETCH = 2000
+"""Rows fetched per round trip by :meth:`PostgresDatabase.stream`."""
+
 
 @lru_cache(maxsize=512)
 def pg_sql(sql: str) -> str:
-    """The statement with ``:name`` parameters as psycopg's ``%(name)s`` (``%`` escaped)."""
+    """The statement with ``:name`` parameters as psycopg2's ``%(name)s`` (``%`` escaped)."""
     return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
 def conninfo(url: str) -> str:
-    """The libpq connection string of a ``postgresql://`` or ``postgresql+psycopg://`` URL."""
+    """The libpq URL of a ``postgresql://``, ``postgres://`` or ``postgresql+driver://`` URL."""
     return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
 
 
@@ -56,17 +64,17 @@ class PostgresDatabase(Database):
     now_sql = "statement_timestamp()"
 
     def __init__(self, url: str, lock_timeout: float, settings: DatabaseSettings) -> None:
-        import psycopg
-        from psycopg.conninfo import conninfo_to_dict
+        import psycopg2
+        from psycopg2.extensions import parse_dsn
 
-        self._psycopg = psycopg
+        self._driver = psycopg2
         self.ts_in = _identity
         self.ts_out = _identity
         self.amount_in = _identity
         self.where = safe_url(url)
         try:
-            params: dict[str, Any] = conninfo_to_dict(conninfo(url))
-        except psycopg.Error as error:
+            params: dict[str, Any] = parse_dsn(conninfo(url))
+        except psycopg2.Error as error:
             raise StorageUnavailable(
                 f"--storage / CINEMA_STORAGE: not a PostgreSQL URL: {self.where} "
                 f"({' '.join(str(error).split())})",
@@ -87,8 +95,10 @@ class PostgresDatabase(Database):
         )
         params.setdefault("connect_timeout", settings.connect_timeout)
         try:
-            self._conn = psycopg.connect(autocommit=True, **params)
-        except psycopg.Error as error:
+            self._conn = psycopg2.connect(**params)
+            # Set on the client only: psycopg2 then sends no BEGIN of its own.
+            self._conn.autocommit = True
+        except psycopg2.Error as error:
             raise StorageUnavailable(
                 f"cannot connect to PostgreSQL at {self.host} ({self.where}): "
                 f"{self._reason(error)}",
@@ -103,7 +113,7 @@ class PostgresDatabase(Database):
         return text
 
     def _translate(self, error: Exception) -> Exception:
-        state = getattr(error, "sqlstate", None) or ""
+        state = getattr(error, "pgcode", None) or ""
         if state == "23505":
             return UniqueViolation(self._reason(error))
         if state.startswith("23"):
@@ -129,7 +139,9 @@ class PostgresDatabase(Database):
             return StorageUnavailable(
                 f"PostgreSQL at {self.host} is out of resources: {self._reason(error)}"
             )
-        if isinstance(error, self._psycopg.OperationalError) or state.startswith(("08", "57P")):
+        # InterfaceError: the connection was already found closed by an earlier statement.
+        lost = (self._driver.OperationalError, self._driver.InterfaceError)
+        if isinstance(error, lost) or state.startswith(("08", "57P")):
             return StorageUnavailable(
                 f"lost the connection to PostgreSQL at {self.host} ({self.where}): "
                 f"{self._reason(error)}"
@@ -138,35 +150,45 @@ class PostgresDatabase(Database):
 
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         try:
-            cursor = self._conn.execute(pg_sql(sql) if params else sql, params or None)
-            return cursor.fetchall() if cursor.description else []
-        except self._psycopg.Error as error:
+            with self._conn.cursor() as cursor:
+                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                return cursor.fetchall() if cursor.description else []
+        except self._driver.Error as error:
             raise self._translate(error) from None
 
     def run(self, sql: str, params: Params | None = None) -> int:
         try:
-            return self._conn.execute(pg_sql(sql) if params else sql, params or None).rowcount
-        except self._psycopg.Error as error:
+            with self._conn.cursor() as cursor:
+                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                return int(cursor.rowcount)
+        except self._driver.Error as error:
             raise self._translate(error) from None
 
     def run_many(self, sql: str, rows: list[Params]) -> None:
-        if not rows:
-            return
+        # Pages of statements, one round trip each: what psycopg2.extras.execute_batch
+        # does, without importing extras (and logging) on every command that writes.
+        statement = pg_sql(sql)
         try:
             with self._conn.cursor() as cursor:
-                cursor.executemany(pg_sql(sql), rows)
-        except self._psycopg.Error as error:
+                for start in range(0, len(rows), _PAGE):
+                    page = rows[start : start + _PAGE]
+                    cursor.execute(b";".join(cursor.mogrify(statement, row) for row in page))
+        except self._driver.Error as error:
             raise self._translate(error) from None
 
     def stream(self, sql: str) -> Iterator[Row]:
         # A server-side cursor (inside the dump's snapshot transaction) keeps memory flat.
+        # Declared by hand: psycopg2's named cursors refuse a connection in autocommit.
+        from psycopg2.extensions import TRANSACTION_STATUS_INTRANS
+
+        self.run(f"DECLARE cinema_stream NO SCROLL CURSOR FOR {sql}")
         try:
-            with self._conn.cursor(name="cinema_stream") as cursor:
-                cursor.itersize = 2000
-                cursor.execute(sql)
-                yield from cursor
-        except self._psycopg.Error as error:
-            raise self._translate(error) from None
+            while batch := self.rows(f"FETCH {_FETCH} FROM cinema_stream"):
+                yield from batch
+        finally:
+            # Closed early or done: free the name for the next stream of the same snapshot.
+            if self._conn.info.transaction_status == TRANSACTION_STATUS_INTRANS:
+                self.run("CLOSE cinema_stream")
 
     def begin(self) -> None:
         self.rollback()
@@ -185,14 +207,16 @@ class PostgresDatabase(Database):
 
     def rollback(self) -> None:
         self._tx = False
-        idle = self._psycopg.pq.TransactionStatus.IDLE
-        if self._conn.closed or self._conn.info.transaction_status == idle:
+        from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+        if self._conn.closed or self._conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
             return
         try:
-            self._conn.execute("ROLLBACK")
-        except self._psycopg.Error as error:
+            with self._conn.cursor() as cursor:
+                cursor.execute("ROLLBACK")
+        except self._driver.Error as error:
             # A lost connection has no transaction left to undo; say so only when it lives.
-            if not self._conn.broken:
+            if not self._conn.closed:
                 raise self._translate(error) from None
 
     @contextmanager
@@ -208,6 +232,30 @@ class PostgresDatabase(Database):
 
     def lock_schema(self) -> None:
         self.rows("SELECT pg_advisory_xact_lock(:key)", {"key": _ADVISORY_KEY})
+
+    def has_table(self, name: str) -> bool:
+        # The catalog itself: a query on information_schema costs 15-40 ms on a fresh
+        # connection (it checks privileges on every table), this one well under 1 ms.
+        found = self.rows(
+            "SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(:name))",
+            {"name": name},
+        )
+        return bool(found and found[0][0])
+
+    def schema_version(self) -> int | None:
+        if self._tx:
+            return super().schema_version()
+        # Every command asks this first: one round trip, not "is there such a table?"
+        # and then the version (a failed statement in autocommit leaves nothing behind).
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute("SELECT max(version) FROM cinema_schema")
+                found = cursor.fetchall()
+        except self._driver.Error as error:
+            if getattr(error, "pgcode", None) == "42P01":  # undefined_table
+                return None
+            raise self._translate(error) from None
+        return int(found[0][0] or 0)
 
     def table_names(self) -> set[str]:
         found = self.rows(
