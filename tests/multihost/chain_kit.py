@@ -40,12 +40,31 @@ class Database:
     def conninfo(self) -> str:
         return f"host=127.0.0.1 port={PG_PORT} dbname={PG_DATABASE} user={self.user}"
 
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        import psycopg
+    def _connect(self, **options: Any) -> Any:
+        import psycopg2  # the driver the backend uses
 
-        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
-            conn.execute(f"SET search_path TO {self.schema}")
-            return list(conn.execute(sql, params).fetchall())
+        conn = psycopg2.connect(self.conninfo(), **options)
+        conn.autocommit = True
+        return conn
+
+    def execute(self, sql: str, **options: Any) -> None:
+        """Run one statement outside the schema (create or drop it)."""
+        conn = self._connect(**options)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        conn = self._connect()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"SET search_path TO {self.schema}")
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+        finally:
+            conn.close()
 
     def value(self, sql: str, *params: Any) -> Any:
         return self.rows(sql, *params)[0][0]

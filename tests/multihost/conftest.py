@@ -49,16 +49,16 @@ def figures() -> Figures:
 @pytest.fixture(scope="session")
 def pg_user() -> str:
     """A user the local server lets in (trust auth), or a skip / CI failure."""
-    import psycopg
+    import psycopg2
 
     problems = []
     for user in dict.fromkeys((getpass.getuser(), "postgres")):
         try:
-            with psycopg.connect(
+            psycopg2.connect(
                 host="127.0.0.1", port=PG_PORT, dbname=PG_DATABASE, user=user, connect_timeout=3
-            ):
-                return user
-        except psycopg.Error as error:
+            ).close()
+            return user
+        except psycopg2.Error as error:
             problems.append(f"as {user}: {' '.join(str(error).split())}")
     _unavailable(f"no PostgreSQL at 127.0.0.1:{PG_PORT}/{PG_DATABASE} ({'; '.join(problems)})")
     raise AssertionError("unreachable")
@@ -79,16 +79,13 @@ def network() -> Iterator[Network]:
 
 @pytest.fixture
 def chain(network: Network, pg_user: str, tmp_path: Path) -> Iterator[Chain]:
-    import psycopg
-
     schema = f"cinema_mh_{uuid.uuid4().hex[:12]}"
     db = Database(pg_user, schema)
-    with psycopg.connect(db.conninfo(), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    db.execute(f"CREATE SCHEMA {schema}")
     for host in network.hosts:
         host.data_dir = tmp_path / f"host-{host.name}"
         host.storage_url = (
-            f"postgresql+psycopg://{pg_user}@{host.root_address}:{PG_PORT}/{PG_DATABASE}"
+            f"postgresql://{pg_user}@{host.root_address}:{PG_PORT}/{PG_DATABASE}"
             f"?options=-csearch_path%3D{schema}"
         )
         host.env = {}
@@ -105,14 +102,13 @@ def chain(network: Network, pg_user: str, tmp_path: Path) -> Iterator[Chain]:
 
 
 def _drop_schema(db: Database) -> None:
-    import psycopg
+    import psycopg2
 
     for _ in range(30):  # the restart test may leave the server starting up
         try:
-            with psycopg.connect(db.conninfo(), autocommit=True, connect_timeout=3) as conn:
-                conn.execute(f"DROP SCHEMA IF EXISTS {db.schema} CASCADE")
-                return
-        except psycopg.OperationalError:
+            db.execute(f"DROP SCHEMA IF EXISTS {db.schema} CASCADE", connect_timeout=3)
+            return
+        except psycopg2.OperationalError:
             import time
 
             time.sleep(1)
