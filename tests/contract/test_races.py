@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -257,18 +256,24 @@ def test_a_gate_and_a_cancel_of_the_same_ticket_end_in_one_of_them(
 
 
 def _on_a_host_whose_clock_is_off(race: Race, offset: str, *args: str) -> Any:
-    """``cinema ARGS`` in a process whose clock is ``offset`` off (libfaketime), no CINEMA_NOW."""
-    faketime = shutil.which("faketime")
-    if faketime is None:
-        reason = "needs libfaketime's `faketime` (apt-get install faketime)"
+    """``cinema ARGS`` in a process whose clock is ``offset`` off (libfaketime), no CINEMA_NOW.
+
+    The library is preloaded directly rather than through the ``faketime`` wrapper, whose
+    named semaphores, left behind by killed processes, make a later run with a reused process
+    id fail with "sem_open: File exists".
+    """
+    libraries = sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))
+    if not libraries:
+        reason = "needs libfaketime (apt-get install faketime)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI {reason}", pytrace=False)
         pytest.skip(reason)
     env = {**os.environ, **race.env, "NO_COLOR": "1"}
     env.pop("CINEMA_NOW", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    env.update(LD_PRELOAD=str(libraries[0]), FAKETIME=offset, FAKETIME_NO_CACHE="1")
     return subprocess.run(
-        [faketime, "-f", offset, sys.executable, "-m", "cinema_cli", *args],
+        [sys.executable, "-m", "cinema_cli", *args],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
