@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import child, private_dir, safe_name
 from cinema_cli.domain.ticket_codes import code_groups
-from cinema_cli.durable_files import write_private
+from cinema_cli.durable_files import write_output
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
 
 if TYPE_CHECKING:
@@ -103,19 +103,20 @@ class FileTicketPrinter:
         pngs: dict[str, Path] = {}
         svgs: dict[str, Path] = {}
         for line in document.tickets:
-            pngs[line.ticket_id] = write_private(
+            pngs[line.ticket_id] = write_output(
                 child(folder, f"{line.ticket_id}.png"), qr_png(line.code)
             )
-            svgs[line.ticket_id] = write_private(
+            svgs[line.ticket_id] = write_output(
                 child(folder, f"{line.ticket_id}.svg"), qr_svg(line.code)
             )
-        pdf = write_private(child(folder, f"{document.booking_id}.pdf"), render_pdf(document))
+        pdf = write_output(child(folder, f"{document.booking_id}.pdf"), render_pdf(document))
         return ETicketFiles(folder=folder, pdf=pdf, qr_png=pngs, qr_svg=svgs)
 
     def find_tickets(self, booking_id: str, ticket_ids: list[str]) -> ETicketFiles | None:
         folder = self.root / safe_name(booking_id)
         pdf = child(folder, f"{booking_id}.pdf")
-        if not pdf.is_file():
+        # Written without a flush (write_output): after a power loss it may be empty.
+        if not pdf.is_file() or pdf.stat().st_size == 0:
             return None
         return ETicketFiles(
             folder=folder,
