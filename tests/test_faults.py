@@ -79,12 +79,12 @@ def fail_writes_under(
     monkeypatch: pytest.MonkeyPatch, folder: Path, number: int = errno.ENOSPC
 ) -> None:
     """Make the one durable write fail like the kernel would for files under ``folder``."""
-    original: Callable[[Path, bytes], Path] = durable_files._write_temp
+    original: Callable[..., Path] = durable_files._write_temp
 
-    def failing(temporary: Path, payload: bytes) -> Path:
+    def failing(temporary: Path, payload: bytes, *, durable: bool = True) -> Path:
         if folder in temporary.parents:
             raise OSError(number, os.strerror(number), str(temporary))
-        return original(temporary, payload)
+        return original(temporary, payload, durable=durable)
 
     monkeypatch.setattr(durable_files, "_write_temp", failing)
 

@@ -3,7 +3,9 @@
 Data files, the payment ledger, signing keys, tickets and e-mails all hold something
 for the owner's eyes only and must never be seen half-written. Each is written to a
 fresh temporary file beside its final name (mode 0600), flushed to disk, renamed over
-the final name, and the rename itself is flushed by syncing the folder. Standard
+the final name, and the rename itself is flushed by syncing the folder
+(:func:`write_private`). Files that are made again from stored data (e-tickets, the
+confirmation e-mail) skip the two flushes (:func:`write_output`). Standard
 library only: both the storage backends and the adapters use it. The operating system's
 refusals (full disk, read-only mount, missing folder...) come out as
 :class:`~cinema_cli.domain.errors.FileSystemError` naming the path (exit 7).
@@ -71,7 +73,7 @@ def write_temp(path: Path, data: bytes) -> Path:
         return _write_temp(temporary, data)
 
 
-def _write_temp(temporary: Path, data: bytes) -> Path:
+def _write_temp(temporary: Path, data: bytes, *, durable: bool = True) -> Path:
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         # The umask may have taken bits away from FILE_MODE; the file gets exactly it.
@@ -80,7 +82,8 @@ def _write_temp(temporary: Path, data: bytes) -> Path:
         while view:
             written = os.write(descriptor, view)
             view = view[written:]
-        os.fsync(descriptor)
+        if durable:
+            os.fsync(descriptor)
     except BaseException:
         os.close(descriptor)
         with contextlib.suppress(OSError):
@@ -106,4 +109,27 @@ def write_private(path: Path, data: bytes) -> Path:
             raise
         # The rename itself must reach the disk too: the payment ledger is a record of money.
         fsync_dir(path.parent)
+    return path
+
+
+def write_output(path: Path, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` as an owner-only file, atomically but not durably.
+
+    For files made from stored data that can be made again (e-tickets, the confirmation
+    e-mail; ``cinema tickets BOOKING_ID`` re-creates them): readers see the old content or
+    the new one, never a mix, but nothing is flushed to disk. A flush costs a few
+    milliseconds each on a busy disk, and ``cinema buy`` writes about six such files; the
+    booking itself is durable through the data store's own commit. After a power loss
+    such a file may be missing or empty, which its reader treats as missing. The folder
+    must exist. Returns ``path``.
+    """
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    with file_faults(path):
+        _write_temp(temporary, data, durable=False)
+        try:
+            temporary.replace(path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
     return path

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cinema_cli.adapters.files import child, private_dir, safe_name
 from cinema_cli.domain.ticket_codes import code_groups
-from cinema_cli.durable_files import write_private
+from cinema_cli.durable_files import write_output
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
 
 if TYPE_CHECKING:
@@ -38,6 +38,26 @@ CODE_LINE_CHARACTERS = 48
 """Characters per printed line of an old base45 code, which is printed whole, without groups."""
 
 
+def _import_qrcode_without_pillow() -> None:
+    """Import qrcode without the Pillow module drawers its package imports for old callers.
+
+    ``qrcode.image.styles.moduledrawers`` imports them inside ``try/except ImportError``,
+    which loads ``PIL.ImageDraw`` and ``PIL.ImageFont`` (about 10 ms) though nothing here
+    draws with them: the PNG is packed by pypng, the SVG and the PDF drawn from the module
+    matrix (the bytes are the same either way). Pillow is hidden only while qrcode is
+    imported; reportlab imports ``PIL.Image`` itself later.
+    """
+    import sys
+
+    if "qrcode" in sys.modules or "PIL" in sys.modules:
+        return
+    sys.modules["PIL"] = None  # type: ignore[assignment]  # makes `import PIL` fail
+    try:
+        import qrcode.main  # noqa: F401
+    finally:
+        del sys.modules["PIL"]
+
+
 @lru_cache(maxsize=64)
 def qr_symbol(code: str) -> Any:
     """The QR symbol (a fitted ``qrcode.QRCode``) for a ticket code.
@@ -47,6 +67,7 @@ def qr_symbol(code: str) -> Any:
     Fitting it (choosing the mask) is the costly part: the PNG, the SVG and the PDF of a
     ticket share one symbol.
     """
+    _import_qrcode_without_pillow()
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
@@ -64,6 +85,7 @@ def qr_png(code: str) -> bytes:
     The rows are packed here (one ``int.to_bytes`` per module row) instead of pixel by
     pixel in pure Python by pypng, which cost most of the time of ``cinema buy``.
     """
+    _import_qrcode_without_pillow()
     from qrcode.compat.png import PngWriter
 
     matrix: list[list[bool]] = qr_symbol(code).get_matrix()  # quiet zone included
@@ -82,6 +104,7 @@ def qr_png(code: str) -> bytes:
 def qr_svg(code: str) -> bytes:
     """The QR as SVG: one path of dark squares on a white background, with the quiet zone
     (decoders such as zbar read nothing on a transparent background)."""
+    _import_qrcode_without_pillow()
     from qrcode.image.svg import SvgPathFillImage
 
     buffer = io.BytesIO()
@@ -103,19 +126,20 @@ class FileTicketPrinter:
         pngs: dict[str, Path] = {}
         svgs: dict[str, Path] = {}
         for line in document.tickets:
-            pngs[line.ticket_id] = write_private(
+            pngs[line.ticket_id] = write_output(
                 child(folder, f"{line.ticket_id}.png"), qr_png(line.code)
             )
-            svgs[line.ticket_id] = write_private(
+            svgs[line.ticket_id] = write_output(
                 child(folder, f"{line.ticket_id}.svg"), qr_svg(line.code)
             )
-        pdf = write_private(child(folder, f"{document.booking_id}.pdf"), render_pdf(document))
+        pdf = write_output(child(folder, f"{document.booking_id}.pdf"), render_pdf(document))
         return ETicketFiles(folder=folder, pdf=pdf, qr_png=pngs, qr_svg=svgs)
 
     def find_tickets(self, booking_id: str, ticket_ids: list[str]) -> ETicketFiles | None:
         folder = self.root / safe_name(booking_id)
         pdf = child(folder, f"{booking_id}.pdf")
-        if not pdf.is_file():
+        # Written without a flush (write_output): after a power loss it may be empty.
+        if not pdf.is_file() or pdf.stat().st_size == 0:
             return None
         return ETicketFiles(
             folder=folder,

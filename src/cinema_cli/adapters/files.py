@@ -1,6 +1,7 @@
 """Owner-only folders and safe file names for the adapters' files.
 
-The files themselves are written by :func:`cinema_cli.durable_files.write_private`.
+The files themselves are written by :func:`cinema_cli.durable_files.write_output`
+(e-tickets, e-mails: made again from stored data) or ``write_private`` (everything else).
 """
 
 from __future__ import annotations

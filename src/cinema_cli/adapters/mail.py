@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cinema_cli.adapters.files import child, private_dir
 from cinema_cli.domain.times import person_time
-from cinema_cli.durable_files import write_private
+from cinema_cli.durable_files import write_output
 from cinema_cli.services.ports.tickets import ETicketDocument, WalletPasses
 
 
@@ -79,7 +79,7 @@ class EmlOutbox:
             google_save_url=passes.google_save_url,
         )
         private_dir(self.folder)
-        return write_private(child(self.folder, f"{document.booking_id}.eml"), message.as_bytes())
+        return write_output(child(self.folder, f"{document.booking_id}.eml"), message.as_bytes())
 
     def find_confirmation(self, booking_id: str) -> Path | None:
         path = child(self.folder, f"{booking_id}.eml")
