@@ -266,7 +266,7 @@ def test_demo_human_output_says_what_to_try(data_dir: Path) -> None:
     result = cinema(data_dir, "demo")
     assert result.exit_code == 0
     assert "nothing changed" in result.stdout
-    assert "cinema search metro --city" in result.stdout
+    assert f"cinema --data-dir {data_dir} search metro --city" in result.stdout
     assert "E-tickets:" in result.stdout
     assert ".pdf" in result.stdout
 

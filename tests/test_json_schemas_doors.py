@@ -143,7 +143,7 @@ def test_outbox_list_and_send(data: Path, smtp_port: int, monkeypatch: pytest.Mo
     assert [m["status"] for m in listed["messages"]] == ["unsent"]
 
     monkeypatch.setenv("CINEMA_SMTP_URL", f"smtp://127.0.0.1:{_free_port()}?timeout=5")
-    failed = cli("outbox", "send", code=1)
+    failed = cli("outbox", "send", code=7)
     assert_shape("outbox_send", failed["details"])
     assert_shape("outbox", cli("outbox", "list"))  # with its error and attempts
 

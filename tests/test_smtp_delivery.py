@@ -153,7 +153,7 @@ def test_when_the_server_is_down_mail_waits_and_outbox_send_retries(
     assert waiting["status"] == "failed"
     assert "cannot reach" in waiting["last_error"]
 
-    failed = run("outbox", "send", "--json", code=1)
+    failed = run("outbox", "send", "--json", code=7)
     error = json.loads(failed.stderr)["error"]
     assert error["code"] == "delivery_failed"
     assert len(error["details"]["failed"]) == 1

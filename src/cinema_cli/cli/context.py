@@ -13,7 +13,7 @@ _current: Runtime | None = None
 _prefix = "cinema"
 """How this invocation was started: ``cinema`` plus the global options that chose the store."""
 
-_COMMAND = re.compile(r"(^|`|: |\bNext: )cinema (?!--)")
+_QUOTED = re.compile(r"(`|\bNext: )cinema (?!--)")
 
 
 def set_command_prefix(options: list[str]) -> None:
@@ -24,11 +24,19 @@ def set_command_prefix(options: list[str]) -> None:
 
 
 def runnable(text: str) -> str:
-    """``text`` with each ``cinema ...`` command it suggests given this invocation's global
-    options: a hint printed after ``cinema --storage X demo`` must name that store too."""
+    """``text`` with each command it suggests (```cinema ...``` or ``Next: cinema ...``) given
+    this invocation's global options: a hint printed after ``cinema --storage X demo`` must
+    name that store too."""
     if _prefix == "cinema":
         return text
-    return _COMMAND.sub(lambda found: f"{found.group(1)}{_prefix} ", text)
+    return _QUOTED.sub(lambda found: f"{found.group(1)}{_prefix} ", text)
+
+
+def runnable_command(line: str) -> str:
+    """A whole suggested command line (``cinema theaters``) with the global options."""
+    if _prefix == "cinema" or not line.startswith("cinema "):
+        return line
+    return f"{_prefix} {line.removeprefix('cinema ')}"
 
 
 def set_runtime(runtime: Runtime | None) -> None:

@@ -47,7 +47,7 @@ def report(error: BaseException, *, as_json: bool, debug: bool) -> NoReturn:
         else:
             from cinema_cli.cli.context import runnable
 
-            sys.stderr.write(f"Error: {runnable(error.message)}\n")
+            sys.stderr.write(f"Error: {error.message}\n")
             hint = error.details.get("hint")
             if hint:
                 sys.stderr.write(f"Hint: {runnable(str(hint))}\n")

@@ -404,10 +404,10 @@ def render_demo(console: Console, result: DemoResult) -> None:
         _render_demo_booking(console, made, new=result.booked)
     console.print()
     console.print(Text("Try next:", style="bold"))
-    from cinema_cli.cli.context import runnable
+    from cinema_cli.cli.context import runnable_command
 
     for step in result.next_steps():
-        console.print(Text("  " + runnable(step), style="cyan"))
+        console.print(Text("  " + runnable_command(step), style="cyan"))
 
 
 def _render_demo_booking(console: Console, made: Purchase | BookingDetails, *, new: bool) -> None:

@@ -248,10 +248,11 @@ class MissingExtra(CinemaError):
 
 
 class DeliveryFailed(CinemaError):
-    """Some e-mails could not be sent; they stay in the outbox marked unsent."""
+    """Some e-mails could not be sent (the mail server refused them or could not be reached);
+    they stay queued. An outside system failing, like a database that is down: exit 7."""
 
     code = "delivery_failed"
-    exit_code = ExitCode.UNEXPECTED
+    exit_code = ExitCode.STORAGE
 
 
 # --- 7: storage -------------------------------------------------------------------------------

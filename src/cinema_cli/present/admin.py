@@ -116,9 +116,11 @@ def undelivered(report: SendReport) -> DeliveryFailed | None:
     if not report.failed:
         return None
     tried = len(report.sent) + len(report.failed)
+    why = next((m.last_error for m in report.failed if m.last_error), None)
     return DeliveryFailed(
-        f"{len(report.failed)} of {tried} e-mails could not be sent; "
-        "they stay in the outbox for the next `cinema outbox send`",
+        f"{len(report.failed)} of {tried} e-mails could not be sent"
+        + (f" ({why})" if why else "")
+        + "; they stay in the outbox for the next `cinema outbox send`",
         **report_view(report),
     )
 

@@ -39,6 +39,7 @@ from cinema_cli.domain.models import (
 from cinema_cli.domain.times import person_time
 from cinema_cli.services import audit
 from cinema_cli.services.busy import retry_when_busy
+from cinema_cli.services.charges import settle_cancelled
 from cinema_cli.services.explain import booking_not_found
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.mail import CancellationNotice, CancellationOutbox
@@ -222,6 +223,7 @@ def _record(
         status=str(booking.status),
     )
     if refund is not None:
+        settle_cancelled(tx, booking, refund.reference, now)
         audit.record(
             tx,
             at=now,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from cinema_cli.domain.errors import IdempotencyKeyReused
 from cinema_cli.domain.ledger import ChargeRecord, ChargeStatus, charge_id
-from cinema_cli.domain.models import Money, format_amount
+from cinema_cli.domain.models import Booking, Money, format_amount
 from cinema_cli.services import audit
 from cinema_cli.services.ports.clock import Clock
 from cinema_cli.services.ports.payments import Charge, PaymentProvider
@@ -108,6 +108,25 @@ def link_booking(tx: Transaction, record: ChargeRecord, booking_id: str, now: da
     """Tie the charge to the booking it paid for, in the booking's own unit of work."""
     stored = next((c for c in tx.charges(record.idempotency_key) if c.id == record.id), record)
     tx.put_charge(stored.changed(now, booking_id=booking_id))
+
+
+def settle_cancelled(
+    tx: Transaction, booking: Booking, refund_reference: str, now: datetime
+) -> None:
+    """A booking whose payment went back in full (every ticket cancelled and refunded): its
+    charge in the ledger becomes ``refunded``, in the cancellation's own unit of work."""
+    if booking.payment.refunded.amount < booking.payment.amount.amount:
+        return
+    for stored in tx.charges(booking.idempotency_key):
+        if stored.booking_id == booking.id and stored.status is ChargeStatus.CAPTURED:
+            tx.put_charge(
+                stored.changed(
+                    now,
+                    status=ChargeStatus.REFUNDED,
+                    refund_reference=refund_reference,
+                    note=f"booking {booking.id} cancelled and refunded in full",
+                )
+            )
 
 
 def mark_refunded(
