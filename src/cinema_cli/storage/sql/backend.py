@@ -120,10 +120,15 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader, SqlProviderBooksRead
         if version is None:
             others = db.table_names()
             self._done()
-            migrations.refuse_foreign_tables(self.url, others)
-            self.upgrade()
-        else:
-            migrations.refuse_other_version(self.url, version)
+            if others:
+                # Another process may have created the schema between the two reads: it
+                # commits its tables and its version row together, so read the version again.
+                version = self.schema_version()
+            if version is None:
+                migrations.refuse_foreign_tables(self.url, others)
+                self.upgrade()
+                return
+        migrations.refuse_other_version(self.url, version)
 
     def upgrade(self) -> tuple[int, int]:
         """Create or upgrade the schema; returns (version before, version after)."""
