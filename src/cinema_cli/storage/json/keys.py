@@ -4,6 +4,7 @@ every process sharing the folder: a unit of work reads the ring and writes it un
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -33,11 +34,12 @@ class JsonKeyReader:
         return sorted((load_entity(SigningKeyRecord, r) for r in rows.values()), key=key_order)
 
 
-class JsonKeyWriter(JsonKeyReader):
+class JsonKeyWriter(JsonKeyReader, ABC):
     """The key ring's writes (mixed into the JSON unit of work, which holds the write lock)."""
 
+    @abstractmethod
     def _put(self, path: Path, table: str, doc_id: str, data: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by JsonTransaction
+        """Stage one row of a file in the unit of work (the JSON transaction provides it)."""
 
     def _stored_key(self, key_id: str) -> SigningKeyRecord | None:
         row = self._session.raw_table(self._keys_file, _TABLE).get(key_id)

@@ -4,6 +4,7 @@ key, one document per charge attempt (its id). The data folder's write lock make
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,12 @@ class JsonLedgerReader:
         return sorted(every, key=_order)
 
 
-class JsonLedgerWriter(JsonLedgerReader):
+class JsonLedgerWriter(JsonLedgerReader, ABC):
     """The ledger's writes (mixed into the JSON unit of work, which holds the write lock)."""
 
+    @abstractmethod
     def _put(self, path: Path, table: str, doc_id: str, data: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by JsonTransaction
+        """Stage one row of a file in the unit of work (the JSON transaction provides it)."""
 
     def add_charge(self, record: ChargeRecord) -> ChargeRecord:
         path = _ledger_file(self.root, record.idempotency_key)

@@ -4,6 +4,7 @@ lock, so two processes sharing the folder never claim one message at once."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -41,11 +42,12 @@ class JsonMailReader:
         return None if stored is None else load_entity(MailRecord, stored)
 
 
-class JsonMailWriter(JsonMailReader):
+class JsonMailWriter(JsonMailReader, ABC):
     """The mail queue's writes (mixed into the JSON unit of work, which holds the write lock)."""
 
+    @abstractmethod
     def _put(self, path: Path, table: str, doc_id: str, data: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by JsonTransaction
+        """Stage one row of a file in the unit of work (the JSON transaction provides it)."""
 
     def enqueue_mail(self, record: MailRecord) -> MailRecord:
         stored = self.mail_message(record.id)

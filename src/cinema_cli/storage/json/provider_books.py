@@ -8,6 +8,7 @@ across every process sharing the folder, and a refund is added once per reason.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +59,12 @@ class JsonProviderBooksReader:
         return None if stored is None else load_entity(BookCharge, stored)
 
 
-class JsonProviderBooksWriter(JsonProviderBooksReader):
+class JsonProviderBooksWriter(JsonProviderBooksReader, ABC):
     """The books' writes (mixed into the JSON unit of work, which holds the write lock)."""
 
+    @abstractmethod
     def _put(self, path: Path, table: str, doc_id: str, data: dict[str, Any]) -> None:
-        raise NotImplementedError  # provided by JsonTransaction
+        """Stage one row of a file in the unit of work (the JSON transaction provides it)."""
 
     def add_provider_charge(self, charge: BookCharge) -> BookCharge:
         path = _charges_file(self.root, charge.idempotency_key)
