@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from builders import NOW
 from cinema_cli.adapters.payment import TestPaymentProvider
 from cinema_cli.cli.app import app
 from cinema_cli.domain.models import Money
@@ -24,20 +23,14 @@ from cinema_cli.domain.purchase import parse_card
 from cinema_cli.durable_files import write_private
 from cinema_cli.storage.json import JsonStorage
 from schema_support import assert_shape
-from ticket_support import stock
+from ticket_support import stocked_data_dir
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    storage = JsonStorage(folder)
-    stock(storage)
-    storage.close()
-    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
-    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
-    return folder
+    return stocked_data_dir(tmp_path, monkeypatch)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> Any:

@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from builders import NOW
 from cinema_cli.cli.app import app
-from cinema_cli.storage.json import JsonStorage
-from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
+from ticket_support import DOORS_OPEN, SHOW_STARTS, stocked_data_dir
 
 runner = CliRunner()
 RAW_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -28,13 +27,7 @@ ZONE = re.compile(r" (?:[A-Z]{2,5}\b|UTC[+-]\d{1,2}(?::\d{2})?)")
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    storage = JsonStorage(folder)
-    stock(storage)
-    storage.close()
-    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
-    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
-    return folder
+    return stocked_data_dir(tmp_path, monkeypatch)
 
 
 def run(*args: str, now: Any = None, stdin: str | None = None) -> str:

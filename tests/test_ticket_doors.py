@@ -12,10 +12,9 @@ import pypdfium2
 import pytest
 from typer.testing import CliRunner
 
-from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
-from ticket_support import DOORS_OPEN, stock
+from ticket_support import DOORS_OPEN, stock, stocked_data_dir
 
 runner = CliRunner()
 CODE_GROUP = re.compile(r"\A[A-Z2-7]{1,4}\Z")
@@ -23,13 +22,7 @@ CODE_GROUP = re.compile(r"\A[A-Z2-7]{1,4}\Z")
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    storage = JsonStorage(folder)
-    stock(storage)
-    storage.close()
-    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
-    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
-    return folder
+    return stocked_data_dir(tmp_path, monkeypatch)
 
 
 def cli(*args: str, code: int = 0, now: Any = None, stdin: str | None = None) -> Any:

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from builders import NOW
 from cinema_cli.cli.app import app
 from cinema_cli.storage.json import JsonStorage
-from ticket_support import DOORS_OPEN, SHOW_STARTS, stock
+from ticket_support import DOORS_OPEN, SHOW_STARTS, stocked_data_dir
 
 CARD = "4242 4242 4242 4242"
 runner = CliRunner()
@@ -30,13 +30,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    storage = JsonStorage(folder)
-    stock(storage)
-    storage.close()
-    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
-    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
-    return folder
+    return stocked_data_dir(tmp_path, monkeypatch)
 
 
 def cli(*args: str, now: Any = None, code: int = 0) -> Any:

@@ -10,6 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from builders import NOW, card_payment, city, movie, showing, theater
 from cinema_cli.adapters.signing import Ed25519TicketCodes, KeyRing
 from cinema_cli.domain.models import (
@@ -35,6 +37,20 @@ def keyring(folder: Path) -> KeyRing:
     from cinema_cli.storage.json import JsonStorage
 
     return KeyRing(JsonStorage(folder), lambda: NOW)
+
+
+def stocked_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A JSON data folder with the small catalog, named by ``CINEMA_DATA_DIR``, the clock
+    (``CINEMA_NOW``) at NOW: what the CLI tests of tickets, payments and mail start from."""
+    from cinema_cli.storage.json import JsonStorage
+
+    folder = tmp_path / "data"
+    storage = JsonStorage(folder)
+    stock(storage)
+    storage.close()
+    monkeypatch.setenv("CINEMA_DATA_DIR", str(folder))
+    monkeypatch.setenv("CINEMA_NOW", NOW.isoformat())
+    return folder
 
 
 def stock(storage: Storage) -> None:
