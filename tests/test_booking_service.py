@@ -34,6 +34,7 @@ from cinema_cli.domain.errors import (
     TooManySeats,
 )
 from cinema_cli.domain.models import ClaimKind, ShowingStatus
+from cinema_cli.domain.purchase import legacy_request_fingerprint
 from cinema_cli.present import booking as present
 from cinema_cli.services import booking as service
 from cinema_cli.services.ports.tickets import TicketClaims
@@ -244,6 +245,45 @@ def test_a_used_key_with_a_different_request_is_refused(
     assert caught.value.exit_code == 4
     with pytest.raises(IdempotencyKeyReused):
         buy(storage, clock, office, other, idempotency_key="order-1", email="bob@example.com")
+    assert payments.charges == 1
+
+
+def test_a_used_key_with_another_buyer_name_is_refused_not_replayed(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
+    office, payments = box_office(tmp_path, storage)
+    rid = hold(storage, clock, "C7")
+    first = buy(storage, clock, office, rid, idempotency_key="order-1")
+    with pytest.raises(IdempotencyKeyReused):
+        buy(storage, clock, office, rid, idempotency_key="order-1", name="Bob Smith")
+    again = buy(storage, clock, office, rid, idempotency_key="order-1")
+    assert again.replayed
+    assert again.booking.id == first.booking.id
+    assert payments.charges == 1
+
+
+def test_a_key_recorded_before_names_were_fingerprinted_still_replays_for_that_name(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
+    office, payments = box_office(tmp_path, storage)
+    rid = hold(storage, clock, "C7")
+    first = buy(storage, clock, office, rid, idempotency_key="order-1")
+    legacy = legacy_request_fingerprint(
+        reservation_id=rid,
+        session_id="s-ada",
+        email="ada@example.com",
+        last4=APPROVED.replace(" ", "")[-4:],
+        amount=first.booking.total,
+    )
+    record = storage.idempotency("order-1")
+    assert record is not None
+    with storage.transaction() as tx:
+        tx.put_idempotency(replace(record, fingerprint=legacy))
+    again = buy(storage, clock, office, rid, idempotency_key="order-1")
+    assert again.replayed
+    assert again.booking.id == first.booking.id
+    with pytest.raises(IdempotencyKeyReused):
+        buy(storage, clock, office, rid, idempotency_key="order-1", name="Bob Smith")
     assert payments.charges == 1
 
 

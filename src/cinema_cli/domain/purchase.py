@@ -120,16 +120,38 @@ def automatic_idempotency_key(reservation_id: str) -> str:
 
 
 def request_fingerprint(
-    *, reservation_id: str, session_id: str, email: str, last4: str, amount: Money
+    *, reservation_id: str, session_id: str, name: str, email: str, last4: str, amount: Money
 ) -> str:
-    """What makes two purchase requests "the same" for an idempotency key.
+    """What makes two purchase requests "the same" for an idempotency key: a key used
+    again with another buyer, card, session or amount is refused, never replayed.
 
     Built from the last four digits, never from the full card number.
     """
-    text = "\x1f".join(
+    return _digest(
+        [
+            reservation_id,
+            session_id,
+            name,
+            email.lower(),
+            last4,
+            f"{amount.amount:.2f}",
+            amount.currency,
+        ]
+    )
+
+
+def legacy_request_fingerprint(
+    *, reservation_id: str, session_id: str, email: str, last4: str, amount: Money
+) -> str:
+    """The fingerprint of releases that left the buyer's name out. Records written then
+    still replay when the name matches the booking's (see ``buy``)."""
+    return _digest(
         [reservation_id, session_id, email.lower(), last4, f"{amount.amount:.2f}", amount.currency]
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def total_price(prices: list[Money], currency: str) -> Money:

@@ -36,6 +36,7 @@ from cinema_cli.domain.models import (
 )
 from cinema_cli.domain.purchase import (
     automatic_idempotency_key,
+    legacy_request_fingerprint,
     parse_card,
     parse_email,
     parse_idempotency_key,
@@ -108,12 +109,12 @@ class Purchase:
 def _earlier_booking(
     tx: Reader,
     record: IdempotencyRecord,
-    fingerprint_of: Callable[[Money], str],
+    same_request: Callable[[IdempotencyRecord, Booking], bool],
     key: str,
     automatic: bool,
 ) -> Booking:
     booking = tx.booking(record.booking_id)
-    if booking is None or record.fingerprint != fingerprint_of(booking.total):
+    if booking is None or not same_request(record, booking):
         if automatic:
             raise IdempotencyKeyReused(
                 "this reservation was already bought with other details"
@@ -160,10 +161,24 @@ def buy(
         return request_fingerprint(
             reservation_id=reservation_id,
             session_id=session_id,
+            name=buyer_name,
             email=buyer_email,
             last4=card_number.last4,
             amount=amount,
         )
+
+    def same_request(record: IdempotencyRecord, booking: Booking) -> bool:
+        if record.fingerprint == fingerprint_of(booking.total):
+            return True
+        # Keys recorded before the name was fingerprinted: the booking holds the name.
+        legacy = legacy_request_fingerprint(
+            reservation_id=reservation_id,
+            session_id=session_id,
+            email=buyer_email,
+            last4=card_number.last4,
+            amount=booking.total,
+        )
+        return record.fingerprint == legacy and booking.name == buyer_name
 
     # 1. check, under the lock, that there is something to pay for, and record the intent
     stranded: tuple[ChargeRecord, CinemaError] | None = None
@@ -171,7 +186,7 @@ def buy(
         now = clock()
         record = tx.idempotency(key)
         if record is not None:
-            earlier = _earlier_booking(tx, record, fingerprint_of, key, automatic)
+            earlier = _earlier_booking(tx, record, same_request, key, automatic)
             earlier_context = load_showing_context(tx, earlier.showing_id)
         else:
             earlier = None
@@ -227,7 +242,7 @@ def buy(
             if record is not None:
                 # A concurrent retry with the same key won, and the provider handed both
                 # requests the same charge: return that booking, refund nothing.
-                booking = _earlier_booking(tx, record, fingerprint_of, key, automatic)
+                booking = _earlier_booking(tx, record, same_request, key, automatic)
                 replayed = True
                 if booking.payment.reference != charge.reference:
                     raise HoldExpired(
