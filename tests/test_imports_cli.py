@@ -361,3 +361,19 @@ def test_a_layout_refusal_hints_a_command_that_import_theaters_has(data_dir: Pat
     hint = error.details["hint"]
     assert "--skip-invalid" not in hint
     assert "`cinema import theaters feed.json`" in hint
+
+
+def test_skipped_rows_are_counted_as_rows_when_a_row_has_several_problems(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "two-problems.csv"
+    feed.write_text(
+        "showing_id,theater_id,room_id,movie_id,starts_at,price\n"
+        "ok1,berlin-mitte,saal1,metropolis,2027-11-25 19:00,9.50\n"
+        "bad1,berlin-mitte,saal1,metropolis,2026-02-30 19:00,\n"
+    )
+    result = cinema(data_dir, "import", "showtimes", str(feed), "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "1 created" in result.stdout
+    assert "1 invalid row (2 problems), 0 refused." in result.stdout
+    assert "Invalid rows, skipped (1 row, 2 problems):" in result.stdout

@@ -109,6 +109,14 @@ def _progress(name: str, quiet: bool) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
+def _invalid_count(report: ImportReport) -> str:
+    """``3 invalid`` or, when a row has several problems, ``2 invalid rows (3 problems)``."""
+    rows, problems = report.invalid_rows, len(report.invalid)
+    if rows == problems:
+        return f"{rows} invalid"
+    return f"{rows} invalid {'row' if rows == 1 else 'rows'} ({problems} problems)"
+
+
 def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool = False) -> None:
     """The report for people; ``refused_whole``: the import was refused, and the error that
     follows lists the invalid and refused rows."""
@@ -119,7 +127,7 @@ def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool =
     out.print(
         f"{verb} {what} from {name}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.cancelled} cancelled, "
-        f"{len(report.invalid)} invalid, {len(report.refused)} refused."
+        f"{_invalid_count(report)}, {len(report.refused)} refused."
     )
     out.print(f"Storage: {report.storage}", markup=False)
     if report.dry_run:
@@ -139,7 +147,13 @@ def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool =
     if refused_whole:
         return
     if report.invalid:
-        out.print(f"Invalid rows, skipped ({len(report.invalid)} problems):")
+        rows, problems = report.invalid_rows, len(report.invalid)
+        counted = (
+            f"{rows}"
+            if rows == problems
+            else f"{rows} {'row' if rows == 1 else 'rows'}, {problems} problems"
+        )
+        out.print(f"Invalid rows, skipped ({counted}):")
         for problem in report.invalid[:20]:
             out.print(f"  {problem}", markup=False)
         if len(report.invalid) > 20:

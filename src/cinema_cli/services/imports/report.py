@@ -60,6 +60,11 @@ class ImportReport:
     storage: str = ""
     """The storage the import read and wrote (its URL without a password)."""
 
+    @property
+    def invalid_rows(self) -> int:
+        """How many rows are invalid (one row may have several problems)."""
+        return len({(problem.line, problem.record) for problem in self.invalid})
+
 
 def naming_storage(report: ImportReport, url: str) -> ImportReport:
     """``report`` with the storage it was made against named (a password never shows)."""
@@ -143,8 +148,7 @@ def nothing_valid(report: ImportReport, name: str) -> FeedRejected:
 
 def every_row_invalid(report: ImportReport) -> bool:
     """Whether every row the feed had is invalid (and there was at least one)."""
-    bad_rows = {(p.line, p.record) for p in report.invalid}
-    return report.rows > 0 and len(bad_rows) >= report.rows
+    return report.rows > 0 and report.invalid_rows >= report.rows
 
 
 def seats_in_use(
