@@ -6,8 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # makes tests/fakes.py importable as `fakes`
+
+# Speed is for the benchmarks: a per-example deadline is a timed assertion that fails
+# only when the machine is busy (CI's two cores run the browser and the PostgreSQL legs too).
+settings.register_profile("cinema", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cinema")
 
 
 @pytest.fixture(autouse=True)

@@ -104,3 +104,18 @@ def test_unknown_theater_room_or_bad_option_are_clear(data_dir: Path) -> None:
     assert bad.exit_code == 2
     absent = invoke(data_dir, "import", "seating-plan", theater, "r1", "no-such-plan.json")
     assert absent.exit_code == 2
+
+
+def test_a_room_drawn_with_trailing_gaps_round_trips_as_unchanged(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "demo"
+    assert invoke(data_dir, "demo", "--json").exit_code == 0
+    out = tmp_path / "saal1.json"
+    assert invoke(data_dir, "export", "seating-plan", "berlin-mitte", "saal1", "-o", str(out))
+    back = invoke(data_dir, "import", "seating-plan", "berlin-mitte", "saal1", str(out), "--json")
+    assert back.exit_code == 0, back.output
+    assert (json.loads(back.stdout)["outcome"], json.loads(back.stdout)["written"]) == (
+        "unchanged",
+        False,
+    )

@@ -147,11 +147,11 @@ def _render(report: ImportReport, *, name: str, what: str, refused_whole: bool =
     if refused_whole:
         return
     if report.invalid:
-        rows, problems = report.invalid_rows, len(report.invalid)
+        bad, problems = report.invalid_rows, len(report.invalid)
         counted = (
-            f"{rows}"
-            if rows == problems
-            else f"{rows} {'row' if rows == 1 else 'rows'}, {problems} problems"
+            f"{bad}"
+            if bad == problems
+            else f"{bad} {'row' if bad == 1 else 'rows'}, {problems} problems"
         )
         out.print(f"Invalid rows, skipped ({counted}):")
         for problem in report.invalid[:20]:
