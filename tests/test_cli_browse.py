@@ -76,9 +76,11 @@ def test_theaters_json_shape(data_dir: Path) -> None:
             "city_name",
             "address",
             "timezone",
+            "business_day_cutoff",
             "currency",
             "rooms",
         }
+        assert theater["business_day_cutoff"] == "03:00"
         for room in theater["rooms"]:
             assert room.keys() == {"id", "name", "seats_total"}
             assert isinstance(room["seats_total"], int)

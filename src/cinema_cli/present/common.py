@@ -71,6 +71,8 @@ class TheaterShape(TypedDict):
     city_name: str
     address: str
     timezone: str
+    business_day_cutoff: str
+    """``HH:MM``: showings before it belong to the business day before."""
     currency: str
     rooms: list[RoomShape]
 
@@ -148,6 +150,7 @@ def theater(value: Theater, city: City | None = None) -> TheaterShape:
         "city_name": city.name if city else value.city_id,
         "address": value.address,
         "timezone": value.timezone,
+        "business_day_cutoff": value.business_day_cutoff.strftime("%H:%M"),
         "currency": value.currency,
         "rooms": [
             {"id": room.id, "name": room.name, "seats_total": room.seats_total}
