@@ -249,3 +249,18 @@ def test_a_plain_key_that_is_not_its_public_half_stops_it_and_nothing_is_sealed(
         storage.signing_keys() == broken == [replace(first, private_key=second.private_key), second]
     )
     storage.close()
+
+
+def test_db_upgrade_names_keys_seal_when_plain_keys_remain_and_a_secret_is_set(
+    data: Path,
+) -> None:
+    two_plain_keys()
+    assert "keys seal" not in run("db", "upgrade").stdout
+
+    upgraded = run("db", "upgrade", secret=SECRET).stdout
+
+    ids = ", ".join(k.key_id for k in stored(data))
+    assert f"Signing keys stored unencrypted: 2 ({ids})" in upgraded
+    assert upgraded.rstrip().splitlines()[-1] == "cinema keys seal"
+    run("keys", "seal", secret=SECRET)
+    assert "keys seal" not in run("db", "upgrade", secret=SECRET).stdout
