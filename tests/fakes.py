@@ -351,6 +351,13 @@ class FakeTransaction(_FakeReader):
         if key.signed_until is None or key.signed_until < valid_until:
             self._state.signing_keys[key_id] = dataclasses.replace(key, signed_until=valid_until)
 
+    def reseal_signing_key(self, key_id: str, old: str, new: str) -> bool:
+        key = self._state.signing_keys.get(key_id)
+        if key is None or key.private_key != old:
+            return False
+        self._state.signing_keys[key_id] = dataclasses.replace(key, private_key=new)
+        return True
+
 
 def _put_kept_whole(tx: Any, kind: str, item: Any) -> None:
     """The kinds the backends keep whole beside a few columns."""

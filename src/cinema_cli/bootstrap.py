@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cinema_cli.services.ports.staff_tokens import StaffTokenStore
     from cinema_cli.services.ports.storage import Storage
     from cinema_cli.services.ports.tickets import (
+        KeySealer,
         TicketCodes,
         TicketPrinter,
         TicketVerifier,
@@ -226,6 +227,13 @@ class Runtime:
             secret=self.settings.key_encryption_secret,
             legacy_folder=self.settings.data_dir / "keys",
         )
+
+    @cached_property
+    def key_sealer(self) -> KeySealer:
+        """Seals stored keys that are unencrypted with ``CINEMA_KEY_SECRET`` (``keys seal``)."""
+        from cinema_cli.adapters.key_sealing import SecretKeySealer
+
+        return SecretKeySealer(self.settings.key_encryption_secret)
 
     @cached_property
     def old_signing_keys(self) -> OldKeyFolder:

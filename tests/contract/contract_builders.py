@@ -284,10 +284,10 @@ def signing_key(
     key_id: str, *, active: bool = True, minutes: int = 0, **fields: Any
 ) -> SigningKeyRecord:
     """A key of the ring (its key material is opaque to the store)."""
+    fields.setdefault("private_key", f"sealed-{key_id}")
     return SigningKeyRecord(
         key_id=key_id,
         public_key=f"public-{key_id}",
-        private_key=f"sealed-{key_id}",
         active=active,
         created_at=NOW + timedelta(minutes=minutes),
         **fields,

@@ -128,3 +128,62 @@ def test_racing_hosts_make_one_active_key(backend: Backend) -> None:
 
     [stored] = stores[0].signing_keys()
     assert answers == [stored.key_id] * len(stores)
+
+
+def test_resealing_replaces_the_private_half_only_while_it_is_unchanged(storage: Any) -> None:
+    retired = key("0000000a", active=False, retired_at=b.NOW, private_key="plain:v1:AAAA")
+    with storage.transaction() as tx:
+        tx.add_signing_key(retired)
+        tx.add_signing_key(key("0000000b", minutes=1, private_key="plain:v1:BBBB"))
+    with storage.transaction() as tx:
+        first = tx.reseal_signing_key("0000000a", "plain:v1:AAAA", "sealed:a")
+        stale = tx.reseal_signing_key("0000000b", "plain:v1:not-it", "sealed:b")
+        unknown = tx.reseal_signing_key("0000000c", "plain:v1:CCCC", "sealed:c")
+    with storage.transaction() as tx:
+        again = tx.reseal_signing_key("0000000a", "plain:v1:AAAA", "sealed:a2")
+
+    assert (first, stale, unknown, again) == (True, False, False, False)
+    a, b_ = storage.signing_keys()
+    assert a == key("0000000a", active=False, retired_at=b.NOW, private_key="sealed:a")
+    assert b_.private_key == "plain:v1:BBBB"
+
+
+def test_a_failed_unit_of_work_reseals_nothing(storage: Any) -> None:
+    with storage.transaction() as tx:
+        tx.add_signing_key(key("0000000a", private_key="plain:v1:AAAA"))
+        tx.add_signing_key(key("0000000b", active=False, private_key="plain:v1:BBBB"))
+    try:
+        with storage.transaction() as tx:
+            assert tx.reseal_signing_key("0000000a", "plain:v1:AAAA", "sealed:a")
+            assert tx.reseal_signing_key("0000000b", "plain:v1:BBBB", "sealed:b")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+
+    assert [k.private_key for k in storage.signing_keys()] == ["plain:v1:AAAA", "plain:v1:BBBB"]
+
+
+def test_racing_hosts_reseal_a_key_once(backend: Backend) -> None:
+    """Eight connections reseal the same plain key at once, each with its own text: exactly
+    one replaces it, and the store holds that one's text."""
+    stores = [backend.open() for _ in range(8)]
+    with stores[0].transaction() as tx:
+        tx.add_signing_key(key("0000000a", private_key="plain:v1:AAAA"))
+    won: list[str] = []
+    barrier = threading.Barrier(len(stores))
+
+    def reseal(store: Any, n: int) -> None:
+        barrier.wait()
+        with store.transaction() as tx:
+            if tx.reseal_signing_key("0000000a", "plain:v1:AAAA", f"sealed:{n}"):
+                won.append(f"sealed:{n}")
+
+    threads = [threading.Thread(target=reseal, args=(s, n)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [stored] = stores[0].signing_keys()
+    assert len(won) == 1
+    assert stored.private_key == won[0]

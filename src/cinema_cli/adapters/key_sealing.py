@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 
-from cinema_cli.domain.errors import KeySecretError
+from cinema_cli.domain.errors import CorruptData, KeySecretError
+from cinema_cli.domain.signing_keys import SigningKeyRecord
 
 _SEALED = "aes-256-gcm+scrypt:v1:"
 _PLAIN = "plain:v1:"
@@ -40,6 +42,11 @@ def _derive(secret: bytes, salt: bytes) -> bytes:
 def is_sealed(text: str) -> bool:
     """Whether the stored private key is encrypted (needs the secret to open)."""
     return text.startswith(_SEALED)
+
+
+def is_plain(text: str) -> bool:
+    """Whether the stored private key is unencrypted (made while no secret was set)."""
+    return text.startswith(_PLAIN)
 
 
 def seal(private_raw: bytes, key_id: str, secret: bytes | None) -> str:
@@ -81,3 +88,49 @@ def unseal(text: str, key_id: str, secret: bytes | None) -> bytes:
             "it is not the secret the key was encrypted with; set the one every host uses",
             key_id=key_id,
         ) from None
+
+
+class SecretKeySealer:
+    """Seals stored keys' plain private halves with the secret (the
+    :class:`~cinema_cli.services.ports.tickets.KeySealer` of ``cinema keys seal``)."""
+
+    def __init__(self, secret: Callable[[], bytes | None]) -> None:
+        self._secret_source = secret
+
+    def has_secret(self) -> bool:
+        return bool(self._secret_source())
+
+    def require_secret(self) -> None:
+        if not self.has_secret():
+            raise KeySecretError(
+                f"no key secret is set: set {SECRET_NAMES} to the key secret every host of "
+                "this deployment uses, then seal the unencrypted signing keys with it",
+                field="CINEMA_KEY_SECRET",
+            )
+
+    def is_plain(self, record: SigningKeyRecord) -> bool:
+        return is_plain(record.private_key)
+
+    def sealed(self, record: SigningKeyRecord) -> str:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        raw = unseal(record.private_key, record.key_id, None)
+        try:
+            public = Ed25519PrivateKey.from_private_bytes(raw).public_key()
+        except ValueError:
+            public = None
+        expected = base64.b64decode(record.public_key)
+        if public is None or expected != public.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        ):
+            # Sealing it would hide the damage behind the secret; say so and change nothing.
+            raise CorruptData(
+                f"the ticket signing key {record.key_id} in the store: its private half is "
+                "not the Ed25519 key of its public half",
+                key_id=record.key_id,
+            )
+        return seal(raw, record.key_id, self._secret_source())
+
+    def check_opens(self, record: SigningKeyRecord) -> None:
+        unseal(record.private_key, record.key_id, self._secret_source())

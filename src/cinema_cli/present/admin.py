@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from cinema_cli.services.admin import CopyReport, SchemaUpgrade, StoreInfo
     from cinema_cli.services.key_import import KeyMove
+    from cinema_cli.services.key_seal import SealReport
     from cinema_cli.services.ledger_import import BooksMove, LedgerAdoption
     from cinema_cli.services.outbox import SendReport
     from cinema_cli.services.outbox_import import MailAdoption
@@ -162,6 +163,24 @@ def keys_view(keys: Iterable[tuple[SigningKeyInfo, str]]) -> KeysShape:
 def rotated_view(active: str, keys: Iterable[tuple[SigningKeyInfo, str]]) -> KeysRotatedShape:
     """``keys rotate --json``: the new active key's id and every key."""
     return {"active": active, "keys": [key_view(key, pem) for key, pem in keys]}
+
+
+class KeysSealedShape(TypedDict):
+    sealed: list[str]
+    """The ids of the keys this run encrypted with the key secret, oldest first."""
+    already: list[str]
+    """Keys that were sealed before with this secret (or by another run meanwhile)."""
+    unopened: list[str]
+    """Keys sealed with another secret: left as they are (the command then exits 6)."""
+
+
+def sealed_view(report: SealReport) -> KeysSealedShape:
+    """``keys seal --json``: which keys were sealed, and which were not."""
+    return {
+        "sealed": list(report.sealed),
+        "already": list(report.already),
+        "unopened": list(report.unopened),
+    }
 
 
 # -- db ----------------------------------------------------------------------------------------

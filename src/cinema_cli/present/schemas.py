@@ -39,6 +39,7 @@ SCHEMAS: dict[str, tuple[str, str, str]] = {
     "cancel": ("tickets", "CancellationShape", "cancel: what was cancelled and refunded"),
     "keys": ("admin", "KeysShape", "keys public: the public signing keys"),
     "keys_rotate": ("admin", "KeysRotatedShape", "keys rotate: the new active key, every key"),
+    "keys_seal": ("admin", "KeysSealedShape", "keys seal: the keys encrypted with the key secret"),
     "outbox": ("admin", "OutboxShape", "outbox list: the e-mails and their delivery state"),
     "outbox_send": ("admin", "SendReportShape", "outbox send: sent, failed, sent before"),
     "log": ("admin", "LogShape", "log: the audit entries, oldest first"),

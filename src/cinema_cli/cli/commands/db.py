@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cinema_cli.cli.options import JsonFlag, check_store_url
+
+if TYPE_CHECKING:
+    from cinema_cli.bootstrap import Runtime
 
 db_app = typer.Typer(
     name="db",
@@ -117,6 +120,26 @@ def upgrade(json: JsonFlag = False) -> None:
                 f"The old folder is kept as {keys.kept_at}; it holds the private keys "
                 "unencrypted: delete it once the store is backed up."
             )
+    _seal_hint(rt)
+
+
+def _seal_hint(rt: Runtime) -> None:
+    """Name ``keys seal`` when a key secret is set and keys are still stored unencrypted."""
+    from cinema_cli.cli.context import runnable_command
+    from cinema_cli.cli.output import console
+    from cinema_cli.domain.errors import InvalidInput
+    from cinema_cli.services.key_seal import plain_key_ids
+
+    try:
+        plain = plain_key_ids(rt.storage, rt.key_sealer)
+    except InvalidInput:
+        return  # a broken secret setting is for signing to report, not the upgrade
+    if plain:
+        console().print(
+            f"Signing keys stored unencrypted: {len(plain)} ({', '.join(plain)}); encrypt "
+            "them with the key secret:"
+        )
+        console().print(runnable_command("cinema keys seal"))
 
 
 @db_app.command("copy")

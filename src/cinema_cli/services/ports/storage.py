@@ -306,6 +306,15 @@ class Transaction(Reader, Protocol):
         (or the key's history is unknown); never lowers it."""
         ...
 
+    def reseal_signing_key(self, key_id: str, old: str, new: str) -> bool:
+        """Replace the key's stored private half with ``new`` if it is still ``old``; whether
+        it was replaced (``False``: no such key, or another process changed it first).
+
+        The comparison happens in the store (the write lock on JSON, the row's own update on
+        SQL), so of two hosts resealing one key at once exactly one replaces it.
+        """
+        ...
+
 
 class Storage(Reader, Protocol):
     """A backend. Cheap to open: it touches nothing until first used."""

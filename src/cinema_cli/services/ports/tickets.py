@@ -76,6 +76,32 @@ class SigningKeys(Protocol):
         ...
 
 
+class KeySealer(Protocol):
+    """Seals the private halves of stored signing keys with the deployment's key secret
+    (``cinema keys seal``); the secret never leaves the adapter."""
+
+    def has_secret(self) -> bool:
+        """Whether a key secret is set."""
+        ...
+
+    def require_secret(self) -> None:
+        """Raise ``KeySecretError`` (naming the setting) when no key secret is set."""
+        ...
+
+    def is_plain(self, record: SigningKeyRecord) -> bool:
+        """Whether the private half is stored unencrypted."""
+        ...
+
+    def sealed(self, record: SigningKeyRecord) -> str:
+        """The record's plain private half sealed with the secret (``CorruptData`` when it is
+        not the Ed25519 key of the record's public half)."""
+        ...
+
+    def check_opens(self, record: SigningKeyRecord) -> None:
+        """Raise ``KeySecretError`` unless the sealed private half opens with the secret."""
+        ...
+
+
 class OldSigningKeys(Protocol):
     """Signing keys an older release kept outside the store (``db upgrade`` moves them)."""
 

@@ -70,3 +70,10 @@ class JsonKeyWriter(JsonKeyReader, ABC):
             return
         if stored.signed_until is None or stored.signed_until < valid_until:
             self._save_key(replace(stored, signed_until=valid_until))
+
+    def reseal_signing_key(self, key_id: str, old: str, new: str) -> bool:
+        stored = self._stored_key(key_id)
+        if stored is None or stored.private_key != old:
+            return False
+        self._save_key(replace(stored, private_key=new))
+        return True

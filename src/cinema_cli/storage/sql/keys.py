@@ -31,6 +31,11 @@ _ADD_SQL = _insert("signing_keys", KEY_COLUMNS) + " ON CONFLICT DO NOTHING"
 _RETIRE_SQL = (
     "UPDATE signing_keys SET active = 0, retired_at = :at WHERE key_id = :key_id AND active = 1"
 )
+# Compare and set in one statement: under READ COMMITTED a second host's update waits for the
+# first one's commit, then finds the old text gone and changes nothing.
+_RESEAL_SQL = (
+    "UPDATE signing_keys SET private_key = :new WHERE key_id = :key_id AND private_key = :old"
+)
 _NOTE_SQL = (
     "UPDATE signing_keys SET signed_until = :until WHERE key_id = :key_id "
     "AND history_known = 1 AND (signed_until IS NULL OR signed_until < :until)"
@@ -115,3 +120,6 @@ class SqlKeyWriter(SqlKeyReader):
         self._database().run(
             _NOTE_SQL, {"key_id": key_id, "until": self._codec().ts_in(valid_until)}
         )
+
+    def reseal_signing_key(self, key_id: str, old: str, new: str) -> bool:
+        return self._database().run(_RESEAL_SQL, {"key_id": key_id, "old": old, "new": new}) == 1
