@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from cinema_cli.web import shapes
 from cinema_cli.web.deps import ID_PATTERN, MovieRef, ShowingId, runtime
 from cinema_cli.web.errors import error_responses
+
+if TYPE_CHECKING:
+    from cinema_cli.web.seat_maps import SeatMapCache
 
 router = APIRouter(prefix="/v1", tags=["browse"], responses=error_responses(404, 422, 503))
 
@@ -114,10 +116,6 @@ def one_showing(request: Request, showing_id: ShowingId) -> shapes.ShowingShape:
     return shapes.showing(seat_map(rt.storage, rt.clock, showing_id).showing)
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def _not_modified(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -139,14 +137,25 @@ def seats(
 ) -> Response:
     """Every seat with its status now. Send the ``ETag`` back in ``If-None-Match`` to get
     ``304`` while nothing changed."""
-    import orjson
-
-    from cinema_cli.services.seats import seat_map
+    from cinema_cli.web.seat_maps import etag_of, render
 
     rt = runtime(request)
-    found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
-    body = orjson.dumps(shapes.seat_map(found), default=str)
-    etag = _etag(body)
+    cache: SeatMapCache = request.app.state.seat_maps
+    token = cache.token()  # before anything is read: a commit from now on moves it
+    kept = None
+    if token is not None:
+        kept = cache.get((showing_id, session), token, rt.clock())
+    if kept is not None:
+        body, etag = kept.body, kept.etag
+    else:
+        from cinema_cli.services.seats import seat_map
+
+        found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
+        body = render(found)
+        if token is not None:
+            etag = cache.put((showing_id, session), token, found, body).etag
+        else:
+            etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "X-Session-Id"}
     if _not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
