@@ -85,6 +85,10 @@ class SeatMapCache:
         self._entries: OrderedDict[Key, Rendered] = OrderedDict()
         self.enabled = True
         """False once the store has said it has no cheap change token."""
+        self.on_loop = settings.storage_url.startswith("sqlite:")
+        """Whether a kept map may be looked up on the event loop: SQLite reads its token
+        from the database file's shared memory (WAL), and its clock is this host's; on
+        PostgreSQL each is a round trip, which must not stall the loop."""
 
     def token(self) -> Hashable | None:
         """The store's change token now, through the one watching handle (``None``: keep
@@ -98,7 +102,7 @@ class SeatMapCache:
                 self._watch = Runtime(self._settings)
             token = self._watch.storage.change_token()
         if token is None:
-            self.enabled = False
+            self.enabled = self.on_loop = False
         return token
 
     def get(self, key: Key, token: Hashable, now: datetime) -> Rendered | None:
