@@ -198,3 +198,47 @@ def test_a_hold_expiring_changes_the_map_without_any_commit(
     assert at(expiry + timedelta(seconds=1))[seat] == ("available", False)
     # A clock set back before the map was read draws again (the hold is live then).
     assert at(expiry - timedelta(seconds=1))[seat] == ("held", False)
+
+
+def _polled(base_url: str, showing_id: str, seat: str, polls: int = 16) -> set[str]:
+    """The statuses of ``seat`` as ``polls`` clients, each on its own connection (so both
+    workers answer some), see it at once."""
+    import threading
+
+    import httpx
+
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def poll() -> None:
+        with httpx.Client(base_url=base_url, timeout=60) as http:
+            seats = http.get(f"/v1/showings/{showing_id}/seats").json()["seats"]
+        with lock:
+            seen.add(next(s["status"] for s in seats if s["id"] == seat))
+
+    threads = [threading.Thread(target=poll) for _ in range(polls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return seen
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_every_worker_of_a_real_server_serves_each_change_at_once(
+    backend: str, make_store: Callable[[str], DemoStore], serve: Callable[..., Any]
+) -> None:
+    import httpx
+
+    store = make_store(backend)
+    server = serve(store, workers=2)
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        showing = first_showing(http)["id"]
+        by_http, by_cli = free_seats(http, showing, 2)
+        assert _polled(server.base_url, showing, by_http) == {"available"}  # kept by both now
+        hold(http, showing, [by_http], "web-a")
+    assert _polled(server.base_url, showing, by_http) == {"held"}
+    store.cli("reserve", showing, by_cli, "--session", "cli-1")
+    assert _polled(server.base_url, showing, by_cli) == {"held"}
