@@ -242,3 +242,36 @@ def test_every_worker_of_a_real_server_serves_each_change_at_once(
     assert _polled(server.base_url, showing, by_http) == {"held"}
     store.cli("reserve", showing, by_cli, "--session", "cli-1")
     assert _polled(server.base_url, showing, by_cli) == {"held"}
+
+
+def test_a_lost_watching_connection_is_opened_again_by_the_next_request(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from cinema_cli import bootstrap
+    from cinema_cli.domain.errors import StorageUnavailable
+    from cinema_cli.web.seat_maps import SeatMapCache
+
+    opened: list[Any] = []
+
+    class Watch:
+        def __init__(self, settings: Settings) -> None:
+            self.closed = False
+            self.storage = self
+            opened.append(self)
+
+        def change_token(self) -> int:
+            if len(opened) == 1:
+                raise StorageUnavailable("lost the connection")
+            return 7
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(bootstrap, "Runtime", Watch)
+    cache = SeatMapCache(Settings(data_dir=tmp_path, storage_url="sqlite:///x.db"))
+    with pytest.raises(StorageUnavailable):
+        cache.token()
+    assert cache.token() == 7
+    assert [watch.closed for watch in opened] == [True, False]
+    cache.close()
+    assert opened[1].closed

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cinema_cli.domain.errors import StorageUnavailable
+
 if TYPE_CHECKING:
     from cinema_cli.bootstrap import Runtime
     from cinema_cli.config import Settings
@@ -100,7 +102,13 @@ class SeatMapCache:
                 from cinema_cli.bootstrap import Runtime
 
                 self._watch = Runtime(self._settings)
-            token = self._watch.storage.change_token()
+            try:
+                token = self._watch.storage.change_token()
+            except StorageUnavailable:
+                # A lost connection is dropped: the next request opens a new one.
+                self._watch.close()
+                self._watch = None
+                raise
         if token is None:
             self.enabled = self.on_loop = False
         return token
