@@ -2,7 +2,9 @@
 """Load on ``cinema serve``: requests per second and latency under concurrent clients.
 
     nox -s bench -- --http --scale M --backend sqlite
-    python benchmarks/http_load.py --scale M --backend sqlite --clients 16 --workers 1 2
+    nox -s bench -- --http --scale M --backend sqlite --data /work/main/benchmarks/out/M-sqlite
+    python benchmarks/http_load.py --scale M --backend sqlite --clients 16 --workers 1 2 \
+        --only "seat map" --spawn-each 0
 
 For each ``--workers`` count it starts a real ``cinema serve`` on a free loopback port over a
 copy of the benchmark dataset (``generate.py``), then ``wrk`` (Debian package ``wrk``: a C load
