@@ -2,7 +2,9 @@
 """Load on ``cinema serve``: requests per second and latency under concurrent clients.
 
     nox -s bench -- --http --scale M --backend sqlite
-    python benchmarks/http_load.py --scale M --backend sqlite --clients 16 --workers 1 2
+    nox -s bench -- --http --scale M --backend sqlite --data /work/main/benchmarks/out/M-sqlite
+    python benchmarks/http_load.py --scale M --backend sqlite --clients 16 --workers 1 2 \
+        --only "seat map" --spawn-each 0
 
 For each ``--workers`` count it starts a real ``cinema serve`` on a free loopback port over a
 copy of the benchmark dataset (``generate.py``), then ``wrk`` (Debian package ``wrk``: a C load
@@ -168,12 +170,23 @@ def spawned_reserves(env: dict[str, str], showings: list[str], workers: int, eac
     return load
 
 
-def prepare(scale: str, backend: str, seed: int) -> tuple[dict[str, Any], Path]:
-    """Build (or reuse) the dataset and a work copy of it: a folder, or a schema (PostgreSQL)."""
-    out = HERE / "out" / f"{scale}-{backend}"
-    manifest = generate.build(generate.SCALES[scale], backend, out, seed=seed,
-                              log=lambda m: print(m, file=sys.stderr))
-    work = out / "http-work"
+def prepare(scale: str, backend: str, seed: int,
+            data: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """Build (or reuse) the dataset and a work copy of it: a folder, or a schema (PostgreSQL).
+
+    A dataset given with ``--data`` is only read, never rebuilt (not even when the storage
+    code changed since it was built: it may be shared), and the work copy goes to this
+    checkout's ``benchmarks/out``."""
+    if data is None:
+        out = HERE / "out" / f"{scale}-{backend}"
+        manifest = generate.build(generate.SCALES[scale], backend, out, seed=seed,
+                                  log=lambda m: print(m, file=sys.stderr))
+        work = out / "http-work"
+    else:
+        out = data.resolve()
+        manifest = orjson.loads((out / "manifest.json").read_bytes())
+        print(f"{out}: used as it is (never rebuilt)", file=sys.stderr)
+        work = HERE / "out" / f"http-work-{scale}-{backend}"
     if work.exists():
         shutil.rmtree(work)
     if backend == "postgresql":
@@ -185,7 +198,7 @@ def prepare(scale: str, backend: str, seed: int) -> tuple[dict[str, Any], Path]:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    manifest, data = prepare(args.scale, args.backend, args.seed)
+    manifest, data = prepare(args.scale, args.backend, args.seed, args.data)
     env = {
         **os.environ,
         "CINEMA_DATA_DIR": str(data),
@@ -212,6 +225,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 ("seat map", f"{base}/v1/showings/{showing}/seats", None),
                 ("reserve", base, script),
             ):
+                if args.only and name not in args.only:
+                    continue
                 load = run_wrk(url, name, args.clients, args.seconds, lua)
                 results["runs"].append(_row(load, workers))
                 print(f"  {name}, {workers} worker(s): {load.rps:.0f}/s, "
@@ -250,8 +265,10 @@ def table(results: dict[str, Any], scale: str, backend: str) -> str:
         workers = run["workers"] or "–"
         lines.append(f"| {run['name']} | {workers} | {run['requests']} | {run['rps']} | "
                      f"{run['p50_ms']} | {run['p99_ms']} | {run['errors'] or '–'} |")
-    seat_p99 = min(r["p99_ms"] for r in results["runs"] if r["name"] == "seat map")
-    best_reserve = max(r["rps"] for r in results["runs"] if r["name"] == "reserve")
+    seat_p99 = min((r["p99_ms"] for r in results["runs"] if r["name"] == "seat map"),
+                   default=float("nan"))
+    best_reserve = max((r["rps"] for r in results["runs"] if r["name"] == "reserve"),
+                       default=float("nan"))
     spawned = results["spawned"]["rps"] or float("nan")
     lines += [
         "",
@@ -275,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-each", type=int, default=5,
                         help="cinema reserve processes per spawning worker")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--only", nargs="+", choices=["search", "seat map", "reserve"],
+                        help="load these endpoints only (default: all three)")
+    parser.add_argument("--data", type=Path,
+                        help="a built dataset folder to copy from (read only, never rebuilt)")
     args = parser.parse_args(argv)
     generate.use_pg_url(args.pg_url)
     results = measure(args)

@@ -14,7 +14,7 @@ import copy
 import dataclasses
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,6 +115,9 @@ class _FakeReader:
         return self._state.showings.get(showing_id)
 
     def data_version(self) -> int | None:
+        return self._state.version
+
+    def change_token(self) -> Hashable | None:
         return self._state.version
 
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 import contract_builders as b
@@ -618,3 +619,62 @@ def test_the_data_version_moves_when_another_connection_commits(backend: Backend
         assert after is None  # this backend cannot tell: callers re-read what they need
     else:
         assert after != before
+
+
+OTHER_PROCESS_COMMIT = """
+import sys
+from pathlib import Path
+
+from cinema_cli.domain.models import City
+from cinema_cli.storage import open_storage
+
+storage = open_storage(sys.argv[1], Path(sys.argv[2]))
+with storage.transaction() as tx:
+    tx.put_city(City(id="ogdenville", name="Ogdenville", country="US"))
+storage.close()
+"""
+
+
+def _commit_in_another_process(backend: Backend, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS_COMMIT, backend.url, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_change_token_moves_after_every_commit_own_or_another(
+    backend: Backend, tmp_path: Path
+) -> None:
+    mine, other = backend.open(), backend.open()
+    seed(mine, showings=1)
+    first = mine.change_token()
+    if first is None:  # this backend cannot tell cheaply: callers must not keep anything
+        with other.transaction() as tx:
+            tx.put_city(b.city("shelbyville", "Shelbyville"))
+        assert mine.change_token() is None
+        return
+    if backend.name != "postgresql":  # (PostgreSQL's moves with every write of the cluster)
+        mine.claims("sh1")
+        assert mine.change_token() == first  # reading changes nothing
+    with other.transaction() as tx:  # another connection
+        tx.put_city(b.city("shelbyville", "Shelbyville"))
+    second = mine.change_token()
+    assert second != first
+    hold_seats(mine, ("A1",))  # this handle's own commit
+    third = mine.change_token()
+    assert third not in (first, second)
+    with mine.transaction() as tx:  # a release (deletes only) through this handle
+        tx.release_reservation(b.reservation("res1", ("A1",)))
+    fourth = mine.change_token()
+    assert fourth not in (first, second, third)
+    assert claim_map(mine) == {}
+    if backend.name == "fake":
+        return  # lives in this process only
+    _commit_in_another_process(backend, tmp_path)
+    fifth = mine.change_token()
+    assert fifth not in (first, second, third, fourth)
+    assert "ogdenville" in {city.id for city in mine.cities()}

@@ -38,6 +38,9 @@ class SeatMap(NamedTuple):
     at: dt.datetime
     """The instant the statuses were read at."""
     session_id: str | None = None
+    holds_until: dt.datetime | None = None
+    """When the first hold live at :attr:`at` expires (``None``: no live hold): until
+    then, and while nothing is committed, the statuses stay what they are."""
 
     @property
     def available(self) -> int:
@@ -84,4 +87,5 @@ def seat_map(
         seats.append(SeatInfo(seat, status, showing.price_of(SeatCategory(seat.category)), mine))
     count = sum(1 for info in seats if info.status in ("held", "sold"))
     info = ShowingInfo(showing, context.theater, context.movie, count)
-    return SeatMap(info, context.room, seats, now, session_id)
+    expiries = [c.expires_at for c in taken.values() if c.kind is ClaimKind.HOLD and c.expires_at]
+    return SeatMap(info, context.room, seats, now, session_id, min(expiries, default=None))

@@ -21,6 +21,7 @@ from cinema_cli.web.deps import runtime
 from cinema_cli.web.inflight import InFlight
 from cinema_cli.web.middleware import BodyLimit, RequestLog
 from cinema_cli.web.runtimes import RuntimePool
+from cinema_cli.web.seat_maps import SeatMapCache
 
 STATIC = Path(__file__).with_name("static")
 
@@ -35,11 +36,13 @@ the `access_token` its purchase returned. Guide: docs/api.md.
 def create_app(settings: Settings) -> FastAPI:
     """The application over the data store that ``settings`` name."""
     pool = RuntimePool(settings)
+    seat_maps = SeatMapCache(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         pool.close()  # after the last in-flight request has finished
+        seat_maps.close()
 
     app = FastAPI(
         title="cinema-cli",
@@ -50,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtimes = pool
+    app.state.seat_maps = seat_maps
     app.state.inflight = InFlight()
     errors.install(app)
     app.include_router(catalog_routes.router)

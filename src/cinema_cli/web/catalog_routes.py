@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from cinema_cli.web import shapes
 from cinema_cli.web.deps import ID_PATTERN, MovieRef, ShowingId, runtime
 from cinema_cli.web.errors import error_responses
+
+if TYPE_CHECKING:
+    from cinema_cli.web.seat_maps import Key as SeatMapKey
+    from cinema_cli.web.seat_maps import SeatMapCache
 
 router = APIRouter(prefix="/v1", tags=["browse"], responses=error_responses(404, 422, 503))
 
@@ -114,10 +117,6 @@ def one_showing(request: Request, showing_id: ShowingId) -> shapes.ShowingShape:
     return shapes.showing(seat_map(rt.storage, rt.clock, showing_id).showing)
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def _not_modified(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -131,7 +130,7 @@ def _not_modified(if_none_match: str | None, etag: str) -> bool:
     summary="Seat map",
     responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
 )
-def seats(
+async def seats(
     request: Request,
     showing_id: ShowingId,
     session: SessionHeader = None,
@@ -139,18 +138,52 @@ def seats(
 ) -> Response:
     """Every seat with its status now. Send the ``ETag`` back in ``If-None-Match`` to get
     ``304`` while nothing changed."""
-    import orjson
+    cache: SeatMapCache = request.app.state.seat_maps
+    key = (showing_id, session)
+    found = None
+    if cache.on_loop:
+        # A kept map is served here on the event loop: the hop to a worker thread and back
+        # cost more than the whole look-up (measured in docs/benchmarks.md).
+        found = _kept_body(request, cache, key)
+    if found is None:
+        from starlette.concurrency import run_in_threadpool
 
-    from cinema_cli.services.seats import seat_map
-
-    rt = runtime(request)
-    found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
-    body = orjson.dumps(shapes.seat_map(found), default=str)
-    etag = _etag(body)
+        found = await run_in_threadpool(_seat_map_body, request, cache, key)
+    body, etag = found
+    # A Response is returned: FastAPI neither validates nor serializes it (response_model
+    # only documents the shape).
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "X-Session-Id"}
     if _not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+def _kept_body(request: Request, cache: SeatMapCache, key: SeatMapKey) -> tuple[bytes, str] | None:
+    """The kept SEATS body and ETag, if one is still valid."""
+    token = cache.token()
+    if token is None:
+        return None
+    kept = cache.get(key, token, runtime(request).clock())
+    return None if kept is None else (kept.body, kept.etag)
+
+
+def _seat_map_body(request: Request, cache: SeatMapCache, key: SeatMapKey) -> tuple[bytes, str]:
+    """The SEATS body and ETag: kept, or drawn now (and kept when the store can tell)."""
+    from cinema_cli.services.seats import seat_map
+    from cinema_cli.web.seat_maps import etag_of, render
+
+    rt = runtime(request)
+    token = cache.token()  # before anything is read: a commit from now on moves it
+    if token is not None:
+        kept = cache.get(key, token, rt.clock())
+        if kept is not None:
+            return kept.body, kept.etag
+    showing_id, session = key
+    found = seat_map(rt.storage, rt.clock, showing_id, session_id=session)
+    body = render(found)
+    if token is None:
+        return body, etag_of(body)
+    return body, cache.put(key, token, found, body).etag
 
 
 @router.get(

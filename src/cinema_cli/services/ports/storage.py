@@ -17,7 +17,7 @@ replaced in the same transaction that claims the seat.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -107,6 +107,15 @@ class Reader(Protocol):
     def data_version(self) -> int | None:
         """A number that changes whenever another process commits to this store, or ``None``
         when the backend cannot tell cheaply (callers then re-read what they depend on)."""
+        ...
+
+    def change_token(self) -> Hashable | None:
+        """A value that differs, after any commit to the store (through this handle, another
+        connection or another process), from every value read before that commit; ``None``
+        when the backend cannot tell cheaply. Compare only tokens read through one handle.
+
+        Unlike :meth:`data_version` it also moves for this handle's own commits, so a
+        long-lived process may keep what it derived from the store while the token stays."""
         ...
 
     def showings_by_ids(self, showing_ids: Iterable[str]) -> dict[str, Showing]:

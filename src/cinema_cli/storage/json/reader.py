@@ -4,7 +4,7 @@ work share them)."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -200,6 +200,11 @@ class JsonReader:
 
     def data_version(self) -> int | None:
         return None  # a change marker would cost a write on every commit; callers re-read
+
+    def change_token(self) -> Hashable | None:
+        # No store-wide marker: a commit renames only the files it changed, in several
+        # folders, and a marker file written too would cost every commit one more write.
+        return None
 
     def showing(self, showing_id: str) -> Showing | None:
         home = self._home(showing_id)

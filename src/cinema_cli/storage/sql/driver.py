@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -97,6 +97,10 @@ class Database(ABC):
 
     def lock_schema(self) -> None:  # noqa: B027 - SQLite's single writer already excludes
         """Inside a transaction: wait until no other process is upgrading the schema."""
+
+    @abstractmethod
+    def change_token(self) -> Hashable:
+        """A value that any commit to the database changes (see ``Reader.change_token``)."""
 
     @abstractmethod
     def table_names(self) -> set[str]:

@@ -15,7 +15,7 @@ time zone and the lock timeout travel in the start-up packet (``options``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -256,6 +256,13 @@ class PostgresDatabase(Database):
                 return None
             raise self._translate(error) from None
         return int(found[0][0] or 0)
+
+    def change_token(self) -> Hashable:
+        # Two snapshots with the same xmax and the same transactions in progress see the
+        # same committed rows; every commit that wrote changes one or the other. (Commits of
+        # other databases of the cluster move it too: a cache then rebuilds for nothing.)
+        found = self.rows("SELECT pg_current_snapshot()::text")
+        return str(found[0][0])
 
     def table_names(self) -> set[str]:
         found = self.rows(

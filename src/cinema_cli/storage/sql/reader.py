@@ -4,7 +4,7 @@ storage (lock-free reads) and its units of work (reads that lock what they decid
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 
 from cinema_cli.domain.models import (
@@ -62,6 +62,15 @@ class SqlReader(ABC):
         if self._database().dialect != "sqlite":
             return None
         return int(self._rows("PRAGMA data_version")[0][0])
+
+    def change_token(self) -> Hashable | None:
+        """SQLite: ``PRAGMA data_version`` (other connections' commits) with the rows this
+        connection changed (its own). PostgreSQL: the current snapshot (``xmax`` and the
+        transactions then in progress): two equal snapshots see the same committed data,
+        and any commit changes it; it moves for every write transaction of the cluster."""
+        token = self._database().change_token()
+        self._done()
+        return token
 
     def _rows(self, sql: str, params: Params | None = None) -> list[Row]:
         rows = self._database().rows(sql, params)

@@ -6,7 +6,7 @@ A file database needs no pool, and ``sqlite3`` costs ~5 ms to import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +152,13 @@ class SqliteDatabase(Database):
             self.run("RELEASE cinema_step")
             raise
         self.run("RELEASE cinema_step")
+
+    def change_token(self) -> Hashable:
+        # data_version moves for other connections' commits only; total_changes counts the
+        # rows this connection wrote (a rolled back write moves it too, which only costs a
+        # cache a rebuild).
+        version = self.rows("PRAGMA data_version")[0][0]
+        return (version, self._conn.total_changes)
 
     def table_names(self) -> set[str]:
         found = self.rows(
