@@ -57,6 +57,23 @@ def test_a_dialect_named_url_is_accepted_like_a_plain_one(
         postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.mark.postgres
+def test_a_connection_works_in_utc_with_the_lock_timeout_and_no_parallel_workers(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema), lock_timeout=2.5)
+    try:
+        found = storage._database().rows(
+            "SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
+            "current_setting('max_parallel_workers_per_gather'), current_schema()"
+        )
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert tuple(found[0]) == ("UTC", "2500ms", "0", schema)
+
+
 def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
     tmp_path: Path,
 ) -> None:

@@ -62,6 +62,7 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
     for_update = " FOR UPDATE"
     now_sql = "statement_timestamp()"
+    select_per_key = True
 
     def __init__(self, url: str, lock_timeout: float, settings: DatabaseSettings) -> None:
         import psycopg2
@@ -83,13 +84,17 @@ class PostgresDatabase(Database):
         self._password = str(params.get("password") or "")
         self.host = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
         # Every connection works in UTC and gives up waiting for a row lock after
-        # lock_timeout (0 would mean "wait forever" to PostgreSQL).
+        # lock_timeout (0 would mean "wait forever" to PostgreSQL). No parallel workers:
+        # each query reads a few hundred rows, and starting workers (a process each) costs
+        # 5-15 ms where the query takes under one; the planner tips into them on the cost
+        # of a many-branch UNION ALL (see SqlReader.showings).
         params["options"] = " ".join(
             part
             for part in (
                 str(params.get("options") or ""),
                 "-c timezone=UTC",
                 f"-c lock_timeout={max(1, round(lock_timeout * 1000))}",
+                "-c max_parallel_workers_per_gather=0",
             )
             if part
         )
