@@ -15,9 +15,11 @@ time zone and the lock timeout travel in the start-up packet (``options``).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError, StorageUnavailable
@@ -45,6 +47,29 @@ _FETCH = 2000
 """Rows fetched per round trip by :meth:`PostgresDatabase.stream`."""
 
 
+def import_driver() -> ModuleType:
+    """psycopg2, imported without Python's ``ssl`` module unless something else loaded it.
+
+    psycopg2 imports ``ssl`` only to hand OpenSSL's thread-locking callbacks to Python's,
+    which OpenSSL 1.1 and later no longer use (the psycopg2-binary wheels ship OpenSSL 3);
+    when that import fails it leaves libpq to set OpenSSL up itself, as libpq does for its
+    TLS connections anyway. ``ssl`` is a fifth of the ``import typer`` start-up floor
+    (45 of 240 million instructions). Skipped when other threads run: one of them
+    importing ``ssl`` meanwhile would fail.
+    """
+    threading = sys.modules.get("threading")
+    if "ssl" in sys.modules or (threading is not None and threading.active_count() > 1):
+        import psycopg2
+
+        return psycopg2
+    sys.modules["ssl"] = None  # type: ignore[assignment]  # None: "import ssl" fails
+    try:
+        import psycopg2
+    finally:
+        del sys.modules["ssl"]
+    return psycopg2
+
+
 @lru_cache(maxsize=512)
 def pg_sql(sql: str) -> str:
     """The statement with ``:name`` parameters as psycopg2's ``%(name)s`` (``%`` escaped)."""
@@ -65,7 +90,7 @@ class PostgresDatabase(Database):
     select_per_key = True
 
     def __init__(self, url: str, lock_timeout: float, settings: DatabaseSettings) -> None:
-        import psycopg2
+        psycopg2 = import_driver()
         from psycopg2.extensions import parse_dsn
 
         self._driver = psycopg2
