@@ -74,6 +74,55 @@ def test_a_connection_works_in_utc_with_the_lock_timeout_and_no_parallel_workers
     assert tuple(found[0]) == ("UTC", "2500ms", "0", schema)
 
 
+_SETTINGS = (
+    "SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
+    "current_setting('max_parallel_workers_per_gather'), current_schema()"
+)
+
+
+@pytest.mark.postgres
+def test_through_a_pooler_refusing_startup_options_every_transaction_carries_the_settings(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg2
+
+    connect = psycopg2.connect
+    refused: list[str] = []
+
+    def pgbouncer(*dsn: str, **params: Any) -> Any:  # PgBouncer 1.18's answer to options
+        if "options" in params:
+            refused.append(params["options"])
+            raise psycopg2.OperationalError("FATAL:  unsupported startup parameter: options")
+        return connect(*dsn, **params)
+
+    monkeypatch.setattr(psycopg2, "connect", pgbouncer)
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema), lock_timeout=2.5)
+    expected = ("UTC", "2500ms", "0", schema)
+    try:
+        assert storage.cities() == []  # the schema is created where the URL says
+        db = storage._database()
+        alone = tuple(db.rows(_SETTINGS)[0])
+        with storage.transaction():
+            in_unit_of_work = tuple(db.rows(_SETTINGS)[0])
+        db.begin_snapshot()
+        in_snapshot = tuple(db.rows(_SETTINGS)[0])
+        db.rollback()
+        # Nothing stays behind on the server connection for a pooler's next client.
+        with db._conn.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute(_SETTINGS)
+            left = tuple(cursor.fetchone())
+        tables = storage.schema_version()
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert alone == in_unit_of_work == in_snapshot == expected
+    assert "search_path" in refused[0]
+    assert left[1] != "2500ms"
+    assert left[3] != schema
+    assert tables == storage.supported_schema_version
+
+
 def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
     tmp_path: Path,
 ) -> None:

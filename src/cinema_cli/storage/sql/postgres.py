@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError, StorageUnavailable
+from cinema_cli.storage.sql import pooled
 from cinema_cli.storage.sql.driver import (
     Database,
     Params,
@@ -124,8 +125,11 @@ class PostgresDatabase(Database):
             if part
         )
         params.setdefault("connect_timeout", settings.connect_timeout)
+        self._tx = False
+        self._settings = ""
+        """Empty, or the settings a pooler refused at start-up: sent with each transaction."""
         try:
-            self._conn = psycopg2.connect(**params)
+            self._conn = self._connect(params)
             # Set on the client only: psycopg2 then sends no BEGIN of its own.
             self._conn.autocommit = True
         except psycopg2.Error as error:
@@ -134,7 +138,31 @@ class PostgresDatabase(Database):
                 f"{self._reason(error)}",
                 hint="is the server running, and do the host, port, user and database exist?",
             ) from None
-        self._tx = False
+
+    def _connect(self, params: dict[str, Any]) -> Any:
+        try:
+            return self._driver.connect(**params)
+        except self._driver.OperationalError as error:
+            if not pooled.refused_options(error):
+                raise
+        # A transaction pooler (PgBouncer) in front of the server: see .pooled.
+        options = params.pop("options")
+        try:
+            self._settings = pooled.set_config_sql(pooled.settings(options))
+        except pooled.BadOptions as bad:
+            raise StorageUnavailable(
+                f"{self.host} refused the start-up options of {self.where}, and {bad} in "
+                f"{options!r} is not a -c name=value setting that could be sent instead",
+                field="storage",
+            ) from None
+        return self._driver.connect(**params)
+
+    def _text(self, sql: str, params: Params | None) -> str:
+        """The statement as sent: psycopg2 placeholders, and the settings outside a transaction."""
+        text = pg_sql(sql) if params else sql
+        if not self._settings or self._tx:
+            return text
+        return f"{self._settings.replace('%', '%%') if params else self._settings}; {text}"
 
     def _reason(self, error: Exception) -> str:
         text = " ".join(str(error).split())
@@ -181,7 +209,7 @@ class PostgresDatabase(Database):
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                cursor.execute(self._text(sql, params), params or None)
                 return cursor.fetchall() if cursor.description else []
         except self._driver.Error as error:
             raise self._translate(error) from None
@@ -189,7 +217,7 @@ class PostgresDatabase(Database):
     def run(self, sql: str, params: Params | None = None) -> int:
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                cursor.execute(self._text(sql, params), params or None)
                 return int(cursor.rowcount)
         except self._driver.Error as error:
             raise self._translate(error) from None
@@ -198,11 +226,13 @@ class PostgresDatabase(Database):
         # Pages of statements, one round trip each: what psycopg2.extras.execute_batch
         # does, without importing extras (and logging) on every command that writes.
         statement = pg_sql(sql)
+        settings = [] if self._tx or not self._settings else [self._settings.encode()]
         try:
             with self._conn.cursor() as cursor:
                 for start in range(0, len(rows), _PAGE):
                     page = rows[start : start + _PAGE]
-                    cursor.execute(b";".join(cursor.mogrify(statement, row) for row in page))
+                    sent = [*settings, *(cursor.mogrify(statement, row) for row in page)]
+                    cursor.execute(b";".join(sent))
         except self._driver.Error as error:
             raise self._translate(error) from None
 
@@ -220,14 +250,17 @@ class PostgresDatabase(Database):
             if self._conn.info.transaction_status == TRANSACTION_STATUS_INTRANS:
                 self.run("CLOSE cinema_stream")
 
-    def begin(self) -> None:
+    def begin(self, mode: str = "") -> None:
         self.rollback()
-        self.run("BEGIN")
-        self._tx = True
+        self._tx = True  # the settings a pooler refused (see .pooled) follow BEGIN, not precede it
+        try:
+            self.run(f"BEGIN{mode}; {self._settings}" if self._settings else f"BEGIN{mode}")
+        except BaseException:
+            self._tx = False
+            raise
 
     def begin_snapshot(self) -> None:
-        self.begin()
-        self.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        self.begin(" ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
     def commit(self) -> None:
         try:
@@ -279,7 +312,7 @@ class PostgresDatabase(Database):
         # and then the version (a failed statement in autocommit leaves nothing behind).
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute("SELECT max(version) FROM cinema_schema")
+                cursor.execute(self._text("SELECT max(version) FROM cinema_schema", None))
                 found = cursor.fetchall()
         except self._driver.Error as error:
             if getattr(error, "pgcode", None) == "42P01":  # undefined_table
