@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,34 @@ def test_a_connection_works_in_utc_with_the_lock_timeout_and_no_parallel_workers
         storage.close()
         postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
     assert tuple(found[0]) == ("UTC", "2500ms", "0", schema)
+
+
+@pytest.mark.postgres
+def test_the_server_clock_comes_with_the_schema_check_without_a_round_trip_of_its_own(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema))
+    try:
+        storage.cities()  # the first read checks (here: creates) the schema
+        storage.close()
+        storage.cities()  # a command on an existing schema
+        db = storage._database()
+        sent: list[str] = []
+        rows = db.rows
+
+        def spy(sql: str, params: Any = None) -> Any:
+            sent.append(sql)
+            return rows(sql, params)
+
+        db.rows = spy  # type: ignore[method-assign]
+        now = storage.database_now()
+        server = rows("SELECT statement_timestamp()")[0][0]
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert sent == []
+    assert abs(server - now) < timedelta(seconds=5)
 
 
 _SETTINGS = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -310,14 +311,17 @@ class PostgresDatabase(Database):
             return super().schema_version()
         # Every command asks this first: one round trip, not "is there such a table?"
         # and then the version (a failed statement in autocommit leaves nothing behind).
+        # The server's clock comes along, for the services' clock (server_clock.py).
+        sql = "SELECT max(version), statement_timestamp() FROM cinema_schema"
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute(self._text("SELECT max(version) FROM cinema_schema", None))
+                cursor.execute(self._text(sql, None))
                 found = cursor.fetchall()
         except self._driver.Error as error:
             if getattr(error, "pgcode", None) == "42P01":  # undefined_table
                 return None
             raise self._translate(error) from None
+        self.clock_read = (found[0][1], time.monotonic())
         return int(found[0][0] or 0)
 
     def table_names(self) -> set[str]:
