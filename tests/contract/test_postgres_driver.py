@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,100 @@ def test_a_dialect_named_url_is_accepted_like_a_plain_one(
         postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.mark.postgres
+def test_a_connection_works_in_utc_with_the_lock_timeout_and_no_parallel_workers(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema), lock_timeout=2.5)
+    try:
+        found = storage._database().rows(
+            "SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
+            "current_setting('max_parallel_workers_per_gather'), current_schema()"
+        )
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert tuple(found[0]) == ("UTC", "2500ms", "0", schema)
+
+
+@pytest.mark.postgres
+def test_the_server_clock_comes_with_the_schema_check_without_a_round_trip_of_its_own(
+    postgres_server: PostgresServer,
+) -> None:
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema))
+    try:
+        storage.cities()  # the first read checks (here: creates) the schema
+        storage.close()
+        storage.cities()  # a command on an existing schema
+        db = storage._database()
+        sent: list[str] = []
+        rows = db.rows
+
+        def spy(sql: str, params: Any = None) -> Any:
+            sent.append(sql)
+            return rows(sql, params)
+
+        db.rows = spy  # type: ignore[method-assign]
+        now = storage.database_now()
+        server = rows("SELECT statement_timestamp()")[0][0]
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert sent == []
+    assert abs(server - now) < timedelta(seconds=5)
+
+
+_SETTINGS = (
+    "SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
+    "current_setting('max_parallel_workers_per_gather'), current_schema()"
+)
+
+
+@pytest.mark.postgres
+def test_through_a_pooler_refusing_startup_options_every_transaction_carries_the_settings(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg2
+
+    connect = psycopg2.connect
+    refused: list[str] = []
+
+    def pgbouncer(*dsn: str, **params: Any) -> Any:  # PgBouncer 1.18's answer to options
+        if "options" in params:
+            refused.append(params["options"])
+            raise psycopg2.OperationalError("FATAL:  unsupported startup parameter: options")
+        return connect(*dsn, **params)
+
+    monkeypatch.setattr(psycopg2, "connect", pgbouncer)
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema), lock_timeout=2.5)
+    expected = ("UTC", "2500ms", "0", schema)
+    try:
+        assert storage.cities() == []  # the schema is created where the URL says
+        db = storage._database()
+        alone = tuple(db.rows(_SETTINGS)[0])
+        with storage.transaction():
+            in_unit_of_work = tuple(db.rows(_SETTINGS)[0])
+        db.begin_snapshot()
+        in_snapshot = tuple(db.rows(_SETTINGS)[0])
+        db.rollback()
+        # Nothing stays behind on the server connection for a pooler's next client.
+        with db._conn.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute(_SETTINGS)
+            left = tuple(cursor.fetchone())
+        tables = storage.schema_version()
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert alone == in_unit_of_work == in_snapshot == expected
+    assert "search_path" in refused[0]
+    assert left[1] != "2500ms"
+    assert left[3] != schema
+    assert tables == storage.supported_schema_version
+
+
 def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
     tmp_path: Path,
 ) -> None:
@@ -79,7 +174,7 @@ def test_a_server_that_is_down_is_exit_7_naming_the_host_without_the_password(
 
 
 @pytest.mark.postgres
-def test_a_postgresql_command_loads_psycopg2_but_neither_psycopg_3_nor_sqlalchemy(
+def test_a_postgresql_command_loads_psycopg2_but_neither_psycopg_3_sqlalchemy_nor_ssl(
     postgres_server: PostgresServer,
 ) -> None:
     schema = postgres_server.new_schema()
@@ -91,7 +186,8 @@ def test_a_postgresql_command_loads_psycopg2_but_neither_psycopg_3_nor_sqlalchem
         f"storage = open_storage({url!r}, Path('.'))\n"
         "storage.cities()\n"
         "storage.close()\n"
-        "print(*(name in sys.modules for name in ('psycopg2', 'psycopg', 'sqlalchemy')))\n"
+        "print(*(name in sys.modules for name in ('psycopg2', 'psycopg', 'sqlalchemy', 'ssl')))\n"
+        "import ssl\n"  # still there for whoever needs it
     )
     env: dict[str, Any] = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     try:
@@ -100,7 +196,7 @@ def test_a_postgresql_command_loads_psycopg2_but_neither_psycopg_3_nor_sqlalchem
         )
     finally:
         postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
-    assert found.stdout.split() == ["True", "False", "False"]
+    assert found.stdout.split() == ["True", "False", "False", "False"]
 
 
 def test_the_test_server_address_is_the_documented_one() -> None:

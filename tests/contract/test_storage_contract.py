@@ -168,6 +168,30 @@ def test_showings_filter_by_movie_and_theater(programme: Any) -> None:
     assert programme.showings(ShowingQuery(theater_ids=frozenset({"nowhere"}))) == []
 
 
+@pytest.mark.parametrize("unknown", [0, 3, 60], ids=["exact", "a-few-more", "many-more"])
+def test_showings_of_several_theaters_and_movies_come_in_one_start_order(
+    programme: Any, unknown: int
+) -> None:
+    # PostgreSQL reads a few ids one SELECT each (glued in start order), many as one list.
+    others = {f"zz{n:02}" for n in range(unknown)}
+    theaters = frozenset({"rex", "abc", *others})
+    movies = frozenset({"dune", "alien", *others})
+    everything = ["s1", "s2a", "s2b", "s4"]
+    assert ids(programme.showings(ShowingQuery(theater_ids=theaters))) == everything
+    assert ids(programme.showings(ShowingQuery(movie_ids=movies))) == everything
+    both = ShowingQuery(theater_ids=theaters, movie_ids=movies, include_cancelled=True)
+    assert ids(programme.showings(both)) == ["s1", "s2a", "s2b", "s3", "s4"]
+    window = ShowingQuery(
+        theater_ids=theaters,
+        movie_ids=frozenset({"alien", *others}),
+        starts_from=b.at(2),
+        starts_before=b.at(4),
+    )
+    assert ids(programme.showings(window)) == ["s2b"]
+    with programme.transaction() as tx:  # the locking read of a unit of work
+        assert ids(tx.showings(ShowingQuery(theater_ids=theaters, movie_ids=movies))) == everything
+
+
 def test_showings_time_range_includes_its_start_and_excludes_its_end(programme: Any) -> None:
     window = ShowingQuery(starts_from=b.at(2), starts_before=b.at(4), include_cancelled=True)
     assert ids(programme.showings(window)) == ["s2a", "s2b", "s3"]

@@ -24,6 +24,7 @@ Seats separated by a gap are never adjacent.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 CELL_CATEGORIES = {
@@ -60,13 +61,12 @@ class Seat:
     blocked: bool = False
 
 
-def parse_layout(rows: list[str]) -> list[Seat]:
-    """Parse layout rows into seats, front row first and left to right."""
+def _checked_rows(rows: list[str]) -> Iterator[tuple[int, str, str]]:
+    """``(row index, label, cells)`` of each row; raises :class:`LayoutError` on a bad one."""
     if not rows:
         raise LayoutError("a layout needs at least one row")
     if len(rows) > MAX_ROWS:
         raise LayoutError(f"a layout has at most {MAX_ROWS} rows, got {len(rows)}")
-    seats: list[Seat] = []
     labels: set[str] = set()
     for row_index, text in enumerate(rows):
         match = _ROW.match(text.strip()) if isinstance(text, str) else None
@@ -80,7 +80,16 @@ def parse_layout(rows: list[str]) -> list[Seat]:
             raise LayoutError(f"row {row_index + 1}: label {label} is used twice")
         if len(cells) > MAX_COLUMNS:
             raise LayoutError(f"row {label}: at most {MAX_COLUMNS} columns")
+        if cells.count(GAP) == len(cells):
+            raise LayoutError(f"row {label}: has no seats")
         labels.add(label)
+        yield row_index, label, cells
+
+
+def parse_layout(rows: list[str]) -> list[Seat]:
+    """Parse layout rows into seats, front row first and left to right."""
+    seats: list[Seat] = []
+    for row_index, label, cells in _checked_rows(rows):
         number = 0
         for column, cell in enumerate(cells):
             if cell == GAP:
@@ -97,9 +106,16 @@ def parse_layout(rows: list[str]) -> list[Seat]:
                     blocked=cell == "x",
                 )
             )
-        if number == 0:
-            raise LayoutError(f"row {label}: has no seats")
     return seats
+
+
+def count_sellable(rows: list[str]) -> int:
+    """How many seats of the layout can be sold (not gaps, not blocked), checked like
+    :func:`parse_layout` but without building the seats: a search shows the free seats of
+    every room of a city, and building them cost ~0.3 ms a room."""
+    return sum(
+        len(cells) - cells.count(GAP) - cells.count("x") for _, _, cells in _checked_rows(rows)
+    )
 
 
 def normalize_seat_id(text: str) -> str:

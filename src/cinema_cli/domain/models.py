@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal
 
-from cinema_cli.domain.layout import Seat, parse_layout
+from cinema_cli.domain.layout import Seat, count_sellable, parse_layout
 
 SCHEMA_VERSION = 1
 """Version of the stored data layout, shared by every backend."""
@@ -31,6 +31,11 @@ MAX_SEATS_PER_RESERVATION = 10
 @lru_cache(maxsize=256)
 def _room_seats(layout: tuple[str, ...]) -> tuple[Seat, ...]:
     return tuple(parse_layout(list(layout)))
+
+
+@lru_cache(maxsize=256)
+def _room_sellable(layout: tuple[str, ...]) -> int:
+    return count_sellable(list(layout))
 
 
 class SeatCategory(StrEnum):
@@ -107,7 +112,7 @@ class Room:
     @property
     def seats_total(self) -> int:
         """Seats that can be sold (blocked seats excluded)."""
-        return sum(1 for seat in self.seats if not seat.blocked)
+        return _room_sellable(tuple(self.layout))
 
 
 @dataclass(frozen=True, slots=True)

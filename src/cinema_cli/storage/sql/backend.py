@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cinema_cli.config import DatabaseSettings
@@ -142,6 +143,9 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader, SqlProviderBooksRead
     def database_now(self) -> datetime:
         """The database server's clock (SQLite's is this host's)."""
         db = self._database()
+        if db.clock_read is not None:  # read with the schema version: no round trip
+            server, at = db.clock_read
+            return server + timedelta(seconds=time.monotonic() - at)
         return db.ts_out(self._rows(f"SELECT {db.now_sql}")[0][0])
 
     # -- the port --------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ class Database(ABC):
     """Suffix that locks the selected rows until the unit of work ends ("" on SQLite)."""
     now_sql: str
     """The database's own clock as an SQL expression, in the dialect's instant format."""
+    select_per_key = False
+    """True: a query for the showings of a few theaters (or movies) runs one ``SELECT`` per
+    id glued with ``UNION ALL`` (PostgreSQL's planner misjudges the ``IN (...)`` form; SQLite
+    reads the same rows with it, 15-20% faster than with the union)."""
+    clock_read: tuple[datetime, float] | None = None
+    """The server's clock as read along with the schema version, and ``time.monotonic()``
+    then (PostgreSQL): the command's server time without a round trip of its own."""
     server_clock = False
     """True: hold expiry is judged by :attr:`now_sql` in the statements, not by the ``now``
     the caller passes (set by the storage unless ``CINEMA_NOW`` pins the time)."""

@@ -15,12 +15,16 @@ time zone and the lock timeout travel in the start-up packet (``options``).
 from __future__ import annotations
 
 import re
+import sys
+import time
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError, StorageUnavailable
+from cinema_cli.storage.sql import pooled
 from cinema_cli.storage.sql.driver import (
     Database,
     Params,
@@ -45,6 +49,29 @@ _FETCH = 2000
 """Rows fetched per round trip by :meth:`PostgresDatabase.stream`."""
 
 
+def import_driver() -> ModuleType:
+    """psycopg2, imported without Python's ``ssl`` module unless something else loaded it.
+
+    psycopg2 imports ``ssl`` only to hand OpenSSL's thread-locking callbacks to Python's,
+    which OpenSSL 1.1 and later no longer use (the psycopg2-binary wheels ship OpenSSL 3);
+    when that import fails it leaves libpq to set OpenSSL up itself, as libpq does for its
+    TLS connections anyway. ``ssl`` is a fifth of the ``import typer`` start-up floor
+    (45 of 240 million instructions). Skipped when other threads run: one of them
+    importing ``ssl`` meanwhile would fail.
+    """
+    threading = sys.modules.get("threading")
+    if "ssl" in sys.modules or (threading is not None and threading.active_count() > 1):
+        import psycopg2
+
+        return psycopg2
+    sys.modules["ssl"] = None  # type: ignore[assignment]  # None: "import ssl" fails
+    try:
+        import psycopg2
+    finally:
+        del sys.modules["ssl"]
+    return psycopg2
+
+
 @lru_cache(maxsize=512)
 def pg_sql(sql: str) -> str:
     """The statement with ``:name`` parameters as psycopg2's ``%(name)s`` (``%`` escaped)."""
@@ -62,9 +89,10 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
     for_update = " FOR UPDATE"
     now_sql = "statement_timestamp()"
+    select_per_key = True
 
     def __init__(self, url: str, lock_timeout: float, settings: DatabaseSettings) -> None:
-        import psycopg2
+        psycopg2 = import_driver()
         from psycopg2.extensions import parse_dsn
 
         self._driver = psycopg2
@@ -83,19 +111,26 @@ class PostgresDatabase(Database):
         self._password = str(params.get("password") or "")
         self.host = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
         # Every connection works in UTC and gives up waiting for a row lock after
-        # lock_timeout (0 would mean "wait forever" to PostgreSQL).
+        # lock_timeout (0 would mean "wait forever" to PostgreSQL). No parallel workers:
+        # each query reads a few hundred rows, and starting workers (a process each) costs
+        # 5-15 ms where the query takes under one; the planner tips into them on the cost
+        # of a many-branch UNION ALL (see SqlReader.showings).
         params["options"] = " ".join(
             part
             for part in (
                 str(params.get("options") or ""),
                 "-c timezone=UTC",
                 f"-c lock_timeout={max(1, round(lock_timeout * 1000))}",
+                "-c max_parallel_workers_per_gather=0",
             )
             if part
         )
         params.setdefault("connect_timeout", settings.connect_timeout)
+        self._tx = False
+        self._settings = ""
+        """Empty, or the settings a pooler refused at start-up: sent with each transaction."""
         try:
-            self._conn = psycopg2.connect(**params)
+            self._conn = self._connect(params)
             # Set on the client only: psycopg2 then sends no BEGIN of its own.
             self._conn.autocommit = True
         except psycopg2.Error as error:
@@ -104,7 +139,31 @@ class PostgresDatabase(Database):
                 f"{self._reason(error)}",
                 hint="is the server running, and do the host, port, user and database exist?",
             ) from None
-        self._tx = False
+
+    def _connect(self, params: dict[str, Any]) -> Any:
+        try:
+            return self._driver.connect(**params)
+        except self._driver.OperationalError as error:
+            if not pooled.refused_options(error):
+                raise
+        # A transaction pooler (PgBouncer) in front of the server: see .pooled.
+        options = params.pop("options")
+        try:
+            self._settings = pooled.set_config_sql(pooled.settings(options))
+        except pooled.BadOptions as bad:
+            raise StorageUnavailable(
+                f"{self.host} refused the start-up options of {self.where}, and {bad} in "
+                f"{options!r} is not a -c name=value setting that could be sent instead",
+                field="storage",
+            ) from None
+        return self._driver.connect(**params)
+
+    def _text(self, sql: str, params: Params | None) -> str:
+        """The statement as sent: psycopg2 placeholders, and the settings outside a transaction."""
+        text = pg_sql(sql) if params else sql
+        if not self._settings or self._tx:
+            return text
+        return f"{self._settings.replace('%', '%%') if params else self._settings}; {text}"
 
     def _reason(self, error: Exception) -> str:
         text = " ".join(str(error).split())
@@ -151,7 +210,7 @@ class PostgresDatabase(Database):
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                cursor.execute(self._text(sql, params), params or None)
                 return cursor.fetchall() if cursor.description else []
         except self._driver.Error as error:
             raise self._translate(error) from None
@@ -159,7 +218,7 @@ class PostgresDatabase(Database):
     def run(self, sql: str, params: Params | None = None) -> int:
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute(pg_sql(sql) if params else sql, params or None)
+                cursor.execute(self._text(sql, params), params or None)
                 return int(cursor.rowcount)
         except self._driver.Error as error:
             raise self._translate(error) from None
@@ -168,11 +227,13 @@ class PostgresDatabase(Database):
         # Pages of statements, one round trip each: what psycopg2.extras.execute_batch
         # does, without importing extras (and logging) on every command that writes.
         statement = pg_sql(sql)
+        settings = [] if self._tx or not self._settings else [self._settings.encode()]
         try:
             with self._conn.cursor() as cursor:
                 for start in range(0, len(rows), _PAGE):
                     page = rows[start : start + _PAGE]
-                    cursor.execute(b";".join(cursor.mogrify(statement, row) for row in page))
+                    sent = [*settings, *(cursor.mogrify(statement, row) for row in page)]
+                    cursor.execute(b";".join(sent))
         except self._driver.Error as error:
             raise self._translate(error) from None
 
@@ -190,14 +251,17 @@ class PostgresDatabase(Database):
             if self._conn.info.transaction_status == TRANSACTION_STATUS_INTRANS:
                 self.run("CLOSE cinema_stream")
 
-    def begin(self) -> None:
+    def begin(self, mode: str = "") -> None:
         self.rollback()
-        self.run("BEGIN")
-        self._tx = True
+        self._tx = True  # the settings a pooler refused (see .pooled) follow BEGIN, not precede it
+        try:
+            self.run(f"BEGIN{mode}; {self._settings}" if self._settings else f"BEGIN{mode}")
+        except BaseException:
+            self._tx = False
+            raise
 
     def begin_snapshot(self) -> None:
-        self.begin()
-        self.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        self.begin(" ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
     def commit(self) -> None:
         try:
@@ -247,14 +311,17 @@ class PostgresDatabase(Database):
             return super().schema_version()
         # Every command asks this first: one round trip, not "is there such a table?"
         # and then the version (a failed statement in autocommit leaves nothing behind).
+        # The server's clock comes along, for the services' clock (server_clock.py).
+        sql = "SELECT max(version), statement_timestamp() FROM cinema_schema"
         try:
             with self._conn.cursor() as cursor:
-                cursor.execute("SELECT max(version) FROM cinema_schema")
+                cursor.execute(self._text(sql, None))
                 found = cursor.fetchall()
         except self._driver.Error as error:
             if getattr(error, "pgcode", None) == "42P01":  # undefined_table
                 return None
             raise self._translate(error) from None
+        self.clock_read = (found[0][1], time.monotonic())
         return int(found[0][0] or 0)
 
     def change_token(self) -> Hashable:

@@ -9,6 +9,9 @@ from cinema_cli.storage.sql.driver import Params
 
 CHUNK = 500
 """Ids per ``IN (...)`` list (SQLite allows a few thousand parameters per statement)."""
+UNION_MAX = 50
+"""Most ids a showings query gives a ``SELECT`` each (more: one ``IN (...)`` list, since a
+window covering that many theaters or movies is best read by start time anyway)."""
 BATCH = 5000
 """Rows per ``executemany`` when loading or importing."""
 
