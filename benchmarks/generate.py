@@ -592,16 +592,20 @@ def load_into_backend(backend: str, data_dir: Path,
 
 
 # --- the command ----------------------------------------------------------------------------------
-def _storage_fingerprint() -> str:
-    """A hash of the code that decides how data is laid out on disk: a store built by an
-    older layout must not be measured as if it were the current one."""
+def _storage_fingerprint(backend: str) -> str:
+    """A hash of the code that decides how ``backend`` lays data out on disk: a store built
+    by an older layout must not be measured as if it were the current one. Only the
+    backend's own package counts (with the shared records and models), so a change to the
+    JSON files does not rebuild a PostgreSQL dataset."""
     import hashlib
 
     import cinema_cli
 
     package = Path(cinema_cli.__file__).parent
+    own = package / "storage" / ("json" if backend == "json" else "sql")
     digest = hashlib.sha256()
-    for path in sorted([*package.glob("storage/**/*.py"), package / "domain" / "models.py"]):
+    for path in sorted([*own.glob("**/*.py"), *package.glob("storage/*.py"),
+                        package / "domain" / "models.py"]):
         digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -611,7 +615,7 @@ def _stamp(scale: Scale, seed: int, backend: str) -> dict[str, Any]:
 
     return {"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale.name,
             "backend": backend, "schema_version": SCHEMA_VERSION,
-            "storage_code": _storage_fingerprint() if backend != "none" else None}
+            "storage_code": _storage_fingerprint(backend) if backend != "none" else None}
 
 
 def _read_json(path: Path) -> Any:
