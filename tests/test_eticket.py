@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import pickle
 import re
 import stat
+import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,9 +19,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from cinema_cli.adapters.eticket import FileTicketPrinter, qr_png
+from cinema_cli.adapters.eticket import FileTicketPrinter
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import EmlOutbox, calendar_event
+from cinema_cli.adapters.qr_symbols import qr_png
 from cinema_cli.domain.models import Money
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketLine
 
@@ -235,3 +238,23 @@ def test_the_pdf_is_dated_by_the_booking(tmp_path: Path) -> None:
     finally:
         pdf.close()
     assert metadata["CreationDate"].startswith("D:20261129120000")
+
+
+def test_pillow_still_works_after_a_pdf_loaded_its_image_module_lazily(tmp_path: Path) -> None:
+    """Drawing the PDF leaves ``PIL.Image`` to load on first use; it must then be the real
+    module for whatever draws a bitmap later in the same process (a fresh interpreter: this
+    one imported Pillow long ago)."""
+    script = f"""
+import pickle, sys
+from cinema_cli.adapters.eticket import render_pdf
+document = pickle.loads({pickle.dumps(document())!r})
+assert render_pdf(document).startswith(b"%PDF")
+assert "PIL.ImageMode" not in sys.modules  # not loaded by the PDF
+from PIL import Image
+assert Image.new("1", (3, 2)).size == (3, 2)
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr

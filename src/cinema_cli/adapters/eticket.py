@@ -94,8 +94,38 @@ def printed_code_lines(code: str) -> list[str]:
     ]
 
 
+def _pillow_image_on_first_use() -> None:
+    """Let ``PIL.Image`` load when something first uses it, not when reportlab is imported.
+
+    ``reportlab.lib.utils`` imports it at start (about a fifth of Python's start-up, with
+    the modules it pulls in) for drawing bitmaps, which e-tickets never do. The module is
+    put in place with the standard library's ``LazyLoader``: it runs when an attribute is
+    first read, so anything that does draw a bitmap gets the real module. Does nothing once
+    Pillow's ``Image`` is imported (the tests, the scanner).
+    """
+    import sys
+
+    if "PIL.Image" in sys.modules:
+        return
+    import importlib.util
+
+    import PIL
+
+    spec = importlib.util.find_spec("PIL.Image")
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["PIL.Image"] = module
+    spec.loader.exec_module(module)
+    # `from PIL import Image` then reads the package's attribute; the import system would
+    # touch the module's __spec__ and so load it.
+    PIL.Image = module  # type: ignore[attr-defined]
+
+
 def render_pdf(document: ETicketDocument) -> bytes:
     """The booking's e-ticket PDF: one A4 page per ticket, each with its QR code."""
+    _pillow_image_on_first_use()
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas

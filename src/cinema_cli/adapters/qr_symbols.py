@@ -40,20 +40,21 @@ def _import_qrcode_without_pillow() -> None:
     """Import qrcode without the Pillow module drawers its package imports for old callers.
 
     ``qrcode.image.styles.moduledrawers`` imports them inside ``try/except ImportError``,
-    which loads ``PIL.ImageDraw`` and ``PIL.ImageFont`` (about 10 ms) though nothing here
-    draws with them: the PNG is packed by pypng, the SVG and the PDF drawn from the module
-    matrix (the bytes are the same either way). Pillow is hidden only while qrcode is
-    imported.
+    which loads ``PIL.Image``, ``PIL.ImageDraw`` and ``PIL.ImageFont`` (about 10 ms) though
+    nothing here draws with them: the PNG is packed by pypng, the SVG and the PDF drawn from
+    the module matrix (the bytes are the same either way). That one module is made
+    unimportable while qrcode is imported.
     """
     import sys
 
-    if "qrcode" in sys.modules or "PIL" in sys.modules:
+    if "qrcode" in sys.modules:
         return
-    sys.modules["PIL"] = None  # type: ignore[assignment]  # makes `import PIL` fail
+    drawers = "qrcode.image.styles.moduledrawers.pil"
+    sys.modules[drawers] = None  # type: ignore[assignment]  # makes its import fail
     try:
         import qrcode.main  # noqa: F401
     finally:
-        del sys.modules["PIL"]
+        del sys.modules[drawers]
 
 
 def _penalty(rows: list[int], size: int) -> int:
@@ -148,6 +149,7 @@ def qr_symbol(code: str) -> Any:
     screen). A code made of upper-case letters and digits is stored in alphanumeric mode.
     The PNG, the SVG and the PDF of a ticket share one symbol.
     """
+    _import_qrcode_without_pillow()
     from qrcode.constants import ERROR_CORRECT_M
 
     symbol = _fast_mask_class()(
@@ -170,6 +172,7 @@ def qr_png(code: str) -> bytes:
     The rows are packed here (one ``int.to_bytes`` per module row) instead of pixel by
     pixel in pure Python by pypng.
     """
+    _import_qrcode_without_pillow()
     from qrcode.compat.png import PngWriter
 
     matrix = qr_matrix(code)
