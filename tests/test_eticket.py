@@ -258,3 +258,29 @@ print("ok")
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_pdf_is_the_same_with_or_without_reportlabs_c_accelerator() -> None:
+    """rl-accel formats the PDF's numbers in C; the bytes must be those of reportlab's own
+    Python code (names in several scripts: Helvetica, Open Sans and CJK fonts)."""
+    from dataclasses import replace
+
+    names = replace(
+        document(tickets=3),
+        name="Zoë Çelik 山田 Αλέξης Жанна 김민준",
+        movie_title="千と千尋の神隠し",
+        theater_name="Кинотеатр Ωμέγα",
+    )
+    script = f"""
+import pickle, sys
+sys.modules["_rl_accel"] = None  # reportlab falls back to its Python functions
+from cinema_cli.adapters.eticket import render_pdf
+sys.stdout.buffer.write(render_pdf(pickle.loads({pickle.dumps(names)!r})))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
+    from reportlab.lib import rl_accel
+
+    from cinema_cli.adapters.eticket import render_pdf
+
+    assert "fp_str" in rl_accel._c_funcs  # this interpreter uses the accelerator
+    assert render_pdf(names) == done.stdout
