@@ -66,3 +66,23 @@ def test_the_png_and_svg_bytes_are_qrcodes(code: str) -> None:
     reference.make_image(image_factory=SvgPathFillImage).save(svg)
     assert qr_png(code) == png.getvalue()
     assert qr_svg(code) == svg.getvalue()
+
+
+@pytest.mark.parametrize("size", [21, 25, 45, 97, 177])
+def test_the_penalty_is_qrcodes_lost_point_on_any_board(size: int) -> None:
+    """Random boards of every density, some with rows of finder-like patterns and long runs:
+    the whole-symbol integer arithmetic scores them as ``lost_point`` does, module by module."""
+    from qrcode.util import lost_point
+
+    from cinema_cli.adapters.qr_symbols import _penalty, _row_bits
+
+    rng = random.Random(size)
+    for trial in range(40):
+        density = trial / 39
+        board = [[rng.random() < density for _ in range(size)] for _ in range(size)]
+        if trial % 3 == 0:
+            for row in board:
+                for start in range(0, size - 11, 13):
+                    pattern = rng.choice(["10111010000", "00001011101", "11111111111"])
+                    row[start : start + 11] = [module == "1" for module in pattern]
+        assert _penalty([_row_bits(row) for row in board], size) == lost_point(board)

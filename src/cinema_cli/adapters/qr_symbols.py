@@ -3,8 +3,8 @@
 qrcode (pure Python) encodes the data and lays out the symbol. Choosing the mask is the
 costly part: qrcode lays the symbol out eight times, once per mask, and scores each with
 :func:`qrcode.util.lost_point`, one module at a time. :class:`_FastMaskQRCode` lays it out
-once, derives the seven other layouts with integer operations on whole rows and scores them
-with string and regular-expression operations; it picks the same mask (the penalty rules
+once, derives the seven other layouts with integer operations on whole rows and scores each
+with integer operations on the whole symbol at once; it picks the same mask (the penalty rules
 below are the ones ``lost_point`` applies, checked against it in ``tests/test_qr_symbols.py``),
 and qrcode then draws the chosen symbol itself.
 
@@ -16,9 +16,7 @@ pypng; the SVG is written here, byte for byte the document of qrcode's
 from __future__ import annotations
 
 import io
-import re
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
 QR_PNG_SCALE = 10
@@ -26,10 +24,11 @@ QR_PNG_SCALE = 10
 QR_BORDER = 4
 """Quiet zone, in modules, that scanners need around the symbol."""
 
-_RUN_OF_FIVE = re.compile("0{5,}|1{5,}")
-"""Rule 1: a run of five or more modules of one colour in a row or column costs 3 + (run - 5)."""
-_FINDER_LIKE = re.compile("(?=10111010000|00001011101)")
+_FINDER_LIKE = ("10111010000", "00001011101")
 """Rule 3: a 1:1:3:1:1 pattern with four light modules on one side costs 40 (overlaps count)."""
+_GAP = 11
+"""Light modules put after each line of a board (:func:`_board`): longer than any pattern, so
+no window that is counted can reach from one line into the next."""
 _MASK_PERIOD_ROWS = 12
 """Every mask pattern repeats after 12 rows (``i // 2 % 2`` and ``i * j % 6``)..."""
 _MASK_PERIOD_COLUMNS = 6
@@ -57,26 +56,55 @@ def _import_qrcode_without_pillow() -> None:
         del sys.modules[drawers]
 
 
+def _board(lines: list[str]) -> int:
+    """Lines of modules ("1" dark) as one integer, each line followed by :data:`_GAP` light
+    modules; the first line's first module is the highest bit. A window of ``w`` modules
+    that starts at a module is tested for every start at once: shifting the board left by
+    ``k`` brings the window's ``k``-th module onto the bit of its start."""
+    gap = "0" * _GAP
+    return int(gap.join(lines) + gap, 2)
+
+
+@lru_cache(maxsize=8)
+def _starts(size: int) -> tuple[int, int, int, int]:
+    """For a board of ``size`` lines of ``size`` modules: the start bits of the windows of 5
+    and of 11 modules that lie within one line, of the 2x2 blocks, and the line stride."""
+
+    def starts(width: int, lines: int) -> int:
+        line = "1" * (size - width + 1) + "0" * (width - 1 + _GAP)
+        return int(line * lines + "0" * ((size - lines) * (size + _GAP)), 2)
+
+    return starts(5, size), starts(11, size), starts(2, size - 1), size + _GAP
+
+
 def _penalty(rows: list[int], size: int) -> int:
     """``qrcode.util.lost_point`` of a test layout given as one integer per row (the leftmost
-    module in the highest bit): the four penalty rules of ISO/IEC 18004 as qrcode counts them."""
+    module in the highest bit): the four penalty rules of ISO/IEC 18004 as qrcode counts them,
+    each computed for the whole symbol at once with integer operations."""
     width = f"0{size}b"
     lines = [format(row, width) for row in rows]
-    columns = ["".join(column) for column in zip(*lines, strict=True)]
-    # Every row and column in one string, a "|" between them so that no run or pattern
-    # crosses from one line into the next.
-    text = "|".join(lines + columns)
-    runs = _RUN_OF_FIVE.findall(text)
-    points = sum(map(len, runs)) - 2 * len(runs)  # rule 1
-    points += 40 * len(_FINDER_LIKE.findall(text))  # rule 3
+    by_row = _board(lines)
+    by_column = _board(["".join(column) for column in zip(*lines, strict=True)])
+    fives, elevens, blocks, stride = _starts(size)
+    points = 0
+    for board in (by_row, by_column):
+        # Rule 1: a run of n >= 5 modules of one colour costs n - 2: it holds n - 4 windows
+        # of five equal modules, plus 2 for the run (counted at its first window).
+        same = ~(board ^ (board << 1))  # a module equals the next one
+        five = same & (same << 1) & (same << 2) & (same << 3) & fives
+        points += five.bit_count() + 2 * (five & ~(five >> 1)).bit_count()
+        # Rule 3: each window of 11 that shows one of the two finder-like patterns costs 40.
+        for pattern in _FINDER_LIKE:
+            found = elevens
+            for k, module in enumerate(pattern):
+                found &= board << k if module == "1" else ~(board << k)
+            points += 40 * found.bit_count()
     # Rule 2: each 2x2 block of one colour costs 3 (blocks may overlap).
-    pairs = (1 << (size - 1)) - 1
-    for upper, lower in pairwise(rows):
-        same = ~(upper ^ lower)
-        points += 3 * bin(same & (same >> 1) & ~(upper ^ (upper >> 1)) & pairs).count("1")
+    right = ~(by_row ^ (by_row << 1))
+    below = ~(by_row ^ (by_row << stride))
+    points += 3 * (right & below & (below << 1) & blocks).bit_count()
     # Rule 4: 10 for every full 5 % that the share of dark modules is away from half.
-    dark = sum(bin(row).count("1") for row in rows)
-    percent = float(dark) / (size**2)
+    percent = float(by_row.bit_count()) / (size**2)
     return points + int(abs(percent * 100 - 50) / 5) * 10
 
 
