@@ -13,6 +13,7 @@ File names are built from ids only (see :func:`cinema_cli.adapters.files.safe_na
 from __future__ import annotations
 
 import io
+import threading
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETi
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
 
+_PILLOW_LOCK = threading.Lock()
+"""Held while ``PIL.Image`` is put in place to load on first use."""
 QR_PDF_SIZE_MM = 60.0
 """Printed QR size, quiet zone included: comfortably readable from paper or a phone."""
 CODE_GROUPS_PER_LINE = 10
@@ -101,26 +104,29 @@ def _pillow_image_on_first_use() -> None:
     the modules it pulls in) for drawing bitmaps, which e-tickets never do. The module is
     put in place with the standard library's ``LazyLoader``: it runs when an attribute is
     first read, so anything that does draw a bitmap gets the real module. Does nothing once
-    Pillow's ``Image`` is imported (the tests, the scanner).
+    Pillow's ``Image`` is imported (the tests, the scanner). Under ``cinema serve`` requests
+    render PDFs in threads: the lock makes one lazy module; nothing there draws a bitmap (the
+    standard library's lazy module is not safe for two threads' first use on Python 3.11).
     """
     import sys
 
-    if "PIL.Image" in sys.modules:
-        return
-    import importlib.util
+    with _PILLOW_LOCK:
+        if "PIL.Image" in sys.modules:
+            return
+        import importlib.util
 
-    import PIL
+        import PIL
 
-    spec = importlib.util.find_spec("PIL.Image")
-    if spec is None or spec.loader is None:
-        return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["PIL.Image"] = module
-    spec.loader.exec_module(module)
-    # `from PIL import Image` then reads the package's attribute; the import system would
-    # touch the module's __spec__ and so load it.
-    PIL.Image = module  # type: ignore[attr-defined]
+        spec = importlib.util.find_spec("PIL.Image")
+        if spec is None or spec.loader is None:
+            return
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["PIL.Image"] = module
+        spec.loader.exec_module(module)
+        # `from PIL import Image` then reads the package's attribute; the import system
+        # would touch the module's __spec__ and so load it.
+        PIL.Image = module  # type: ignore[attr-defined]
 
 
 def render_pdf(document: ETicketDocument) -> bytes:
