@@ -31,6 +31,11 @@ def test_the_command_table_names_exactly_what_each_module_registers(
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_command_looked_up_is_built_alone(name: str) -> None:
+    assert set(_build_module(COMMANDS[name], only=name)) == {name}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_command_has_help_with_a_summary(name: str) -> None:
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0, result.output

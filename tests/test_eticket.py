@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import pickle
 import re
 import stat
+import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,9 +19,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from cinema_cli.adapters.eticket import FileTicketPrinter, qr_png
+from cinema_cli.adapters.eticket import FileTicketPrinter
 from cinema_cli.adapters.files import safe_name
 from cinema_cli.adapters.mail import EmlOutbox, calendar_event
+from cinema_cli.adapters.qr_symbols import qr_png
 from cinema_cli.domain.models import Money
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketLine
 
@@ -235,3 +238,49 @@ def test_the_pdf_is_dated_by_the_booking(tmp_path: Path) -> None:
     finally:
         pdf.close()
     assert metadata["CreationDate"].startswith("D:20261129120000")
+
+
+def test_pillow_still_works_after_a_pdf_loaded_its_image_module_lazily(tmp_path: Path) -> None:
+    """Drawing the PDF leaves ``PIL.Image`` to load on first use; it must then be the real
+    module for whatever draws a bitmap later in the same process (a fresh interpreter: this
+    one imported Pillow long ago)."""
+    script = f"""
+import pickle, sys
+from cinema_cli.adapters.eticket import render_pdf
+document = pickle.loads({pickle.dumps(document())!r})
+assert render_pdf(document).startswith(b"%PDF")
+assert "PIL.ImageMode" not in sys.modules  # not loaded by the PDF
+from PIL import Image
+assert Image.new("1", (3, 2)).size == (3, 2)
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_pdf_is_the_same_with_or_without_reportlabs_c_accelerator() -> None:
+    """rl-accel formats the PDF's numbers in C; the bytes must be those of reportlab's own
+    Python code (names in several scripts: Helvetica, Open Sans and CJK fonts)."""
+    from dataclasses import replace
+
+    names = replace(
+        document(tickets=3),
+        name="Zoë Çelik 山田 Αλέξης Жанна 김민준",
+        movie_title="千と千尋の神隠し",
+        theater_name="Кинотеатр Ωμέγα",
+    )
+    script = f"""
+import pickle, sys
+sys.modules["_rl_accel"] = None  # reportlab falls back to its Python functions
+from cinema_cli.adapters.eticket import render_pdf
+sys.stdout.buffer.write(render_pdf(pickle.loads({pickle.dumps(names)!r})))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
+    from reportlab.lib import rl_accel
+
+    from cinema_cli.adapters.eticket import render_pdf
+
+    assert "fp_str" in rl_accel._c_funcs  # this interpreter uses the accelerator
+    assert render_pdf(names) == done.stdout

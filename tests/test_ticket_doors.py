@@ -172,7 +172,7 @@ def test_a_mangled_code_gets_a_hint_at_quotes_and_stdin(data: Path) -> None:
 def test_an_svg_qr_drawn_with_stroked_lines_and_no_background_is_read(tmp_path: Path) -> None:
     """The shape of the SVGs written before (segno): one stroked line per run of dark modules,
     scaled by a transform, on a transparent page."""
-    from cinema_cli.adapters.eticket import qr_symbol
+    from cinema_cli.adapters.qr_symbols import qr_symbol
     from cinema_cli.adapters.scan import read_qr_codes
 
     code = "AEHHILJQGEZDGNBVGY3TQOLBMILWEYLCPFWG63RNGIYDENRNGEYS2MRUFUYTSMBQANBTCMQB"

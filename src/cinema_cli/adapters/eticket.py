@@ -1,11 +1,11 @@
 """E-ticket files: a QR image per ticket (PNG and SVG) and one printable PDF per booking.
 
-QR codes come from qrcode: pure Python, writes PNG through pypng and SVG itself (no Pillow),
-and gives the module matrix, which the PDF draws as vector squares (sharp at any zoom,
-scannable from paper or a phone screen). The PDF is drawn with reportlab's canvas, whose
-import costs about a quarter of fpdf2's. Both are imported inside
-:meth:`FileTicketPrinter.print_tickets`, so only ``cinema buy`` (and ``cinema demo``) pay for
-them. Text in any script goes through :mod:`cinema_cli.adapters.pdf_text`.
+QR codes come from qrcode (pure Python, no Pillow; :mod:`cinema_cli.adapters.qr_symbols`),
+which gives the module matrix: the PNG and the SVG are made from it, and the PDF draws it as
+vector squares (sharp at any zoom, scannable from paper or a phone screen). The PDF is drawn
+with reportlab's canvas, whose import costs about a quarter of fpdf2's. Both libraries are
+imported only when a ticket is drawn, so only ``cinema buy`` (and ``cinema demo``, ``cinema
+tickets``) pay for them. Text in any script goes through :mod:`cinema_cli.adapters.pdf_text`.
 
 File names are built from ids only (see :func:`cinema_cli.adapters.files.safe_name`).
 """
@@ -13,12 +13,13 @@ File names are built from ids only (see :func:`cinema_cli.adapters.files.safe_na
 from __future__ import annotations
 
 import io
+import threading
 from datetime import UTC
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cinema_cli.adapters.files import child, private_dir, safe_name
+from cinema_cli.adapters.qr_symbols import qr_matrix, qr_png, qr_svg
 from cinema_cli.domain.ticket_codes import code_groups
 from cinema_cli.durable_files import write_output
 from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETicketLine
@@ -26,90 +27,14 @@ from cinema_cli.services.ports.tickets import ETicketDocument, ETicketFiles, ETi
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
 
-QR_PNG_SCALE = 10
-"""Pixels per QR module in the PNG (a ~450 px image for a 190-character code)."""
-QR_BORDER = 4
-"""Quiet zone, in modules, that scanners need around the symbol."""
+_PILLOW_LOCK = threading.Lock()
+"""Held while ``PIL.Image`` is put in place to load on first use."""
 QR_PDF_SIZE_MM = 60.0
 """Printed QR size, quiet zone included: comfortably readable from paper or a phone."""
 CODE_GROUPS_PER_LINE = 10
 """Groups of four characters per printed line of the code (49 characters, 74 mm at 10 pt)."""
 CODE_LINE_CHARACTERS = 48
 """Characters per printed line of an old base45 code, which is printed whole, without groups."""
-
-
-def _import_qrcode_without_pillow() -> None:
-    """Import qrcode without the Pillow module drawers its package imports for old callers.
-
-    ``qrcode.image.styles.moduledrawers`` imports them inside ``try/except ImportError``,
-    which loads ``PIL.ImageDraw`` and ``PIL.ImageFont`` (about 10 ms) though nothing here
-    draws with them: the PNG is packed by pypng, the SVG and the PDF drawn from the module
-    matrix (the bytes are the same either way). Pillow is hidden only while qrcode is
-    imported; reportlab imports ``PIL.Image`` itself later.
-    """
-    import sys
-
-    if "qrcode" in sys.modules or "PIL" in sys.modules:
-        return
-    sys.modules["PIL"] = None  # type: ignore[assignment]  # makes `import PIL` fail
-    try:
-        import qrcode.main  # noqa: F401
-    finally:
-        del sys.modules["PIL"]
-
-
-@lru_cache(maxsize=64)
-def qr_symbol(code: str) -> Any:
-    """The QR symbol (a fitted ``qrcode.QRCode``) for a ticket code.
-
-    Error correction M: 15 % of the symbol may be damaged (a scuffed print, a cracked phone
-    screen). A code made of upper-case letters and digits is stored in alphanumeric mode.
-    Fitting it (choosing the mask) is the costly part: the PNG, the SVG and the PDF of a
-    ticket share one symbol.
-    """
-    _import_qrcode_without_pillow()
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
-    symbol = qrcode.QRCode(
-        error_correction=ERROR_CORRECT_M, box_size=QR_PNG_SCALE, border=QR_BORDER
-    )
-    symbol.add_data(code, optimize=0)
-    symbol.make(fit=True)
-    return symbol
-
-
-def qr_png(code: str) -> bytes:
-    """The QR as a 1-bit greyscale PNG, the bytes of qrcode's ``PyPNGImage``.
-
-    The rows are packed here (one ``int.to_bytes`` per module row) instead of pixel by
-    pixel in pure Python by pypng, which cost most of the time of ``cinema buy``.
-    """
-    _import_qrcode_without_pillow()
-    from qrcode.compat.png import PngWriter
-
-    matrix: list[list[bool]] = qr_symbol(code).get_matrix()  # quiet zone included
-    side = len(matrix) * QR_PNG_SCALE
-    padding = -side % 8
-    rows: list[bytes] = []
-    for modules in matrix:
-        bits = "".join("0" * QR_PNG_SCALE if dark else "1" * QR_PNG_SCALE for dark in modules)
-        packed = int(bits + "0" * padding, 2).to_bytes((side + padding) // 8, "big")
-        rows.extend([packed] * QR_PNG_SCALE)
-    buffer = io.BytesIO()
-    PngWriter(side, side, greyscale=True, bitdepth=1).write_packed(buffer, rows)
-    return buffer.getvalue()
-
-
-def qr_svg(code: str) -> bytes:
-    """The QR as SVG: one path of dark squares on a white background, with the quiet zone
-    (decoders such as zbar read nothing on a transparent background)."""
-    _import_qrcode_without_pillow()
-    from qrcode.image.svg import SvgPathFillImage
-
-    buffer = io.BytesIO()
-    qr_symbol(code).make_image(image_factory=SvgPathFillImage).save(buffer)
-    return buffer.getvalue()
 
 
 class FileTicketPrinter:
@@ -172,8 +97,41 @@ def printed_code_lines(code: str) -> list[str]:
     ]
 
 
+def _pillow_image_on_first_use() -> None:
+    """Let ``PIL.Image`` load when something first uses it, not when reportlab is imported.
+
+    ``reportlab.lib.utils`` imports it at start (about a fifth of Python's start-up, with
+    the modules it pulls in) for drawing bitmaps, which e-tickets never do. The module is
+    put in place with the standard library's ``LazyLoader``: it runs when an attribute is
+    first read, so anything that does draw a bitmap gets the real module. Does nothing once
+    Pillow's ``Image`` is imported (the tests, the scanner). Under ``cinema serve`` requests
+    render PDFs in threads: the lock makes one lazy module; nothing there draws a bitmap (the
+    standard library's lazy module is not safe for two threads' first use on Python 3.11).
+    """
+    import sys
+
+    with _PILLOW_LOCK:
+        if "PIL.Image" in sys.modules:
+            return
+        import importlib.util
+
+        import PIL
+
+        spec = importlib.util.find_spec("PIL.Image")
+        if spec is None or spec.loader is None:
+            return
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["PIL.Image"] = module
+        spec.loader.exec_module(module)
+        # `from PIL import Image` then reads the package's attribute; the import system
+        # would touch the module's __spec__ and so load it.
+        PIL.Image = module  # type: ignore[attr-defined]
+
+
 def render_pdf(document: ETicketDocument) -> bytes:
     """The booking's e-ticket PDF: one A4 page per ticket, each with its QR code."""
+    _pillow_image_on_first_use()
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
@@ -277,7 +235,7 @@ def _ticket_page(
 def _draw_qr(pdf: Canvas, code: str, x: float, y: float, size: float) -> None:
     """Draw the QR as vector squares: one rectangle per run of dark modules in a row, all in
     one path so that renderers fill them together without hairline seams."""
-    rows: list[list[bool]] = qr_symbol(code).get_matrix()  # quiet zone included
+    rows = qr_matrix(code)  # quiet zone included
     module = size / len(rows)
     pdf.setFillGray(1)
     pdf.rect(x, y, size, size, stroke=0, fill=1)

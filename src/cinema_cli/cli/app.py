@@ -31,7 +31,7 @@ class _LazyCommands(MutableMapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
             module_name = self._modules[name]  # KeyError for unknown commands, as a dict would
-            self._built.update(_build_module(module_name))
+            self._built.update(_build_module(module_name, only=name))
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -47,8 +47,13 @@ class _LazyCommands(MutableMapping[str, Any]):
         return len(self._modules)
 
 
-def _build_module(module_name: str) -> dict[str, Any]:
-    """Build the Click commands of one module of ``cli.commands`` (and only that one)."""
+def _build_module(module_name: str, only: str | None = None) -> dict[str, Any]:
+    """Build the Click commands of one module of ``cli.commands`` (and only that one).
+
+    With ``only``, just that command of the module is built (Typer reads every parameter's
+    annotations to build one: the module's other commands would cost as much as the one
+    that runs); the module is built whole when no registration carries that name.
+    """
     import importlib
 
     module = importlib.import_module(f"cinema_cli.cli.commands.{module_name}")
@@ -60,6 +65,15 @@ def _build_module(module_name: str) -> dict[str, Any]:
     )
     holder.callback()(lambda: None)  # a callback makes Typer build a group we can pick from
     module.register(holder)
+    if only is not None:
+        commands = [info for info in holder.registered_commands if info.name == only]
+        groups = [
+            info
+            for info in holder.registered_groups
+            if (info.name or (info.typer_instance and info.typer_instance.info.name)) == only
+        ]
+        if commands or groups:
+            holder.registered_commands, holder.registered_groups = commands, groups
     group = typer.main.get_command(holder)
     return dict(getattr(group, "commands", {}))
 

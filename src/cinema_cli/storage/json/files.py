@@ -121,7 +121,10 @@ class DataFiles:
             raise CorruptData(
                 f"{journal_path} is damaged; it was left untouched", path=str(journal_path)
             ) from None
-        folders = {self.root}
+        # Only the folders that received a file are flushed: the data folder itself only when
+        # a file was renamed into it (the journal's own rename there was flushed at the
+        # commit point). Every rename must be on disk before the journal is gone.
+        folders = set()
         for temp_name, final_name in journal["renames"]:
             temp, final = self.root / temp_name, self.root / final_name
             if temp.exists():
@@ -129,8 +132,13 @@ class DataFiles:
             folders.add(final.parent)
         for folder in folders:
             fsync_dir(folder)
+        # The journal's removal is not flushed. If a crash undoes it, the next process to
+        # open the folder (under the write lock, before reading or writing) replays the
+        # journal: each temporary file it names was renamed, and that rename flushed above,
+        # so there is nothing left to rename; it flushes the same folders again and removes
+        # the journal. The next commit's journal replaces it anyway, and that rename's flush
+        # of the data folder also makes this removal durable.
         journal_path.unlink()
-        fsync_dir(self.root)
 
     def journal_pending(self) -> bool:
         return (self.root / JOURNAL).exists()
