@@ -130,3 +130,10 @@ def test_an_unknown_payment_provider_exits_6_naming_the_variable(data: Path) -> 
     )
 
     assert "CINEMA_PAYMENT_PROVIDER" in error["message"]
+
+
+@pytest.mark.parametrize("age", ["nan", "inf", "-1", "1440000000000.0"])
+def test_reconcile_refuses_an_age_that_is_not_a_number_of_minutes(data: Path, age: str) -> None:
+    result = runner.invoke(app, ["payments", "reconcile", "--older-than", age])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--older-than'" in result.stderr

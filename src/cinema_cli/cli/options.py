@@ -44,6 +44,21 @@ def parse_clock_time(value: str | None) -> time | None:
         raise typer.BadParameter(f"{value!r} is not a time of day (HH:MM)") from None
 
 
+MAX_MINUTES = 100 * 366 * 24 * 60
+"""The longest age an option in minutes takes (a century): beyond it dates overflow."""
+
+
+def parse_minutes(value: float | None) -> float | None:
+    """Typer callback for an age in minutes: finite, from 0 to :data:`MAX_MINUTES`."""
+    if value is None:
+        return None
+    import math
+
+    if not math.isfinite(value) or not 0 <= value <= MAX_MINUTES:
+        raise typer.BadParameter(f"{value!r} is not a number of minutes from 0 to {MAX_MINUTES}")
+    return value
+
+
 # Options whose value has a fixed shape are checked while the command line is parsed, so a
 # malformed one is a usage error (exit 2) naming the option; the services check the same
 # shapes again for callers that are not the CLI (the HTTP API answers 422).

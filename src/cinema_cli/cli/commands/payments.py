@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cinema_cli.cli.options import JsonFlag
+from cinema_cli.cli.options import JsonFlag, parse_minutes
 
 payments_app = typer.Typer(
     name="payments",
@@ -61,7 +61,7 @@ def reconcile(
         float | None,
         typer.Option(
             "--older-than",
-            min=0,
+            callback=parse_minutes,
             help="Only charges older than MINUTES (default: the hold time plus 5 minutes).",
             metavar="MINUTES",
             show_default=False,
