@@ -92,6 +92,12 @@ class DataFiles:
                     [str(t.relative_to(self.root)), str(p.relative_to(self.root))] for t, p in temps
                 ]
             }
+            # The journal must never name a temporary file a crash could lose: each file
+            # was flushed as it was written, but its name lives in its folder, and only a
+            # file system that commits metadata in order (ext4, XFS) would keep it without
+            # flushing that folder. The data folder is flushed with the journal's rename.
+            for folder in {temp.parent for temp, _ in temps} - {self.root}:
+                fsync_dir(folder)
             journal_path = self.root / JOURNAL
             journal_temp = _write_temp(journal_path, orjson.dumps(journal))
             temps.append((journal_temp, journal_path))
