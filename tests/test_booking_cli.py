@@ -351,3 +351,65 @@ def test_reserving_again_in_a_session_replaces_its_hold_on_disk(data_dir: Path) 
     assert claims == {"C8": second["reservation_id"], "C9": second["reservation_id"]}
     assert storage.reservation(first["reservation_id"]) is None
     assert cinema(data_dir, "reserve", "sh-1", "C7", "--session", "s-bob").exit_code == 0
+
+
+def test_names_are_printed_as_typed_never_as_rich_markup_or_emoji(data_dir: Path) -> None:
+    held = reserve(data_dir, "C7", "C8")
+    args = buy_args(held, "--card", APPROVED)
+    args[args.index("Ada Lovelace")] = "Ada [red]Love[/red] :cat:"
+    bought = cinema(data_dir, *args)
+    assert bought.exit_code == 0, bought.output
+    assert "Buyer:        Ada [red]Love[/red] :cat: <ada@example.com>" in bought.stdout
+    booking_id = bought.stdout.split()[1]
+    shown = cinema(data_dir, "booking", booking_id)
+    assert "Ada [red]Love[/red] :cat:" in shown.stdout
+
+
+def test_the_ticket_table_is_laid_out_as_a_borderless_rich_table() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cinema_cli.cli.output import plain_table
+
+    headers = ["Seat", "Category", "Price", "Status", "Ticket"]
+    rows = [
+        ["C7", "standard", "12.50", "valid", "t-0123456789ab"],
+        ["AA12", "wheelchair", "9.00", "checked_in", "t-ba9876543210"],
+    ]
+    table = Table(*headers, box=None)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=120, color_system=None, soft_wrap=True)
+    with console.capture() as captured:
+        console.print(table)
+    assert plain_table(headers, rows) == captured.get().splitlines()
+
+
+def test_buy_prints_its_receipt_without_importing_rich(data_dir: Path) -> None:
+    held = reserve(data_dir, "C7")
+    script = (
+        "import sys\n"
+        "from cinema_cli.__main__ import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    loaded = 'rich' in sys.modules\n"
+        "    print('rich loaded' if loaded else 'rich not loaded', file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "--data-dir",
+            str(data_dir),
+            *buy_args(held, "--card", APPROVED),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CINEMA_NOW": NOW, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Booking b-" in done.stdout
+    assert done.stderr.strip().endswith("rich not loaded")

@@ -102,9 +102,12 @@ def reserve(
 
     out = console()
     held, context = result.reservation, result.context
+    from rich.markup import escape
+
     out.print(
-        f"[bold]Held {' '.join(held.seats)}[/bold] for {context.movie.title} "
-        f"({context.showing.id}), total [bold]{held.total}[/bold]"
+        f"[bold]Held {' '.join(held.seats)}[/bold] for {escape(context.movie.title)} "
+        f"({escape(context.showing.id)}), total [bold]{held.total}[/bold]",
+        markup=True,
     )
     out.print(f"Reservation: {held.id}")
     note = "  (new session: pass it to buy)" if result.new_session else ""
@@ -214,16 +217,16 @@ def buy(
 
         emit_json(purchase_shape(purchase))
         return
-    from cinema_cli.cli.output import console
+    from cinema_cli.cli.output import write_lines
 
-    out = console()
+    # Plain lines, no rich: importing it would be a tenth of what a purchase costs.
     if purchase.replayed:
-        out.print("This purchase was already made; nothing more was charged.")
+        write_lines("This purchase was already made; nothing more was charged.")
     _print_booking(purchase)
     if purchase.files is not None:
-        out.print(f"E-tickets:    {purchase.files.pdf}")
+        write_lines(f"E-tickets:    {purchase.files.pdf}")
     if purchase.confirmation is not None:
-        out.print(f"Confirmation: {purchase.confirmation}")
+        write_lines(f"Confirmation: {purchase.confirmation}")
 
 
 def _warn_files_missing(booking_id: str, why: str, tickets_dir: Path | None) -> None:
@@ -311,43 +314,42 @@ def bookings(
 
 
 def _print_booking(details: BookingDetails | Purchase) -> None:
-    from rich.table import Table
-
-    from cinema_cli.cli.output import console
+    from cinema_cli.cli.output import bold, plain_table, write_lines
     from cinema_cli.domain.models import TicketStatus, format_amount
     from cinema_cli.domain.times import person_time
 
-    out = console()
     booked, context = details.booking, details.context
     zone = context.theater.timezone
-    out.print(f"[bold]Booking {booked.id}[/bold] ({booked.status})")
-    out.print(f"Movie:        {context.movie.title}")
-    out.print(f"Starts:       {person_time(context.showing.starts_at, zone)} ({zone})")
-    out.print(f"Theater:      {context.theater.name}, room {context.room.name}")
-    out.print(f"Buyer:        {booked.name} <{booked.email}>")
     payment = booked.payment
-    out.print(f"Total:        {booked.total} ({payment.brand} •••• {payment.last4})")
+    lines = [
+        f"{bold(f'Booking {booked.id}')} ({booked.status})",
+        f"Movie:        {context.movie.title}",
+        f"Starts:       {person_time(context.showing.starts_at, zone)} ({zone})",
+        f"Theater:      {context.theater.name}, room {context.room.name}",
+        f"Buyer:        {booked.name} <{booked.email}>",
+        f"Total:        {booked.total} ({payment.brand} •••• {payment.last4})",
+    ]
     if payment.refunded.amount:
-        out.print(f"Refunded:     {payment.refunded}")
-    table = Table("Seat", "Category", "Price", "Status", "Ticket", box=None)
-    for ticket in booked.tickets:
-        table.add_row(
+        lines.append(f"Refunded:     {payment.refunded}")
+    rows = [
+        [
             ticket.seat_id,
             str(ticket.category),
             format_amount(ticket.price.amount, ticket.price.currency),
             str(ticket.status),
             ticket.id,
-        )
-    out.print(table)
+        ]
+        for ticket in booked.tickets
+    ]
+    lines += plain_table(["Seat", "Category", "Price", "Status", "Ticket"], rows)
     # Codes are long and may hold spaces (base45): print them whole, never wrapped or cut,
     # so that they can be copied to `cinema checkin`.
-    out.file.flush()
-    sys.stdout.write("\nTicket codes (for `cinema checkin 'CODE'`):\n")
+    lines += ["", "Ticket codes (for `cinema checkin 'CODE'`):"]
     for ticket in booked.tickets:
         # A cancelled ticket's code no longer admits anyone: say so before it can be copied.
         mark = " (cancelled, does not admit)" if ticket.status == TicketStatus.CANCELLED else ""
-        sys.stdout.write(f"  {ticket.seat_id}{mark}: {ticket.code}\n")
-    sys.stdout.flush()
+        lines.append(f"  {ticket.seat_id}{mark}: {ticket.code}")
+    write_lines(*lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -152,7 +152,10 @@ def _check_in(text: str, gate: str | None, *, as_json: bool) -> None:
     )
     room = result.theater.room(result.showing.room_id) if result.theater else None
     room_name = room.name if room else result.showing.room_id
-    out.print(f"[bold green]ADMIT[/]  seat [bold]{result.ticket.seat_id}[/]  {escape(title)}")
+    out.print(
+        f"[bold green]ADMIT[/]  seat [bold]{escape(result.ticket.seat_id)}[/]  {escape(title)}",
+        markup=True,
+    )
     out.print(
         f"{starts}  {room_name}  ticket {result.ticket.id}"
         + (f"  gate {result.ticket.gate}" if result.ticket.gate else ""),
