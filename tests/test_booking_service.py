@@ -287,6 +287,39 @@ def test_a_key_recorded_before_names_were_fingerprinted_still_replays_for_that_n
     assert payments.charges == 1
 
 
+def test_an_attempt_an_earlier_release_left_open_goes_on_with_its_fingerprint(
+    storage: FakeStorage, clock: MovableClock, tmp_path: Path
+) -> None:
+    from cinema_cli.services import charges
+
+    office, payments = box_office(tmp_path, storage)
+    rid = hold(storage, clock, "C7")
+    reservation = storage.reservation(rid)
+    assert reservation is not None
+    legacy = legacy_request_fingerprint(
+        reservation_id=rid,
+        session_id="s-ada",
+        email="ada@example.com",
+        last4=APPROVED.replace(" ", "")[-4:],
+        amount=reservation.total,
+    )
+    with storage.transaction() as tx:  # a purchase that died before charging, before upgrading
+        charges.open_attempt(
+            tx,
+            "order-1",
+            fingerprint=legacy,
+            reservation_id=rid,
+            amount=reservation.total,
+            now=clock(),
+        )
+    bought = buy(storage, clock, office, rid, idempotency_key="order-1")
+    assert not bought.replayed
+    assert payments.charges == 1
+    again = buy(storage, clock, office, rid, idempotency_key="order-1")
+    assert again.replayed
+    assert again.booking.id == bought.booking.id
+
+
 def test_a_declined_card_leaves_no_booking_and_keeps_the_hold(
     storage: FakeStorage, clock: MovableClock, tmp_path: Path
 ) -> None:

@@ -34,8 +34,10 @@ def fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and any missing parents, each owner-only.
+def make_private_dirs(folder: Path, *, durable: bool = False) -> None:
+    """Create ``folder`` and any missing parents, each owner-only; ``durable``: and flush
+    each new folder's name in its parent, for stores whose files must survive a crash
+    (a file flushed into a folder whose own name was lost is lost with it).
 
     ``mkdir(parents=True)`` would give the parents the umask's mode.
     """
@@ -52,6 +54,9 @@ def make_private_dirs(folder: Path) -> None:
                 path.mkdir(mode=DIR_MODE)
             # The umask may have taken bits away; a folder we create gets exactly DIR_MODE.
             path.chmod(DIR_MODE)
+        if durable:
+            for path in reversed(missing):
+                fsync_dir(path.parent)
 
 
 def create_private(path: Path) -> None:

@@ -103,6 +103,29 @@ def test_the_server_clock_comes_with_the_schema_check_without_a_round_trip_of_it
     assert abs(server - now) < timedelta(seconds=5)
 
 
+@pytest.mark.postgres
+def test_a_long_lived_connection_reads_the_server_clock_again(
+    postgres_server: PostgresServer,
+) -> None:
+    """A server keeps its connection for days: the clock read at connect time goes stale."""
+    schema = postgres_server.new_schema()
+    storage = SqlStorage(postgres_server.url(schema))
+    try:
+        storage.cities()  # creates the schema
+        storage.close()
+        storage.cities()  # checks it, and reads the clock with it
+        db = storage._database()
+        assert db.clock_read is not None
+        server, _ = db.clock_read
+        db.clock_read = (server - timedelta(days=3), 0.0)  # read long ago, by monotonic time
+        now = storage.database_now()
+        fresh = db.rows("SELECT statement_timestamp()")[0][0]
+    finally:
+        storage.close()
+        postgres_server.execute(f"DROP SCHEMA {schema} CASCADE")
+    assert abs(fresh - now) < timedelta(seconds=5)
+
+
 _SETTINGS = (
     "SELECT current_setting('TimeZone'), current_setting('lock_timeout'), "
     "current_setting('max_parallel_workers_per_gather'), current_schema()"

@@ -271,7 +271,42 @@ def test_a_lost_watching_connection_is_opened_again_by_the_next_request(
     cache = SeatMapCache(Settings(data_dir=tmp_path, storage_url="sqlite:///x.db"))
     with pytest.raises(StorageUnavailable):
         cache.token()
-    assert cache.token() == 7
+    assert cache.token() == (2, 7)
     assert [watch.closed for watch in opened] == [True, False]
     cache.close()
     assert opened[1].closed
+
+
+def test_a_map_kept_before_the_watching_connection_was_reopened_is_not_served_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """SQLite's data_version starts again on a new connection: an old map must not match."""
+    from cinema_cli import bootstrap
+    from cinema_cli.domain.errors import StorageUnavailable
+    from cinema_cli.web.seat_maps import Rendered, SeatMapCache
+
+    calls = {"n": 0}
+
+    class Watch:
+        def __init__(self, settings: Settings) -> None:
+            self.storage = self
+
+        def change_token(self) -> int:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise StorageUnavailable("lost the connection")
+            return 5  # the same counter value on the old connection and the new one
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(bootstrap, "Runtime", Watch)
+    cache = SeatMapCache(Settings(data_dir=tmp_path, storage_url="sqlite:///x.db"))
+    before = cache.token()
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    kept = Rendered(b"{}", '"e"', before, now, None)
+    assert kept.valid(before, now)
+    with pytest.raises(StorageUnavailable):
+        cache.token()
+    after = cache.token()
+    assert not kept.valid(after, now)

@@ -128,6 +128,14 @@ def _earlier_booking(
     return booking
 
 
+def _attempt_fingerprint(tx: Reader, key: str, current: str, legacy: str) -> str:
+    """The fingerprint this purchase's charge goes on with: ``legacy`` when an earlier release
+    opened the key's attempt and did not finish it (as recorded, and as the provider knows
+    it), else ``current``."""
+    left = charges.open_charge(tx, key)
+    return legacy if left is not None and left.fingerprint == legacy else current
+
+
 def buy(
     storage: Storage,
     clock: Clock,
@@ -167,18 +175,20 @@ def buy(
             amount=amount,
         )
 
-    def same_request(record: IdempotencyRecord, booking: Booking) -> bool:
-        if record.fingerprint == fingerprint_of(booking.total):
-            return True
-        # Keys recorded before the name was fingerprinted: the booking holds the name.
-        legacy = legacy_request_fingerprint(
+    def legacy_of(amount: Money) -> str:
+        return legacy_request_fingerprint(
             reservation_id=reservation_id,
             session_id=session_id,
             email=buyer_email,
             last4=card_number.last4,
-            amount=booking.total,
+            amount=amount,
         )
-        return record.fingerprint == legacy and booking.name == buyer_name
+
+    def same_request(record: IdempotencyRecord, booking: Booking) -> bool:
+        if record.fingerprint == fingerprint_of(booking.total):
+            return True
+        # Keys recorded before the name was fingerprinted: the booking holds the name.
+        return record.fingerprint == legacy_of(booking.total) and booking.name == buyer_name
 
     # 1. check, under the lock, that there is something to pay for, and record the intent
     stranded: tuple[ChargeRecord, CinemaError] | None = None
@@ -202,7 +212,9 @@ def buy(
                     raise
                 stranded = (left, error)
             else:
-                fingerprint = fingerprint_of(reservation.total)
+                fingerprint = _attempt_fingerprint(
+                    tx, key, fingerprint_of(reservation.total), legacy_of(reservation.total)
+                )
                 intent = charges.open_attempt(
                     tx,
                     key,

@@ -82,6 +82,8 @@ class SeatMapCache:
         self._settings = settings
         self._kept = kept
         self._watch: Runtime | None = None
+        self._generation = 0
+        """Which watching connection the tokens come from (one more after each reopen)."""
         self._watch_lock = threading.Lock()
         self._lock = threading.Lock()
         self._entries: OrderedDict[Key, Rendered] = OrderedDict()
@@ -102,6 +104,9 @@ class SeatMapCache:
                 from cinema_cli.bootstrap import Runtime
 
                 self._watch = Runtime(self._settings)
+                # SQLite's data_version counts per connection and starts again on a new one:
+                # a token of the old connection must never equal one of the new.
+                self._generation += 1
             try:
                 token = self._watch.storage.change_token()
             except StorageUnavailable:
@@ -109,9 +114,11 @@ class SeatMapCache:
                 self._watch.close()
                 self._watch = None
                 raise
+            generation = self._generation
         if token is None:
             self.enabled = self.on_loop = False
-        return token
+            return None
+        return (generation, token)
 
     def get(self, key: Key, token: Hashable, now: datetime) -> Rendered | None:
         with self._lock:

@@ -23,7 +23,7 @@ JOURNAL = "journal.json"
 
 
 def _write_temp(path: Path, payload: bytes) -> Path:
-    make_private_dirs(path.parent)
+    make_private_dirs(path.parent, durable=True)
     return write_temp(path, payload)
 
 
@@ -95,8 +95,9 @@ class DataFiles:
             # The journal must never name a temporary file a crash could lose: each file
             # was flushed as it was written, but its name lives in its folder, and only a
             # file system that commits metadata in order (ext4, XFS) would keep it without
-            # flushing that folder. The data folder is flushed with the journal's rename.
-            for folder in {temp.parent for temp, _ in temps} - {self.root}:
+            # flushing that folder first. The data folder too, when a file of this commit
+            # waits there: the journal's own rename could reach the disk before its name.
+            for folder in {temp.parent for temp, _ in temps}:
                 fsync_dir(folder)
             journal_path = self.root / JOURNAL
             journal_temp = _write_temp(journal_path, orjson.dumps(journal))

@@ -47,6 +47,10 @@ def connect(url: str, lock_timeout: float, settings: DatabaseSettings) -> Databa
     raise StorageUnavailable(f"not a SQL storage URL: {safe_url(url)}")
 
 
+CLOCK_READ_FRESH_SECONDS = 5.0
+"""How long the server clock read with the schema check stands in for a fresh read."""
+
+
 class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader, SqlProviderBooksReader, SqlKeyReader):
     """The storage port on SQLite or PostgreSQL; connects on first use.
 
@@ -145,7 +149,12 @@ class SqlStorage(SqlReader, SqlLedgerReader, SqlMailReader, SqlProviderBooksRead
         db = self._database()
         if db.clock_read is not None:  # read with the schema version: no round trip
             server, at = db.clock_read
-            return server + timedelta(seconds=time.monotonic() - at)
+            elapsed = time.monotonic() - at
+            # Only for a moment: a server keeps its connection for days, and this host's
+            # clock, counted from then, would drift from the one the statements use.
+            if elapsed < CLOCK_READ_FRESH_SECONDS:
+                return server + timedelta(seconds=elapsed)
+            db.clock_read = None
         return db.ts_out(self._rows(f"SELECT {db.now_sql}")[0][0])
 
     # -- the port --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ time zone and the lock timeout travel in the start-up packet (``options``).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
@@ -257,6 +258,10 @@ class PostgresDatabase(Database):
         try:
             self.run(f"BEGIN{mode}; {self._settings}" if self._settings else f"BEGIN{mode}")
         except BaseException:
+            # A failure after BEGIN (a cancel, a refused setting) leaves the server's
+            # transaction aborted: end it, or every later read on this handle fails.
+            with contextlib.suppress(Exception):
+                self.rollback()
             self._tx = False
             raise
 
@@ -328,7 +333,9 @@ class PostgresDatabase(Database):
         # Two snapshots with the same xmax and the same transactions in progress see the
         # same committed rows; every commit that wrote changes one or the other. (Commits of
         # other databases of the cluster move it too: a cache then rebuilds for nothing.)
-        found = self.rows("SELECT pg_current_snapshot()::text")
+        # txid_current_snapshot(), not pg_current_snapshot(): the same value, and older
+        # servers (before 13) have only this one.
+        found = self.rows("SELECT txid_current_snapshot()::text")
         return str(found[0][0])
 
     def table_names(self) -> set[str]:
