@@ -19,6 +19,8 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from cinema_cli.import_hiding import unimportable
+
 QR_PNG_SCALE = 10
 """Pixels per QR module in the PNG (a ~450 px image for a 190-character code)."""
 QR_BORDER = 4
@@ -48,12 +50,8 @@ def _import_qrcode_without_pillow() -> None:
 
     if "qrcode" in sys.modules:
         return
-    drawers = "qrcode.image.styles.moduledrawers.pil"
-    sys.modules[drawers] = None  # type: ignore[assignment]  # makes its import fail
-    try:
+    with unimportable("qrcode.image.styles.moduledrawers.pil"):
         import qrcode.main  # noqa: F401
-    finally:
-        del sys.modules[drawers]
 
 
 def _board(lines: list[str]) -> int:

@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from cinema_cli.domain.errors import LockTimeout, StorageError, StorageUnavailable
+from cinema_cli.import_hiding import unimportable
 from cinema_cli.storage.sql import pooled
 from cinema_cli.storage.sql.driver import (
     Database,
@@ -61,15 +62,12 @@ def import_driver() -> ModuleType:
     importing ``ssl`` meanwhile would fail.
     """
     threading = sys.modules.get("threading")
-    if "ssl" in sys.modules or (threading is not None and threading.active_count() > 1):
+    if threading is not None and threading.active_count() > 1:
         import psycopg2
 
         return psycopg2
-    sys.modules["ssl"] = None  # type: ignore[assignment]  # None: "import ssl" fails
-    try:
+    with unimportable("ssl"):
         import psycopg2
-    finally:
-        del sys.modules["ssl"]
     return psycopg2
 
 
