@@ -33,7 +33,7 @@ from cinema_cli.domain.errors import (
     ShowingNotFound,
     TooManySeats,
 )
-from cinema_cli.domain.models import ClaimKind, ShowingStatus
+from cinema_cli.domain.models import ClaimKind, Money, ShowingStatus
 from cinema_cli.domain.purchase import legacy_request_fingerprint
 from cinema_cli.present import booking as present
 from cinema_cli.services import booking as service
@@ -81,6 +81,17 @@ def buy(
     }
     args.update(kw)
     return service.buy(storage, clock, office, **args)  # type: ignore[arg-type]
+
+
+def legacy_fingerprint(rid: str, amount: Money) -> str:
+    """What the release before the buyer's name was fingerprinted recorded for ``buy()``."""
+    return legacy_request_fingerprint(
+        reservation_id=rid,
+        session_id="s-ada",
+        email="ada@example.com",
+        last4=APPROVED.replace(" ", "")[-4:],
+        amount=amount,
+    )
 
 
 # -- reserve -----------------------------------------------------------------------------------
@@ -268,13 +279,7 @@ def test_a_key_recorded_before_names_were_fingerprinted_still_replays_for_that_n
     office, payments = box_office(tmp_path, storage)
     rid = hold(storage, clock, "C7")
     first = buy(storage, clock, office, rid, idempotency_key="order-1")
-    legacy = legacy_request_fingerprint(
-        reservation_id=rid,
-        session_id="s-ada",
-        email="ada@example.com",
-        last4=APPROVED.replace(" ", "")[-4:],
-        amount=first.booking.total,
-    )
+    legacy = legacy_fingerprint(rid, first.booking.total)
     record = storage.idempotency("order-1")
     assert record is not None
     with storage.transaction() as tx:
@@ -296,13 +301,7 @@ def test_an_attempt_an_earlier_release_left_open_goes_on_with_its_fingerprint(
     rid = hold(storage, clock, "C7")
     reservation = storage.reservation(rid)
     assert reservation is not None
-    legacy = legacy_request_fingerprint(
-        reservation_id=rid,
-        session_id="s-ada",
-        email="ada@example.com",
-        last4=APPROVED.replace(" ", "")[-4:],
-        amount=reservation.total,
-    )
+    legacy = legacy_fingerprint(rid, reservation.total)
     with storage.transaction() as tx:  # a purchase that died before charging, before upgrading
         charges.open_attempt(
             tx,
