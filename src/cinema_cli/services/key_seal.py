@@ -34,12 +34,13 @@ class SealReport:
     """Keys sealed with another secret (or in a form this release cannot read): left alone."""
 
 
-def _opens(sealer: KeySealer, record: SigningKeyRecord) -> bool:
+def _refusal(sealer: KeySealer, record: SigningKeyRecord) -> KeySecretError | None:
+    """Why the secret does not open ``record``'s private half (``None``: it does)."""
     try:
         sealer.check_opens(record)
-    except KeySecretError:
-        return False
-    return True
+    except KeySecretError as refused:
+        return refused
+    return None
 
 
 def seal_plain_keys(storage: Storage, sealer: KeySealer) -> SealReport:
@@ -48,16 +49,19 @@ def seal_plain_keys(storage: Storage, sealer: KeySealer) -> SealReport:
     sealer.require_secret()
     records = storage.signing_keys()
     plain = [r for r in records if sealer.is_plain(r)]
-    unopened = {r.key_id for r in records if not sealer.is_plain(r) and not _opens(sealer, r)}
+    refusals = {
+        r.key_id: refused
+        for r in records
+        if not sealer.is_plain(r) and (refused := _refusal(sealer, r)) is not None
+    }
+    unopened = set(refusals)
     active = next((r for r in records if r.active), None)
-    if active is not None and active.key_id in unopened:
-        try:
-            sealer.check_opens(active)
-        except KeySecretError as refused:
-            raise KeySecretError(
-                f"{refused.message}; nothing was sealed",
-                **{**refused.details, "unopened": sorted(unopened)},
-            ) from None
+    if active is not None and active.key_id in refusals:
+        refused = refusals[active.key_id]
+        raise KeySecretError(
+            f"{refused.message}; nothing was sealed",
+            **{**refused.details, "unopened": sorted(unopened)},
+        )
     sealed_texts = [(record, sealer.sealed(record)) for record in plain]
     done: set[str] = set()
     with storage.transaction() as tx:
